@@ -1,0 +1,110 @@
+'use client';
+
+import { useInfiniteQuery } from '@tanstack/react-query';
+import clsx from 'clsx';
+import { useState } from 'react';
+import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
+import { errorMessage, useTRPC } from '@/components/trpc/react';
+
+type Result = '' | 'success' | 'failure' | 'denied';
+
+export default function AuditPage() {
+  const trpc = useTRPC();
+  const [actor, setActor] = useState('');
+  const [action, setAction] = useState('');
+  const [result, setResult] = useState<Result>('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const input = {
+    actor: actor || undefined,
+    action: action || undefined,
+    result: result || undefined,
+    from: from ? new Date(from) : undefined,
+    to: to ? new Date(to) : undefined,
+    limit: 100,
+  };
+  const query = useInfiniteQuery(
+    trpc.audit.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor, initialCursor: undefined }),
+  );
+  const rows = query.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <>
+      <PageHeader title="Audit log" subtitle="Every change made through Berth: who, what, on what, when, the result, and from where." />
+      <Card>
+        <form className="mb-4 grid grid-cols-5 gap-3" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
+          <Field label="Actor">
+            <TextInput value={actor} onChange={(e) => setActor(e.target.value)} placeholder="any" />
+          </Field>
+          <Field label="Action">
+            <TextInput value={action} onChange={(e) => setAction(e.target.value)} placeholder="e.g. users.create" />
+          </Field>
+          <Field label="Result">
+            <Select value={result} onChange={(e) => setResult(e.target.value as Result)}>
+              <option value="">any</option>
+              <option value="success">success</option>
+              <option value="failure">failure</option>
+              <option value="denied">denied</option>
+            </Select>
+          </Field>
+          <Field label="From">
+            <TextInput type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} />
+          </Field>
+          <Field label="To">
+            <TextInput type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />
+          </Field>
+        </form>
+        {query.error ? <Alert>{errorMessage(query.error)}</Alert> : null}
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm">
+            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+              <tr>
+                <th className="py-2 pr-3">When</th>
+                <th className="py-2 pr-3">Actor</th>
+                <th className="py-2 pr-3">Action</th>
+                <th className="py-2 pr-3">Target</th>
+                <th className="py-2 pr-3">Result</th>
+                <th className="py-2 pr-3">Client</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-testid="audit-row" className="border-b border-slate-100 align-top dark:border-slate-800/60">
+                  <td className="py-2 pr-3 whitespace-nowrap tabular-nums">{r.at.toLocaleString()}</td>
+                  <td className="py-2 pr-3">
+                    {r.actorName}
+                    {r.actorType !== 'user' ? <span className="ml-1 text-xs text-slate-500">({r.actorType})</span> : null}
+                  </td>
+                  <td className="py-2 pr-3 font-mono text-xs">{r.action}</td>
+                  <td className="py-2 pr-3 break-all">{r.target ?? '—'}</td>
+                  <td className="py-2 pr-3">
+                    <span
+                      title={r.error ?? undefined}
+                      className={clsx(
+                        'rounded px-1.5 py-0.5 text-xs font-medium',
+                        r.result === 'success' && 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300',
+                        r.result === 'failure' && 'bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300',
+                        r.result === 'denied' && 'bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-300',
+                      )}
+                    >
+                      {r.result}
+                    </span>
+                    {r.error ? <div className="mt-1 text-xs text-slate-500">{r.error}</div> : null}
+                  </td>
+                  <td className="py-2 pr-3 font-mono text-xs">{r.ip ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {!query.isLoading && rows.length === 0 ? <p className="py-6 text-center text-sm text-slate-500">No entries match these filters.</p> : null}
+        </div>
+        {query.hasNextPage ? (
+          <div className="mt-3 text-center">
+            <Button variant="secondary" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+              Load older entries
+            </Button>
+          </div>
+        ) : null}
+      </Card>
+    </>
+  );
+}

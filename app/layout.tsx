@@ -1,0 +1,23 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import { TrpcProviders } from '@/components/trpc/react';
+import { themeBootScript } from '@/components/theme-boot';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Berth',
+  description: 'Containers, images and builds on this machine',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: themeBootScript }} />
+      </head>
+      <body className="min-h-screen">
+        <TrpcProviders>{children}</TrpcProviders>
+      </body>
+    </html>
+  );
+}

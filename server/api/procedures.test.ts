@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import type { Role } from '../auth/roles.ts';
+import { createTestServices, type TestServices } from '../test-support/services.ts';
+import {
+  adminProcedure,
+  createCallerFactory,
+  operatorProcedure,
+  protectedProcedure,
+  publicProcedure,
+  router,
+  type Context,
+} from './trpc.ts';
+
+// One procedure of each kind, built from the same builders the app's routers use.
+const probeRouter = router({
+  open: publicProcedure.query(() => 'open'),
+  signedIn: protectedProcedure.query(() => 'signed-in'),
+  operate: operatorProcedure.input(z.object({ id: z.string() })).mutation(() => 'operated'),
+  administer: adminProcedure.mutation(() => 'administered'),
+  explode: operatorProcedure.input(z.object({ name: z.string() })).mutation(() => {
+    throw new TRPCError({ code: 'CONFLICT', message: 'name in use' });
+  }),
+});
+const createCaller = createCallerFactory(probeRouter);
+
+let s: TestServices;
+before(() => {
+  s = createTestServices();
+});
+after(() => s.cleanup());
+
+function ctx(role: Role | null): Context {
+  return {
+    services: s,
+    req: null,
+    res: null,
+    ip: '192.0.2.7',
+    audit: {},
+    session: role ? { id: `sess-${role}`, expiresAt: new Date(Date.now() + 60_000), user: { id: `id-${role}`, username: `${role}-user`, role } } : null,
+  };
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    return err instanceof TRPCError ? err.code : `unexpected ${String(err)}`;
+  }
+}
+
+test('each kind of procedure admits exactly the roles it should', async () => {
+  const table: Array<[Role | null, Record<string, string>]> = [
+    [null, { open: 'OK', signedIn: 'UNAUTHORIZED', operate: 'UNAUTHORIZED', administer: 'UNAUTHORIZED' }],
+    ['viewer', { open: 'OK', signedIn: 'OK', operate: 'FORBIDDEN', administer: 'FORBIDDEN' }],
+    ['operator', { open: 'OK', signedIn: 'OK', operate: 'OK', administer: 'FORBIDDEN' }],
+    ['admin', { open: 'OK', signedIn: 'OK', operate: 'OK', administer: 'OK' }],
+  ];
+  for (const [role, expected] of table) {
+    const caller = createCaller(ctx(role));
+    const got = {
+      open: await code(caller.open()),
+      signedIn: await code(caller.signedIn()),
+      operate: await code(caller.operate({ id: 'c1' })),
+      administer: await code(caller.administer()),
+    };
+    assert.deepEqual(got, expected, `role ${role ?? 'anonymous'}`);
+  }
+});
+
+test('every mutation is audited with actor, action, target, result and client IP', async () => {
+  await s.db.auditLog.deleteMany();
+  await createCaller(ctx('operator')).operate({ id: 'c1' });
+  await code(createCaller(ctx('viewer')).operate({ id: 'c2' }));
+  await code(createCaller(ctx(null)).administer());
+  await code(createCaller(ctx('admin')).explode({ name: 'web' }));
+  await createCaller(ctx('admin')).open(); // queries are not audited
+  const rows = await s.db.auditLog.findMany({ orderBy: { id: 'asc' } });
+  assert.deepEqual(
+    rows.map((r) => [r.actorType, r.actorName, r.action, r.target, r.result, r.ip]),
+    [
+      ['user', 'operator-user', 'operate', 'c1', 'success', '192.0.2.7'],
+      ['user', 'viewer-user', 'operate', 'c2', 'denied', '192.0.2.7'],
+      ['anonymous', 'anonymous', 'administer', null, 'denied', '192.0.2.7'],
+      ['user', 'admin-user', 'explode', 'web', 'failure', '192.0.2.7'],
+    ],
+  );
+  assert.equal(rows[3]?.error, 'name in use');
+  assert.ok(rows.every((r) => r.at instanceof Date));
+});

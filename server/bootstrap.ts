@@ -1,0 +1,21 @@
+import fs from 'node:fs';
+import type { ServerConfig } from './config.ts';
+import { isLoopbackHost } from './config.ts';
+import { createDb } from './db/client.ts';
+import { migrate } from './db/migrate.ts';
+import { LoginThrottle } from './auth/throttle.ts';
+import { SetupToken } from './auth/setup-token.ts';
+import type { Services } from './api/services.ts';
+
+/** Prepares the data root and database (migrations first), and builds the long-lived services. */
+export function bootstrap(config: ServerConfig): Services {
+  fs.mkdirSync(config.root, { recursive: true, mode: 0o700 });
+  migrate(config.databaseFile);
+  fs.chmodSync(config.databaseFile, 0o600);
+  return {
+    config,
+    db: createDb(config.databaseFile),
+    throttle: new LoginThrottle(),
+    setupToken: new SetupToken(!isLoopbackHost(config.host)),
+  };
+}

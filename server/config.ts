@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BERTH_ROOT: z.string().min(1).default('/var/lib/berth'),
+  DATABASE_URL: z.string().optional(),
+  TLS_CERT: z.string().optional(),
+  TLS_KEY: z.string().optional(),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  root: string;
+  databaseFile: string;
+  tls: { cert: string; key: string } | null;
+  dev: boolean;
+}
+
+/** Reads the environment once, at the boundary; the rest of the server takes a ServerConfig. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = envSchema.parse(env);
+  if ((parsed.TLS_CERT && !parsed.TLS_KEY) || (!parsed.TLS_CERT && parsed.TLS_KEY)) {
+    throw new Error('TLS_CERT and TLS_KEY must be set together');
+  }
+  const root = path.resolve(parsed.BERTH_ROOT);
+  return {
+    host: parsed.HOST,
+    port: parsed.PORT,
+    root,
+    databaseFile: databaseFileFromUrl(parsed.DATABASE_URL) ?? path.join(root, 'dashboard.db'),
+    tls: parsed.TLS_CERT && parsed.TLS_KEY ? { cert: parsed.TLS_CERT, key: parsed.TLS_KEY } : null,
+    dev: parsed.NODE_ENV !== 'production',
+  };
+}
+
+function databaseFileFromUrl(url: string | undefined): string | null {
+  if (!url) return null;
+  if (!url.startsWith('file:')) throw new Error(`DATABASE_URL must be a SQLite file: URL, got ${url}`);
+  return path.resolve(url.slice('file:'.length));
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { readCookie } from '../auth/cookies.ts';
+import { isSameOrigin } from '../auth/request-origin.ts';
+import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { appRouter } from '../api/root.ts';
+import type { Services } from '../api/services.ts';
+import { createContext } from '../api/trpc.ts';
+import { decidePage, isAssetPath } from './page-guard.ts';
+import { setSecurityHeaders } from './security-headers.ts';
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Names under public/, served to anyone (icons, robots.txt). */
+export function listPublicFiles(dir: string): Set<string> {
+  try {
+    return new Set(fs.readdirSync(dir).map((f) => `/${f}`));
+  } catch {
+    return new Set();
+  }
+}
+
+/**
+ * The dashboard's HTTP entry: tRPC at /api/trpc, and pages through Next behind the page guard.
+ * `pages` is null in tests that exercise only the API.
+ */
+export function createRequestHandler(services: Services, pages: PageHandler | null, publicDir = path.resolve('public')) {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: ({ req, res }) => createContext(services, req, res),
+    onError({ error, path: procedure }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${procedure ?? '?'}:`, error.cause ?? error);
+    },
+  });
+  const publicFiles = listPublicFiles(publicDir);
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    setSecurityHeaders(res, { dev: services.config.dev, tls: services.config.tls !== null });
+    const url = new URL(req.url ?? '/', 'http://berth.invalid');
+    if (!SAFE_METHODS.has(req.method ?? 'GET') && !isSameOrigin(req)) {
+      return sendJson(res, 403, { message: 'Cross-origin request refused.' });
+    }
+    if (url.pathname === '/api/trpc' || url.pathname.startsWith('/api/trpc/')) return trpc(req, res);
+    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/')) {
+      return sendJson(res, 404, { message: `No such endpoint: ${url.pathname}` });
+    }
+    if (!pages) return sendJson(res, 404, { message: 'Pages are not served by this instance.' });
+    if (isAssetPath(url.pathname, publicFiles)) return pages(req, res);
+
+    const needsSetup = (await services.db.user.count()) === 0;
+    const session = needsSetup ? null : await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+    const decision = decidePage(url.pathname, url.search, { needsSetup, role: session?.user.role ?? null });
+    if (decision.kind === 'redirect') {
+      res.writeHead(302, { Location: decision.location, 'Cache-Control': 'no-store' });
+      return void res.end();
+    }
+    if (decision.kind === 'forbidden') {
+      res.writeHead(302, { Location: `/forbidden?need=${decision.role}`, 'Cache-Control': 'no-store' });
+      return void res.end();
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    return pages(req, res);
+  };
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import next from 'next';
+import { loadConfig } from './config.ts';
+import { bootstrap } from './bootstrap.ts';
+import { createRequestHandler } from './http/handler.ts';
+import { createUpgradeHandler } from './ws/upgrade.ts';
+import { execUnavailableRoute } from './ws/exec-placeholder.ts';
+import { purgeExpiredSessions } from './auth/sessions.ts';
+
+const projectDir = path.resolve(import.meta.dirname, '..');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const services = bootstrap(config);
+
+  const nextApp = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port });
+  await nextApp.prepare();
+  const handler = createRequestHandler(services, nextApp.getRequestHandler(), path.join(projectDir, 'public'));
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handler(req, res).catch((err: unknown) => {
+      console.error('request failed:', err);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end('Internal Server Error');
+    });
+  };
+  const server = config.tls
+    ? https.createServer({ cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) }, onRequest)
+    : http.createServer(onRequest);
+
+  const nextUpgrade = config.dev ? nextApp.getUpgradeHandler() : null;
+  const onUpgrade = createUpgradeHandler(services, { '/ws/exec': execUnavailableRoute }, nextUpgrade);
+  server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
+
+  const sweep = setInterval(() => void purgeExpiredSessions(services.db).catch(() => undefined), 10 * 60 * 1000);
+  sweep.unref();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const scheme = config.tls ? 'https' : 'http';
+  console.log(`Berth dashboard on ${scheme}://${config.host}:${config.port} (data in ${config.root})`);
+  if (services.setupToken.value && (await services.db.user.count()) === 0) {
+    console.log(`First run off loopback: the setup page asks for this one-time token: ${services.setupToken.value}`);
+  }
+
+  const shutdown = () => {
+    server.close();
+    void services.db.$disconnect().finally(() => process.exit(0));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error('Berth failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { LoginThrottle } from '../auth/throttle.ts';
+import { SetupToken } from '../auth/setup-token.ts';
+import type { Services } from '../api/services.ts';
+import type { ServerConfig } from '../config.ts';
+import { createDb } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+
+export interface TestServices extends Services {
+  cleanup(): Promise<void>;
+}
+
+/** Real services over a migrated SQLite database in a fresh temporary root. */
+export function createTestServices(overrides: Partial<ServerConfig> = {}): TestServices {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-test-'));
+  const config: ServerConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    root,
+    databaseFile: path.join(root, 'dashboard.db'),
+    tls: null,
+    dev: false,
+    ...overrides,
+  };
+  migrate(config.databaseFile);
+  const db = createDb(config.databaseFile);
+  return {
+    config,
+    db,
+    throttle: new LoginThrottle(),
+    setupToken: new SetupToken(false),
+    async cleanup() {
+      await db.$disconnect();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}

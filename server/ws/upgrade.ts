@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { readCookie } from '../auth/cookies.ts';
+import { isSameOrigin } from '../auth/request-origin.ts';
+import { hasRole, type Role } from '../auth/roles.ts';
+import { resolveSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import type { Services } from '../api/services.ts';
+
+export interface WsRoute {
+  /** The least role that may open this socket. */
+  role: Role;
+  onConnection(ws: WebSocket, req: IncomingMessage, session: ActiveSession): void;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const body = JSON.stringify({ message: reason });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Handles upgrades on /ws/*: same-origin check, session cookie, role. Other upgrade paths
+ * (Next's HMR socket in development) go to `fallback`.
+ */
+export function createUpgradeHandler(
+  services: Services,
+  routes: Record<string, WsRoute>,
+  fallback: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null,
+) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    const pathname = new URL(req.url ?? '/', 'http://berth.invalid').pathname;
+    if (!pathname.startsWith('/ws/')) {
+      if (fallback) return fallback(req, socket, head);
+      return refuse(socket, 404, 'Not Found');
+    }
+    try {
+      if (!isSameOrigin(req)) return refuse(socket, 403, 'Forbidden');
+      const session = await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+      if (!session) return refuse(socket, 401, 'Unauthorized');
+      const route = routes[pathname];
+      if (!route) return refuse(socket, 404, 'Not Found');
+      if (!hasRole(session.user.role, route.role)) return refuse(socket, 403, 'Forbidden');
+      wss.handleUpgrade(req, socket, head, (ws) => route.onConnection(ws, req, session));
+    } catch (err) {
+      console.error('websocket upgrade failed:', err);
+      refuse(socket, 500, 'Internal Server Error');
+    }
+  };
+}

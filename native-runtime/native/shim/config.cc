@@ -1,0 +1,230 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "capabilities.h"
+#include "fd.h"
+
+char *read_file(const char *path, size_t *len, Error *e) {
+  Fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.ok()) { fail(e, "config", errno, "open %s", path); return nullptr; }
+  const size_t kMax = 16 << 20;
+  size_t cap = 8192, n = 0;
+  char *buf = (char *)malloc(cap);
+  for (;;) {
+    if (!buf) { fail(e, "config", ENOMEM, "reading %s", path); return nullptr; }
+    ssize_t r = read(fd.get(), buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) { free(buf); fail(e, "config", errno, "read %s", path); return nullptr; }
+    if (r == 0) break;
+    n += (size_t)r;
+    if (n + 1 == cap) {
+      if (cap >= kMax) { free(buf); fail(e, "config", EFBIG, "%s is larger than 16 MiB", path); return nullptr; }
+      cap *= 2;
+      buf = (char *)realloc(buf, cap);
+    }
+  }
+  buf[n] = 0;
+  *len = n;
+  return buf;
+}
+
+bool json_string(const JsonNode *obj, const char *key, bool required, const char **out, Error *e) {
+  const JsonNode *v = json_get(obj, key);
+  if (!v || v->type == JSON_NULL) {
+    if (required) return fail(e, "config", EINVAL, "\"%s\" is required", key);
+    return true;
+  }
+  if (v->type != JSON_STRING) return fail(e, "config", EINVAL, "\"%s\" must be a string", key);
+  *out = v->string;
+  return true;
+}
+
+bool json_bool(const JsonNode *obj, const char *key, bool *out, Error *e) {
+  const JsonNode *v = json_get(obj, key);
+  if (!v || v->type == JSON_NULL) return true;
+  if (v->type != JSON_BOOL) return fail(e, "config", EINVAL, "\"%s\" must be a boolean", key);
+  *out = v->boolean;
+  return true;
+}
+
+// Non-negative integer that fits in 2^53 (exact in a double).
+static bool json_uint(const JsonNode *obj, const char *key, uint64_t *out, Error *e) {
+  const JsonNode *v = json_get(obj, key);
+  if (!v || v->type == JSON_NULL) return true;
+  if (v->type != JSON_NUMBER || v->number < 0 || v->number > 9007199254740992.0 || v->number != (double)(uint64_t)v->number)
+    return fail(e, "config", EINVAL, "\"%s\" must be a non-negative integer", key);
+  *out = (uint64_t)v->number;
+  return true;
+}
+
+// The returned array is NULL-terminated so it can go straight to execve.
+bool json_string_array(const JsonNode *obj, const char *key, bool required, const char ***out, int *n, Error *e) {
+  const JsonNode *v = json_get(obj, key);
+  *n = 0;
+  if (!v || v->type == JSON_NULL) {
+    if (required) return fail(e, "config", EINVAL, "\"%s\" is required", key);
+    *out = (const char **)calloc(1, sizeof(char *));
+    return true;
+  }
+  if (v->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"%s\" must be an array of strings", key);
+  const char **arr = (const char **)calloc(json_length(v) + 1, sizeof(char *));
+  if (!arr) return fail(e, "config", ENOMEM, "out of memory");
+  for (const JsonNode *m = v->child; m; m = m->next) {
+    if (m->type != JSON_STRING) return fail(e, "config", EINVAL, "\"%s\" must be an array of strings", key);
+    arr[(*n)++] = m->string;
+  }
+  *out = arr;
+  return true;
+}
+
+static bool object(const JsonNode *obj, const char *key, const JsonNode **out, Error *e) {
+  const JsonNode *v = json_get(obj, key);
+  if (!v || v->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"%s\" must be an object", key);
+  *out = v;
+  return true;
+}
+
+static const struct { const char *name; int resource; } kRlimits[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},     {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_STACK", RLIMIT_STACK},     {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},   {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_AS", RLIMIT_AS},           {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+static bool parse_process(const JsonNode *p, ProcessSpec *ps, Error *e) {
+  if (!json_string_array(p, "args", true, &ps->args, &ps->nargs, e)) return false;
+  if (ps->nargs == 0) return fail(e, "config", EINVAL, "\"process.args\" must not be empty");
+  if (!json_string_array(p, "env", false, &ps->env, &ps->nenv, e)) return false;
+  ps->cwd = "/";
+  if (!json_string(p, "cwd", false, &ps->cwd, e)) return false;
+  if (ps->cwd[0] != '/') return fail(e, "config", EINVAL, "\"process.cwd\" must be absolute");
+  uint64_t uid = 0, gid = 0;
+  if (!json_uint(p, "uid", &uid, e) || !json_uint(p, "gid", &gid, e)) return false;
+  if (uid > 0xFFFFFFFEu || gid > 0xFFFFFFFEu) return fail(e, "config", EINVAL, "uid/gid out of range");
+  ps->uid = (uid_t)uid;
+  ps->gid = (gid_t)gid;
+
+  const JsonNode *gids = json_get(p, "additionalGids");
+  if (gids && gids->type != JSON_NULL) {
+    if (gids->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"additionalGids\" must be an array");
+    ps->additional_gids = (gid_t *)calloc(json_length(gids) + 1, sizeof(gid_t));
+    for (const JsonNode *m = gids->child; m; m = m->next) {
+      if (m->type != JSON_NUMBER || m->number < 0 || m->number > 0xFFFFFFFEu || m->number != (double)(gid_t)m->number)
+        return fail(e, "config", EINVAL, "\"additionalGids\" must hold gids");
+      ps->additional_gids[ps->ngids++] = (gid_t)m->number;
+    }
+  }
+  ps->no_new_privileges = true;
+  if (!json_bool(p, "terminal", &ps->terminal, e) || !json_bool(p, "openStdin", &ps->open_stdin, e) ||
+      !json_bool(p, "stdinOnce", &ps->stdin_once, e) || !json_bool(p, "noNewPrivileges", &ps->no_new_privileges, e) ||
+      !json_bool(p, "init", &ps->init, e))
+    return false;
+
+  const char **caps;
+  int ncaps;
+  if (!json_string_array(p, "capabilities", false, &caps, &ncaps, e)) return false;
+  for (int i = 0; i < ncaps; i++) {
+    int cap = capability_from_name(caps[i]);
+    if (cap < 0) return fail(e, "config", EINVAL, "unknown capability %s", caps[i]);
+    ps->capabilities |= 1ull << cap;
+  }
+
+  const JsonNode *rl = json_get(p, "rlimits");
+  if (rl && rl->type != JSON_NULL) {
+    if (rl->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"rlimits\" must be an array");
+    ps->rlimits = (RlimitSpec *)calloc(json_length(rl) + 1, sizeof(RlimitSpec));
+    for (const JsonNode *m = rl->child; m; m = m->next) {
+      const char *type = nullptr;
+      RlimitSpec *r = &ps->rlimits[ps->nrlimits++];
+      if (!json_string(m, "type", true, &type, e) || !json_uint(m, "soft", &r->soft, e) || !json_uint(m, "hard", &r->hard, e))
+        return false;
+      r->resource = -1;
+      for (auto &k : kRlimits)
+        if (strcmp(k.name, type) == 0) r->resource = k.resource;
+      if (r->resource < 0) return fail(e, "config", EINVAL, "unknown rlimit %s", type);
+      if (r->soft > r->hard) return fail(e, "config", EINVAL, "%s: soft limit above hard limit", type);
+    }
+  }
+  return true;
+}
+
+static bool parse_mounts(const JsonNode *root, ShimConfig *c, Error *e) {
+  const JsonNode *ms = json_get(root, "mounts");
+  if (!ms || ms->type == JSON_NULL) return true;
+  if (ms->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"mounts\" must be an array");
+  c->mounts = (MountSpec *)calloc(json_length(ms) + 1, sizeof(MountSpec));
+  for (const JsonNode *m = ms->child; m; m = m->next) {
+    MountSpec *s = &c->mounts[c->nmounts++];
+    s->source = "none";
+    s->type = "bind";
+    if (!json_string(m, "source", false, &s->source, e) || !json_string(m, "destination", true, &s->destination, e) ||
+        !json_string(m, "type", false, &s->type, e) || !json_string_array(m, "options", false, &s->options, &s->noptions, e))
+      return false;
+    if (s->destination[0] != '/') return fail(e, "config", EINVAL, "mount destination %s must be absolute", s->destination);
+  }
+  return true;
+}
+
+bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
+  memset(c, 0, sizeof *c);
+  if (!root || root->type != JSON_OBJECT) return fail(e, "config", EINVAL, "shim config must be a JSON object");
+  const JsonNode *ov, *proc, *log;
+  if (!json_string(root, "id", true, &c->id, e)) return false;
+  if (!object(root, "overlay", &ov, e)) return false;
+  if (!json_string(ov, "cwd", true, &c->overlay.cwd, e) ||
+      !json_string_array(ov, "lower", true, &c->overlay.lower, &c->overlay.nlower, e) ||
+      !json_string(ov, "upper", false, &c->overlay.upper, e) || !json_string(ov, "work", false, &c->overlay.work, e))
+    return false;
+  if (c->overlay.nlower == 0) return fail(e, "config", EINVAL, "\"overlay.lower\" must not be empty");
+  if (!c->overlay.upper != !c->overlay.work) return fail(e, "config", EINVAL, "\"overlay.upper\" and \"overlay.work\" go together");
+
+  c->rootfs_propagation = "private";
+  if (!json_string(root, "rootfsPropagation", false, &c->rootfs_propagation, e)) return false;
+  if (!json_bool(root, "readonlyRootfs", &c->readonly_rootfs, e)) return false;
+  if (!object(root, "process", &proc, e) || !parse_process(proc, &c->process, e)) return false;
+  c->hostname = "";
+  if (!json_string(root, "hostname", false, &c->hostname, e)) return false;
+
+  c->net = "new";
+  const JsonNode *ns = json_get(root, "namespaces");
+  if (ns && ns->type != JSON_NULL && !json_string(ns, "net", false, &c->net, e)) return false;
+  if (strcmp(c->net, "new") != 0 && strcmp(c->net, "host") != 0 && c->net[0] != '/')
+    return fail(e, "config", EINVAL, "\"namespaces.net\" must be \"new\", \"host\" or a path");
+
+  if (!json_string_array(root, "cgroups", false, &c->cgroups, &c->ncgroups, e)) return false;
+  if (!parse_mounts(root, c, e)) return false;
+  c->shm_size = 64 << 20;
+  if (!json_uint(root, "shmSize", &c->shm_size, e)) return false;
+  if (!json_string_array(root, "maskedPaths", false, &c->masked_paths, &c->nmasked, e) ||
+      !json_string_array(root, "readonlyPaths", false, &c->readonly_paths, &c->nreadonly, e))
+    return false;
+  c->seccomp = true;
+  if (!json_bool(root, "seccomp", &c->seccomp, e)) return false;
+
+  if (!object(root, "log", &log, e) || !json_string(log, "path", true, &c->log_path, e)) return false;
+  uint64_t max_files = 1;
+  if (!json_uint(log, "maxSize", &c->log_max_size, e) || !json_uint(log, "maxFiles", &max_files, e)) return false;
+  if (max_files < 1 || max_files > 1000) return fail(e, "config", EINVAL, "\"log.maxFiles\" must be 1..1000");
+  c->log_max_files = (int)max_files;
+  if (!json_string(root, "exitFile", true, &c->exit_file, e) || !json_string(root, "pidFile", true, &c->pid_file, e))
+    return false;
+  return true;
+}
+
+bool config_load(const char *path, ShimConfig *c, Error *e) {
+  size_t len;
+  char *text = read_file(path, &len, e);
+  if (!text) return false;
+  JsonNode *root = json_parse(text, len, e);
+  free(text);
+  return root && config_from_json(root, c, e);
+}

@@ -1,0 +1,54 @@
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fd.h"
+
+bool mkdir_all(const char *path, mode_t mode, Error *e) {
+  char buf[4096];
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return fail(e, "mkdir", ENAMETOOLONG, "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p != '/' && *p != 0) continue;
+    char saved = *p;
+    *p = 0;
+    if (mkdir(buf, mode) < 0 && errno != EEXIST) return fail(e, "mkdir", errno, "mkdir %s", buf);
+    *p = saved;
+    if (saved == 0) return true;
+  }
+}
+
+bool write_all(int fd, const void *buf, size_t len) {
+  const char *p = (const char *)buf;
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    len -= (size_t)w;
+  }
+  return true;
+}
+
+bool write_file_atomic(const char *path, const char *data, size_t len, Error *e) {
+  char tmp[4200];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  Fd fd(open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.ok()) return fail(e, "write", errno, "open %s", tmp);
+  if (!write_all(fd.get(), data, len) || fsync(fd.get()) < 0) {
+    int err = errno;
+    unlink(tmp);
+    return fail(e, "write", err, "write %s", tmp);
+  }
+  fd.reset();
+  if (rename(tmp, path) < 0) {
+    int err = errno;
+    unlink(tmp);
+    return fail(e, "write", err, "rename %s", path);
+  }
+  return true;
+}

@@ -1,0 +1,39 @@
+#include "overlay.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+// Overlay splits its options on ',' and lowerdir on ':'; such paths cannot be expressed safely.
+static bool safe_component(const char *s) { return strpbrk(s, ",:") == nullptr; }
+
+bool overlay_mount(const OverlaySpec &spec, const char *target, bool readonly, Error *e) {
+  // The kernel copies mount data into a single page, NUL included.
+  char opts[4096];
+  size_t n = 0;
+  auto append = [&](const char *s) {
+    size_t l = strlen(s);
+    if (n + l >= sizeof opts) return false;
+    memcpy(opts + n, s, l);
+    n += l;
+    opts[n] = 0;
+    return true;
+  };
+  bool fits = append("lowerdir=");
+  for (int i = 0; i < spec.nlower && fits; i++) {
+    if (!safe_component(spec.lower[i])) return fail(e, "overlay", EINVAL, "lower dir %s contains ',' or ':'", spec.lower[i]);
+    fits = (i == 0 || append(":")) && append(spec.lower[i]);
+  }
+  if (spec.upper) {
+    if (!safe_component(spec.upper) || !safe_component(spec.work))
+      return fail(e, "overlay", EINVAL, "upper/work dir contains ',' or ':'");
+    fits = fits && append(",upperdir=") && append(spec.upper) && append(",workdir=") && append(spec.work);
+  }
+  if (!fits) return fail(e, "overlay", E2BIG, "overlay options for %d lowers exceed one page even relative to %s", spec.nlower, spec.cwd);
+
+  if (chdir(spec.cwd) < 0) return fail(e, "overlay", errno, "chdir %s", spec.cwd);
+  unsigned long flags = readonly ? MS_RDONLY : 0;
+  if (mount("overlay", target, "overlay", flags, opts) < 0) return fail(e, "overlay", errno, "mount overlay on %s (%s)", target, opts);
+  return true;
+}

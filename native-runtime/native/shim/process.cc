@@ -1,0 +1,138 @@
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capabilities.h"
+#include "fsutil.h"
+#include "init.h"
+#include "namespaces.h"
+#include "rootfs.h"
+#include "seccomp.h"
+#include "terminal.h"
+
+namespace {
+
+const char *const kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+bool set_rlimits(const ProcessSpec &p, Error *e) {
+  for (int i = 0; i < p.nrlimits; i++) {
+    const RlimitSpec &r = p.rlimits[i];
+    rlimit cur;
+    if (getrlimit(r.resource, &cur) < 0) return fail(e, "rlimits", errno, "getrlimit %d", r.resource);
+    // Raising a hard limit needs CAP_SYS_RESOURCE, which Berth does not have: clamp to what we hold.
+    rlimit want{(rlim_t)r.soft, (rlim_t)r.hard};
+    if (cur.rlim_max != RLIM_INFINITY && (want.rlim_max == RLIM_INFINITY || want.rlim_max > cur.rlim_max))
+      want.rlim_max = cur.rlim_max;
+    if (want.rlim_cur > want.rlim_max) want.rlim_cur = want.rlim_max;
+    if (setrlimit(r.resource, &want) < 0) return fail(e, "rlimits", errno, "setrlimit %d", r.resource);
+  }
+  return true;
+}
+
+bool switch_user(const ProcessSpec &p, Error *e) {
+  // KEEPCAPS keeps the permitted set across setuid; capabilities_apply then trims it to the list.
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return fail(e, "user", errno, "PR_SET_KEEPCAPS");
+  if (setgroups((size_t)p.ngids, p.additional_gids) < 0) return fail(e, "user", errno, "setgroups");
+  if (setgid(p.gid) < 0) return fail(e, "user", errno, "setgid %u", p.gid);
+  if (setuid(p.uid) < 0) return fail(e, "user", errno, "setuid %u", p.uid);
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return fail(e, "user", errno, "PR_SET_KEEPCAPS");
+  return true;
+}
+
+const char *env_path(const ProcessSpec &p) {
+  for (int i = 0; i < p.nenv; i++)
+    if (strncmp(p.env[i], "PATH=", 5) == 0) return p.env[i] + 5;
+  return kDefaultPath;
+}
+
+// execvpe would search the shim's PATH; the container's PATH comes from its own env.
+bool exec_process(const ProcessSpec &p, Error *e) {
+  const char *file = p.args[0];
+  char *const *argv = (char *const *)p.args;
+  char *const *envp = (char *const *)p.env;
+  if (strchr(file, '/')) {
+    execve(file, argv, envp);
+    return fail(e, "exec", errno, "exec %s", file);
+  }
+  int saved = ENOENT;
+  const char *dir = env_path(p);
+  while (dir) {
+    const char *colon = strchr(dir, ':');
+    size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
+    char path[4096];
+    if (snprintf(path, sizeof path, "%.*s/%s", (int)len, len ? dir : ".", file) < (int)sizeof path) {
+      execve(path, argv, envp);
+      if (errno != ENOENT && errno != ENOTDIR) saved = errno;  // e.g. EACCES: remember, keep looking
+    }
+    dir = colon ? colon + 1 : nullptr;
+  }
+  if (saved == ENOENT) return fail(e, "exec", ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+  return fail(e, "exec", saved, "exec %s", file);
+}
+
+// stdin is /dev/null for now; stdout/stderr are the shim's pipes.
+bool stdio_pipes(const ContainerFds &f, Error *e) {
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) return fail(e, "stdio", errno, "open /dev/null");
+  int out = f.stdout_wr >= 0 ? f.stdout_wr : null_fd;
+  int err = f.stderr_wr >= 0 ? f.stderr_wr : null_fd;
+  if (dup2(null_fd, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) return fail(e, "stdio", errno, "dup2");
+  close(null_fd);
+  return true;
+}
+
+bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Error *e) {
+  char go;
+  if (read(f.sync_rd, &go, 1) != 1) _exit(1);  // the shim died before releasing us
+  close(f.sync_rd);
+
+  const ProcessSpec &p = c.process;
+  umask(0);  // device nodes and mount points get exactly the modes we ask for
+  if (!namespaces_join_net(f.netns, e) || !rootfs_setup(c, rootfs_dir, e)) return false;
+  if (!stdio_pipes(f, e)) return false;  // replaces the host fds the shim was started with
+  if (c.hostname[0] && sethostname(c.hostname, strlen(c.hostname)) < 0) return fail(e, "hostname", errno, "sethostname");
+  if (!set_rlimits(p, e) || !capabilities_drop_bounding(p.capabilities, e)) return false;
+  if (!mkdir_all(p.cwd, 0755, e)) return false;  // like Docker, a missing workdir is created
+  umask(022);
+
+  // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so do it before dropping it.
+  if (c.seccomp && !p.no_new_privileges && !seccomp_install(e)) return false;
+  if (!switch_user(p, e) || !capabilities_apply(p.capabilities, e)) return false;
+  if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(e, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
+  if (c.seccomp && p.no_new_privileges && !seccomp_install(e)) return false;
+  if (chdir(p.cwd) < 0) return fail(e, "cwd", errno, "chdir %s", p.cwd);
+
+  if (p.init) {
+    sigset_t old;
+    init_block_signals(&old);
+    pid_t child = fork();
+    if (child < 0) return fail(e, "init", errno, "fork");
+    if (child > 0) {
+      // Only the real process reports; init keeps nothing of the shim's.
+      close(f.error_wr);
+      if (f.pty_sock >= 0) close(f.pty_sock);
+      init_run(child);
+    }
+    sigprocmask(SIG_SETMASK, &old, nullptr);
+  }
+  if (p.terminal && !terminal_setup_in_container(f.pty_sock, e)) return false;
+  return exec_process(p, e);
+}
+
+}  // namespace
+
+void container_main(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &fds) {
+  Error e{};
+  run(c, rootfs_dir, fds, &e);
+  if (write(fds.error_wr, &e, sizeof e) < 0) { /* the shim is gone; nobody to tell */ }
+  _exit(127);
+}

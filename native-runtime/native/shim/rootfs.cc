@@ -1,0 +1,244 @@
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fd.h"
+#include "fsutil.h"
+#include "overlay.h"
+
+namespace {
+
+struct Path {
+  char buf[PATH_MAX];
+};
+
+bool join(Path *out, const char *root, const char *rel, Error *e) {
+  while (*rel == '/') rel++;
+  if (snprintf(out->buf, sizeof out->buf, "%s/%s", root, rel) >= (int)sizeof out->buf)
+    return fail(e, "rootfs", ENAMETOOLONG, "%s/%s", root, rel);
+  return true;
+}
+
+// A mount target is resolved on the host, so a symlink in the image could point it outside the
+// rootfs (e.g. /data -> /etc). Refuse any target whose real path leaves the rootfs.
+bool check_inside(const char *root, const char *path, Error *e) {
+  char real[PATH_MAX];
+  if (!realpath(path, real)) return fail(e, "rootfs", errno, "resolve %s", path);
+  size_t n = strlen(root);
+  if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != 0))
+    return fail(e, "rootfs", EXDEV, "mount target %s resolves outside the rootfs (%s)", path, real);
+  return true;
+}
+
+bool do_mount(const char *src, const char *dst, const char *type, unsigned long flags, const char *data, Error *e) {
+  if (mount(src, dst, type, flags, data) < 0)
+    return fail(e, "mount", errno, "mount %s on %s (type %s, data %s)", src ? src : "none", dst, type ? type : "none", data ? data : "");
+  return true;
+}
+
+// Creates dst as a directory, or as an empty file when it will receive a file bind mount.
+bool make_target(const char *root, const char *dst, bool file, Error *e) {
+  struct stat st;
+  if (lstat(dst, &st) < 0) {
+    if (file) {
+      Path parent;
+      snprintf(parent.buf, sizeof parent.buf, "%s", dst);
+      *strrchr(parent.buf, '/') = 0;
+      if (!mkdir_all(parent.buf, 0755, e)) return false;
+      Fd fd(open(dst, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644));
+      if (!fd.ok()) return fail(e, "rootfs", errno, "create %s", dst);
+    } else if (!mkdir_all(dst, 0755, e)) {
+      return false;
+    }
+  }
+  return check_inside(root, dst, e);
+}
+
+// Remount flags must repeat the locked flags already on the mount, or the kernel refuses.
+unsigned long current_flags(const char *path) {
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0) return 0;
+  unsigned long f = 0;
+  if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+  if (sv.f_flag & ST_RDONLY) f |= MS_RDONLY;
+  return f;
+}
+
+bool remount_ro(const char *path, Error *e) {
+  return do_mount(nullptr, path, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | current_flags(path), nullptr, e);
+}
+
+bool propagation_flags(const char *name, unsigned long *out) {
+  static const struct { const char *name; unsigned long flags; } kProp[] = {
+      {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC}, {"slave", MS_SLAVE}, {"rslave", MS_SLAVE | MS_REC},
+      {"shared", MS_SHARED},   {"rshared", MS_SHARED | MS_REC},   {"unbindable", MS_UNBINDABLE},
+      {"runbindable", MS_UNBINDABLE | MS_REC},
+  };
+  for (auto &p : kProp)
+    if (strcmp(p.name, name) == 0) { *out = p.flags; return true; }
+  return false;
+}
+
+bool mount_dev(const char *root, uint64_t shm_size, Error *e) {
+  Path dev, p;
+  if (!join(&dev, root, "/dev", e) || !make_target(root, dev.buf, false, e)) return false;
+  if (!do_mount("tmpfs", dev.buf, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e)) return false;
+
+  static const struct { const char *name; unsigned major, minor; } kNodes[] = {
+      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+  };
+  for (auto &n : kNodes) {
+    snprintf(p.buf, sizeof p.buf, "%s/%s", dev.buf, n.name);
+    if (mknod(p.buf, S_IFCHR | 0666, makedev(n.major, n.minor)) == 0) continue;
+    // Without CAP_MKNOD (e.g. a future user namespace) bind the host's node instead.
+    char host[64];
+    snprintf(host, sizeof host, "/dev/%s", n.name);
+    if (!make_target(root, p.buf, true, e) || !do_mount(host, p.buf, nullptr, MS_BIND, nullptr, e)) return false;
+  }
+
+  snprintf(p.buf, sizeof p.buf, "%s/pts", dev.buf);
+  if (!make_target(root, p.buf, false, e) ||
+      !do_mount("devpts", p.buf, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", e))
+    return false;
+
+  char data[64];
+  snprintf(data, sizeof data, "mode=1777,size=%llu", (unsigned long long)shm_size);
+  snprintf(p.buf, sizeof p.buf, "%s/shm", dev.buf);
+  if (!make_target(root, p.buf, false, e) || !do_mount("shm", p.buf, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e))
+    return false;
+  snprintf(p.buf, sizeof p.buf, "%s/mqueue", dev.buf);
+  if (!make_target(root, p.buf, false, e) || !do_mount("mqueue", p.buf, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
+    return false;
+
+  static const struct { const char *name, *target; } kLinks[] = {
+      {"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+      {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}, {"core", "/proc/kcore"},
+  };
+  for (auto &l : kLinks) {
+    snprintf(p.buf, sizeof p.buf, "%s/%s", dev.buf, l.name);
+    if (symlink(l.target, p.buf) < 0) return fail(e, "rootfs", errno, "symlink %s", p.buf);
+  }
+  return true;
+}
+
+bool mount_user(const char *root, const MountSpec &m, Error *e) {
+  static const struct { const char *name; unsigned long set, clear; } kOpts[] = {
+      {"ro", MS_RDONLY, 0},       {"rw", 0, MS_RDONLY},      {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
+      {"nodev", MS_NODEV, 0},     {"dev", 0, MS_NODEV},      {"noexec", MS_NOEXEC, 0}, {"exec", 0, MS_NOEXEC},
+      {"bind", MS_BIND, 0},       {"rbind", MS_BIND | MS_REC, 0}, {"noatime", MS_NOATIME, 0},
+      {"relatime", MS_RELATIME, 0}, {"strictatime", MS_STRICTATIME, 0}, {"nodiratime", MS_NODIRATIME, 0},
+  };
+  unsigned long flags = 0, propagation = 0;
+  char data[4096] = "";
+  for (int i = 0; i < m.noptions; i++) {
+    const char *o = m.options[i];
+    bool known = false;
+    for (auto &k : kOpts)
+      if (strcmp(k.name, o) == 0) { flags = (flags | k.set) & ~k.clear; known = true; }
+    if (!known && propagation_flags(o, &propagation)) known = true;
+    if (!known) {  // anything else (size=, mode=, ...) is filesystem data
+      size_t n = strlen(data);
+      snprintf(data + n, sizeof data - n, "%s%s", n ? "," : "", o);
+    }
+  }
+  bool bind = strcmp(m.type, "bind") == 0 || (flags & MS_BIND);
+  if (bind) flags |= MS_BIND;
+
+  Path dst;
+  if (!join(&dst, root, m.destination, e)) return false;
+  bool file = false;
+  struct stat st;
+  if (bind) {
+    if (stat(m.source, &st) < 0) return fail(e, "mount", errno, "bind source %s", m.source);
+    file = !S_ISDIR(st.st_mode);
+  }
+  if (!make_target(root, dst.buf, file, e)) return false;
+
+  if (bind) {
+    // A bind ignores other flags; apply them with a second, remounting call.
+    if (!do_mount(m.source, dst.buf, nullptr, flags & (MS_BIND | MS_REC), nullptr, e)) return false;
+    unsigned long extra = flags & ~(MS_BIND | MS_REC);
+    if (extra && !do_mount(nullptr, dst.buf, nullptr, MS_REMOUNT | MS_BIND | extra | current_flags(dst.buf), nullptr, e))
+      return false;
+  } else if (!do_mount(m.source, dst.buf, m.type, flags, data[0] ? data : nullptr, e)) {
+    return false;
+  }
+  if (propagation && !do_mount(nullptr, dst.buf, nullptr, propagation, nullptr, e)) return false;
+  return true;
+}
+
+bool pivot(const char *root, Error *e) {
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the new.
+  if (chdir(root) < 0) return fail(e, "pivot_root", errno, "chdir %s", root);
+  if (syscall(SYS_pivot_root, ".", ".") < 0) return fail(e, "pivot_root", errno, "pivot_root %s", root);
+  if (umount2(".", MNT_DETACH) < 0) return fail(e, "pivot_root", errno, "detach the old root");
+  if (chdir("/") < 0) return fail(e, "pivot_root", errno, "chdir /");
+  return true;
+}
+
+bool mask_paths(const ShimConfig &c, Error *e) {
+  for (int i = 0; i < c.nmasked; i++) {
+    const char *p = c.masked_paths[i];
+    struct stat st;
+    if (stat(p, &st) < 0) {
+      if (errno == ENOENT) continue;
+      return fail(e, "mask", errno, "stat %s", p);
+    }
+    bool ok = S_ISDIR(st.st_mode) ? do_mount("tmpfs", p, "tmpfs", MS_RDONLY, nullptr, e)
+                                  : do_mount("/dev/null", p, nullptr, MS_BIND, nullptr, e);
+    if (!ok) return false;
+  }
+  for (int i = 0; i < c.nreadonly; i++) {
+    const char *p = c.readonly_paths[i];
+    if (access(p, F_OK) < 0) {
+      if (errno == ENOENT) continue;
+      return fail(e, "readonly", errno, "access %s", p);
+    }
+    if (!do_mount(p, p, nullptr, MS_BIND | MS_REC, nullptr, e) || !remount_ro(p, e)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool rootfs_setup(const ShimConfig &c, const char *root_dir, Error *e) {
+  // Nothing we mount may propagate back to the host.
+  if (!do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, e)) return false;
+  if (!mkdir_all(root_dir, 0700, e)) return false;
+  // check_inside compares real paths, so the root must be one too.
+  char root[PATH_MAX];
+  if (!realpath(root_dir, root)) return fail(e, "rootfs", errno, "resolve %s", root_dir);
+  if (!overlay_mount(c.overlay, root, false, e)) return false;
+
+  Path p;
+  if (!join(&p, root, "/proc", e) || !make_target(root, p.buf, false, e) ||
+      !do_mount("proc", p.buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
+    return false;
+  if (!mount_dev(root, c.shm_size, e)) return false;
+  if (!join(&p, root, "/sys", e) || !make_target(root, p.buf, false, e) ||
+      !do_mount("sysfs", p.buf, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, e))
+    return false;
+  for (int i = 0; i < c.nmounts; i++)
+    if (!mount_user(root, c.mounts[i], e)) return false;
+
+  if (!pivot(root, e) || !mask_paths(c, e)) return false;
+  if (c.readonly_rootfs && !remount_ro("/", e)) return false;
+
+  unsigned long prop;
+  if (!propagation_flags(c.rootfs_propagation, &prop))
+    return fail(e, "rootfs", EINVAL, "unknown rootfsPropagation %s", c.rootfs_propagation);
+  return do_mount(nullptr, "/", nullptr, prop | MS_REC, nullptr, e);
+}

@@ -1,0 +1,3 @@
+export type * from './types.js';
+export type * from './engine.js';
+export * from './schemas.js';

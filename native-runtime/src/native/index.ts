@@ -1,0 +1,175 @@
+// Typed access to the C++ addon (native/addon) and to berth-shim. The addon returns errors as values
+// (see types.ts); these wrappers turn them into NativeCallError exceptions.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
+
+import type { NativeAddon, NativeResult } from './types.js';
+
+export type { NativeAddon, NativeError, NativeResult } from './types.js';
+
+const require = createRequire(import.meta.url);
+const addon = require('../../build/Release/berth_native.node') as NativeAddon;
+
+/** mount(2) flags. */
+export const MS_RDONLY = 0x1;
+export const MS_NOSUID = 0x2;
+export const MS_NODEV = 0x4;
+export const MS_NOEXEC = 0x8;
+export const MS_REMOUNT = 0x20;
+export const MS_NOATIME = 0x400;
+export const MS_BIND = 0x1000;
+export const MS_MOVE = 0x2000;
+export const MS_REC = 0x4000;
+export const MS_PRIVATE = 0x40000;
+export const MS_SLAVE = 0x80000;
+export const MS_SHARED = 0x100000;
+/** umount2(2) flags. */
+export const MNT_FORCE = 0x1;
+export const MNT_DETACH = 0x2;
+/** File type bits for mknod. */
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+export class NativeCallError extends Error {
+  readonly errno: number;
+  readonly call: string;
+
+  constructor(call: string, errno: number, message: string) {
+    super(`${call}: ${message}`);
+    this.name = 'NativeCallError';
+    this.call = call;
+    this.errno = errno;
+  }
+}
+
+function unwrap<T>(call: string, r: NativeResult<T>): T {
+  if (r.ok) return r.value;
+  throw new NativeCallError(call, r.error.errno, r.error.message);
+}
+
+/** flock(LOCK_EX|LOCK_NB) on path; returns the fd that holds the lock. */
+export function lockFile(path: string): number {
+  return unwrap('lockFile', addon.lockFile(path)).fd;
+}
+
+export function unlockFile(fd: number): void {
+  unwrap('unlockFile', addon.unlockFile(fd));
+}
+
+export function mount(source: string, target: string, fstype: string, flags: number, data = ''): void {
+  unwrap('mount', addon.mount(source, target, fstype, flags, data));
+}
+
+export interface OverlayMountOptions {
+  /** Directory the lower paths are relative to. */
+  cwd: string;
+  lower: string[];
+  upper?: string;
+  work?: string;
+  target: string;
+  readonly?: boolean;
+}
+
+export function mountOverlay(opts: OverlayMountOptions): void {
+  unwrap('mountOverlay', addon.mountOverlay(opts));
+}
+
+export function umount(target: string, flags = 0): void {
+  unwrap('umount', addon.umount(target, flags));
+}
+
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  unwrap('mknod', addon.mknod(path, mode, major, minor));
+}
+
+export function setxattr(path: string, name: string, value: Buffer): void {
+  unwrap('setxattr', addon.setxattr(path, name, value));
+}
+
+/** The attribute's value, or null when it is absent. */
+export function getxattr(path: string, name: string): Buffer | null {
+  return unwrap('getxattr', addon.getxattr(path, name));
+}
+
+export function shimPath(): string {
+  return addon.shimPath();
+}
+
+/** A failed container start as berth-shim reported it on its status pipe. */
+export class ShimStartError extends Error {
+  readonly errno: number;
+  readonly stage: string;
+
+  constructor(stage: string, errno: number, message: string) {
+    super(`berth-shim failed at ${stage}: ${message}${errno ? ` (errno ${errno})` : ''}`);
+    this.name = 'ShimStartError';
+    this.stage = stage;
+    this.errno = errno;
+  }
+}
+
+export interface ShimStarted {
+  shimPid: number;
+  /** The container's init, as seen from the host. */
+  pid: number;
+}
+
+type ShimStatus =
+  | { ok: true; shimPid: number; pid: number }
+  | { ok: false; errno: number; stage: string; message: string };
+
+/**
+ * Starts `berth-shim run <configPath>` (docs/runtime.md, "Shim protocol") and resolves once the
+ * container's process has exec'd. The shim detaches: it outlives this process.
+ */
+export function spawnShim(configPath: string): Promise<ShimStarted> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(shimPath(), ['run', configPath], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    const status = child.stdio[3] as Readable;
+    const stderr = child.stdio[2] as Readable;
+    let line = '';
+    let err = '';
+    let settled = false;
+
+    const finish = (e: Error | null, v?: ShimStarted): void => {
+      if (settled) return;
+      settled = true;
+      // The shim keeps running; nothing here may keep this process alive or hold its pipes.
+      status.destroy();
+      stderr.destroy();
+      child.unref();
+      if (e) reject(e);
+      else resolve(v!);
+    };
+
+    stderr.setEncoding('utf8');
+    stderr.on('data', (d: string) => {
+      if (err.length < 8192) err += d;
+    });
+    status.setEncoding('utf8');
+    status.on('data', (d: string) => {
+      line += d;
+      const nl = line.indexOf('\n');
+      if (nl < 0) return;
+      let parsed: ShimStatus;
+      try {
+        parsed = JSON.parse(line.slice(0, nl)) as ShimStatus;
+      } catch {
+        finish(new ShimStartError('status', 0, `unparseable status line: ${line.slice(0, nl)}`));
+        return;
+      }
+      if (parsed.ok) finish(null, { shimPid: parsed.shimPid, pid: parsed.pid });
+      else finish(new ShimStartError(parsed.stage, parsed.errno, parsed.message));
+    });
+    const noStatus = (): void =>
+      finish(new ShimStartError('status', 0, `berth-shim exited without a status line${err ? `: ${err.trim()}` : ''}`));
+    status.on('end', noStatus);
+    status.on('error', noStatus);
+    child.on('error', (e) => finish(new ShimStartError('spawn', 0, `cannot run ${shimPath()}: ${e.message}`)));
+  });
+}

@@ -1,0 +1,52 @@
+// containerd's snapshotter vocabulary, specialised to overlayfs.
+
+export type SnapshotKind = 'committed' | 'active' | 'view';
+
+export interface SnapshotInfo {
+  key: string;
+  /** Name of the committed parent snapshot, if any. */
+  parent?: string;
+  kind: SnapshotKind;
+  created: string;
+  updated: string;
+  labels?: Record<string, string>;
+}
+
+/** What the shim needs to mount the rootfs: lowers are relative to `cwd` to keep the option short. */
+export interface OverlayMounts {
+  cwd: string;
+  /** `l/<short>` links, top-most first. Empty when the snapshot has no parent. */
+  lower: string[];
+  upper?: string;
+  work?: string;
+  readonly?: boolean;
+}
+
+import type { Usage } from '../util/du.js';
+export type { Usage };
+
+export interface Snapshotter {
+  prepare(key: string, parent?: string, opts?: { labels?: Record<string, string> }): Promise<OverlayMounts>;
+  view(key: string, parent: string, opts?: { labels?: Record<string, string> }): Promise<OverlayMounts>;
+  commit(name: string, activeKey: string, opts?: { labels?: Record<string, string> }): Promise<void>;
+  mounts(key: string): Promise<OverlayMounts>;
+  remove(key: string): Promise<void>;
+  usage(key: string): Promise<Usage>;
+  stat(key: string): Promise<SnapshotInfo>;
+  list(): Promise<SnapshotInfo[]>;
+  /** The directory holding the snapshot's files (the upper dir for an active one). */
+  fsPath(key: string): Promise<string>;
+  /** The snapshot's directory: `<root>/<id>` (holds fs/ and work/). */
+  dirPath(key: string): Promise<string>;
+}
+
+export type SnapshotErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'FAILED_PRECONDITION' | 'INVALID_ARGUMENT';
+
+export class SnapshotError extends Error {
+  readonly code: SnapshotErrorCode;
+  constructor(code: SnapshotErrorCode, message: string) {
+    super(message);
+    this.name = 'SnapshotError';
+    this.code = code;
+  }
+}

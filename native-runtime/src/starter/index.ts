@@ -1,0 +1,3 @@
+export * from './busybox.js';
+export * from './debian.js';
+export { ensureHostFile } from './host-packages.js';

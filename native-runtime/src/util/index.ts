@@ -1,0 +1,3 @@
+export * from './atomic.js';
+export * from './ids.js';
+export * from "./du.js";

@@ -6,6 +6,9 @@ import { defineConfig } from '@playwright/test';
 // One temporary BERTH_ROOT per run. Workers re-read this file, so the choice travels in the env.
 process.env.BERTH_E2E_ROOT ??= fs.mkdtempSync(path.join(os.tmpdir(), 'berth-e2e-'));
 process.env.BERTH_E2E_PORT ??= String(3900 + Math.floor(Math.random() * 90));
+// Host-global names (run dir, cgroup parent) are per run too, so a real Berth on this host is never touched.
+process.env.BERTH_E2E_RUN ??= fs.mkdtempSync('/run/berth-e2e-');
+process.env.BERTH_E2E_CGROUP ??= `berth-e2e-${path.basename(process.env.BERTH_E2E_ROOT)}`;
 const port = Number(process.env.BERTH_E2E_PORT);
 const baseURL = `http://127.0.0.1:${port}`;
 
@@ -40,6 +43,8 @@ export default defineConfig({
     stdout: 'pipe',
     env: {
       BERTH_ROOT: process.env.BERTH_E2E_ROOT,
+      BERTH_RUN: process.env.BERTH_E2E_RUN,
+      BERTH_CGROUP_PARENT: process.env.BERTH_E2E_CGROUP,
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',

@@ -19,6 +19,9 @@ test.describe.serial('accounts and roles', () => {
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByTestId('current-user')).toHaveText(ADMIN.username);
     await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+    // The embedded engine runs (tests run as root) and made the busybox starter image on first start.
+    await expect(page.getByTestId('count-images')).toHaveText(/^[1-9]\d*$/);
+    await expect(page.getByTestId('count-running')).toHaveText('0');
     await info.attach('overview', { body: await page.screenshot(), contentType: 'image/png' });
 
     // Setup is closed once an admin exists.

@@ -6,6 +6,8 @@ import { migrate } from './db/migrate.ts';
 import { LoginThrottle } from './auth/throttle.ts';
 import { SetupToken } from './auth/setup-token.ts';
 import type { Services } from './api/services.ts';
+import { Berth } from '@berth/runtime';
+import { EngineHub } from './engine/hub.ts';
 
 /** Prepares the data root and database (migrations first), and builds the long-lived services. */
 export function bootstrap(config: ServerConfig): Services {
@@ -17,5 +19,9 @@ export function bootstrap(config: ServerConfig): Services {
     db: createDb(config.databaseFile),
     throttle: new LoginThrottle(),
     setupToken: new SetupToken(!isLoopbackHost(config.host)),
+    engines: new EngineHub({
+      isRoot: process.getuid?.() === 0,
+      createEmbedded: () => new Berth({ root: config.root, run: config.run, cgroupParent: config.cgroupParent }),
+    }),
   };
 }

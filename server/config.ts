@@ -5,6 +5,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BERTH_ROOT: z.string().min(1).default('/var/lib/berth'),
+  BERTH_RUN: z.string().min(1).default('/run/berth'),
+  BERTH_CGROUP_PARENT: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/).default('berth'),
   DATABASE_URL: z.string().optional(),
   TLS_CERT: z.string().optional(),
   TLS_KEY: z.string().optional(),
@@ -15,6 +17,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   root: string;
+  run: string;
+  cgroupParent: string;
   databaseFile: string;
   tls: { cert: string; key: string } | null;
   dev: boolean;
@@ -31,6 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     host: parsed.HOST,
     port: parsed.PORT,
     root,
+    run: path.resolve(parsed.BERTH_RUN),
+    cgroupParent: parsed.BERTH_CGROUP_PARENT,
     databaseFile: databaseFileFromUrl(parsed.DATABASE_URL) ?? path.join(root, 'dashboard.db'),
     tls: parsed.TLS_CERT && parsed.TLS_KEY ? { cert: parsed.TLS_CERT, key: parsed.TLS_KEY } : null,
     dev: parsed.NODE_ENV !== 'production',

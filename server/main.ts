@@ -15,6 +15,9 @@ const projectDir = path.resolve(import.meta.dirname, '..');
 async function main(): Promise<void> {
   const config = loadConfig();
   const services = bootstrap(config);
+  const engineState = services.engines.embeddedState();
+  if (engineState.state !== 'ready') console.warn(`Embedded engine off: ${engineState.message}`);
+  else services.engines.local();
 
   const nextApp = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port });
   await nextApp.prepare();
@@ -49,6 +52,8 @@ async function main(): Promise<void> {
 
   const shutdown = () => {
     server.close();
+    // Containers keep running in their shims; only the engine's lock and watchers go.
+    void services.engines.close().catch(() => undefined);
     void services.db.$disconnect().finally(() => process.exit(0));
     setTimeout(() => process.exit(0), 3000).unref();
   };

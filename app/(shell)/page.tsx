@@ -1,11 +1,11 @@
-import { NotAvailable } from '@/components/ui/not-available';
+import { EngineSummary } from '@/components/overview/engine-summary';
 import { PageHeader } from '@/components/ui/controls';
 
 export default function OverviewPage() {
   return (
     <>
-      <PageHeader title="Overview" subtitle="Containers, images and disk use on this machine." />
-      <NotAvailable what="The engine overview" arrivesWith="the runtime core issue" />
+      <PageHeader title="Overview" subtitle="Containers, images and the engine on this machine." />
+      <EngineSummary />
     </>
   );
 }

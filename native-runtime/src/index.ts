@@ -1,1 +1,20 @@
-export {};
+// @berth/runtime: the embedded engine and the types and helpers its users need.
+export { Berth, type BerthOptions } from './berth.js';
+export * from './errors.js';
+export type * from './engine/index.js';
+export * from './engine/schemas.js';
+export {
+  parseNormalizedNamed,
+  parseNamed,
+  parseDockerRef,
+  withDefaultTag,
+  familiarName,
+  familiarString,
+  fullName,
+  referenceString,
+  isImageId,
+  InvalidReferenceError,
+  type Reference,
+} from './images/reference.js';
+export { EventBus } from './events/index.js';
+export { demux } from './logs/format.js';

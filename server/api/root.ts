@@ -1,5 +1,6 @@
 import { auditRouter } from './routers/audit/router.ts';
 import { authRouter } from './routers/auth/router.ts';
+import { systemRouter } from './routers/system/router.ts';
 import { usersRouter } from './routers/users/router.ts';
 import { router } from './trpc.ts';
 
@@ -7,6 +8,7 @@ export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
   audit: auditRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

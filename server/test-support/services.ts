@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { LoginThrottle } from '../auth/throttle.ts';
+import { EngineHub } from '../engine/hub.ts';
 import { SetupToken } from '../auth/setup-token.ts';
 import type { Services } from '../api/services.ts';
 import type { ServerConfig } from '../config.ts';
@@ -21,6 +22,8 @@ export function createTestServices(overrides: Partial<ServerConfig> = {}): TestS
     host: '127.0.0.1',
     port: 0,
     root,
+    run: path.join(root, 'run'),
+    cgroupParent: `berth-test-${path.basename(root)}`,
     databaseFile: path.join(root, 'dashboard.db'),
     tls: null,
     dev: false,
@@ -33,6 +36,7 @@ export function createTestServices(overrides: Partial<ServerConfig> = {}): TestS
     db,
     throttle: new LoginThrottle(),
     setupToken: new SetupToken(false),
+    engines: new EngineHub({ isRoot: false, createEmbedded: () => { throw new Error('no engine in this test'); } }),
     async cleanup() {
       await db.$disconnect();
       fs.rmSync(root, { recursive: true, force: true });

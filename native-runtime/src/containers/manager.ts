@@ -1,0 +1,618 @@
+// The container state machine: create, start, stop, kill, restart, remove, wait, rename, pause, and
+// what happens when a shim reports an exit. Every state change is saved (atomically) before it is
+// announced with an event.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CgroupDriver } from '../cgroups/types.js';
+import { resolveLimits } from '../cgroups/limits.js';
+import type { ContainerCreateBody, ContainerInspect, ContainerSummary, ContainerWaitResponse } from '../engine/types.js';
+import { ContainerCreateBodySchema } from '../engine/schemas.js';
+import {
+  badParameter,
+  conflict,
+  EngineError,
+  forbidden,
+  internal,
+  isPaused,
+  noSuchImage,
+  notModified,
+  notRunning,
+  removePaused,
+  removeRunning,
+} from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { normalizeFilters } from '../events/filters.js';
+import type { ImageStores } from '../images/open.js';
+import { rfc3339Nano } from '../images/time.js';
+import { followLogs, logsBuffer } from '../logs/index.js';
+import { ShimStartError } from '../native/index.js';
+import { chainIds } from '../snapshots/chain.js';
+import { unpackImage } from '../snapshots/unpack.js';
+import { randomId } from '../util/ids.js';
+import { containerCapabilities } from './capabilities.js';
+import { fullHostConfig, mergeConfig, netNamespace } from './config-merge.js';
+import { writeEtcFiles, etcPaths, hostsText } from './etc-files.js';
+import { containerMatcher } from './list-filter.js';
+import { KeyedMutex } from './locks.js';
+import { GO_ZERO_TIME, initialState, type ContainerConfigFile, type ContainerRecord } from './record.js';
+import { bootId, EXIT_FILE, ExitWatcher, isBerthShim, processAlive, readExitFile, readPidFile, startShim, type ExitFile, type ExitOutcome } from './shim.js';
+import { buildShimSpec, logRotation, shimRunDir } from './spec.js';
+import type { ContainerStore } from './store.js';
+import { resolveUlimits } from './ulimits.js';
+import { parseSignal } from './units.js';
+import { inspectView, summaryView } from './view.js';
+import { Waiters, type WaitCondition } from './waiters.js';
+
+export interface ManagerDeps {
+  store: ContainerStore;
+  stores: ImageStores;
+  cgroups: CgroupDriver;
+  events: EventBus;
+  run: string;
+  readOnly: boolean;
+}
+
+export interface LogsArgs {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  since?: number | string;
+  until?: number | string;
+  timestamps?: boolean;
+  tail?: number | 'all' | string;
+}
+
+const SIGKILL = 9;
+const SIGTERM = 15;
+const KILL_WAIT_MS = 30_000;
+const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+export const SNAPSHOT_PREFIX = 'container-';
+
+/** The shim writes a fixed 9-digit fraction; Docker shows Go's RFC3339Nano (trailing zeros trimmed). */
+const trimTime = (s: string): string => s.replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
+
+export class ContainerManager {
+  private readonly watchers = new Map<string, ExitWatcher>();
+  private readonly exitListeners = new Map<string, Array<() => void>>();
+  private readonly waiters = new Waiters();
+  private readonly mutex = new KeyedMutex();
+  private readonly removing = new Set<string>();
+
+  constructor(private readonly d: ManagerDeps) {}
+
+  private get store(): ContainerStore {
+    return this.d.store;
+  }
+
+  private dir(id: string): string {
+    return this.store.dir(id);
+  }
+
+  private mutable(what: string): void {
+    if (this.d.readOnly) throw forbidden(`cannot ${what}: this Berth instance is read-only`);
+  }
+
+  private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(rec.cfg.config.Labels ?? {}), image: rec.cfg.config.Image, name: rec.cfg.name.slice(1), ...extra };
+  }
+
+  private emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.d.events.emit('container', action, rec.cfg.id, this.attrs(rec, extra));
+  }
+
+  /** Read-only instances see the writer's latest files. */
+  async refresh(): Promise<void> {
+    if (this.d.readOnly) await this.store.load();
+  }
+
+  // ─────────────────────────── create ───────────────────────────
+
+  async create(body: ContainerCreateBody): Promise<{ id: string; warnings: string[] }> {
+    this.mutable('create a container');
+    const parsed = ContainerCreateBodySchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw badParameter(`${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const h = body.HostConfig ?? {};
+    if (h.Privileged) throw badParameter('privileged mode is not supported yet');
+    netNamespace(h.NetworkMode);
+    const rec0 = await this.d.stores.images.find(body.Image!).catch(() => null);
+    if (!rec0) throw noSuchImage(body.Image!);
+    const image = rec0;
+    const imageConfig = await this.d.stores.images.config(image);
+    const id = randomId();
+    let name: string;
+    if (body.name) {
+      name = body.name.startsWith('/') ? body.name : `/${body.name}`;
+      if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${body.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      this.store.checkName(name);
+    } else {
+      name = this.store.uniqueRandomName();
+    }
+    const config = mergeConfig(body, imageConfig.config ?? null, body.Image!, id);
+    const hostConfig = fullHostConfig(h);
+    const caps = await this.d.cgroups.capabilities();
+    const { limits, warnings } = await resolveLimits(hostConfig, caps);
+    if (limits.memorySwap !== undefined && !hostConfig.MemorySwap) hostConfig.MemorySwap = limits.memorySwap;
+    // Everything that start() would refuse is refused now, as a 400 at create.
+    containerCapabilities(hostConfig.CapAdd, hostConfig.CapDrop);
+    resolveUlimits(hostConfig.Ulimits);
+    hostsText({ hostname: config.Hostname, extraHosts: hostConfig.ExtraHosts });
+    const entry = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    const cfgPartial = { hostConfig } as ContainerConfigFile;
+    logRotation(cfgPartial);
+    if (!image.diffIds.length) throw badParameter(`image ${body.Image} has no layers to run`);
+
+    const { chainIds: chain } = await unpackImage(
+      this.d.stores.snapshots,
+      this.d.stores.content,
+      image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
+    );
+    const top = chain[chain.length - 1]!;
+    const snapshotKey = `${SNAPSHOT_PREFIX}${id}`;
+    await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id } });
+    try {
+      const lowerDirs = await Promise.all([...chainIds(image.diffIds)].reverse().map((c) => this.d.stores.snapshots.dirPath(c)));
+      const own = await this.d.stores.snapshots.dirPath(snapshotKey);
+      const cfg: ContainerConfigFile = {
+        id,
+        name,
+        created: rfc3339Nano(),
+        imageId: image.id,
+        imageChainId: top,
+        snapshotKey,
+        config,
+        hostConfig,
+        path: entry[0]!,
+        args: entry.slice(1),
+        limits,
+        warnings,
+        graphDriver: {
+          LowerDir: lowerDirs.map((d) => `${d}/fs`).join(':'),
+          MergedDir: `${own}/merged`,
+          UpperDir: `${own}/fs`,
+          WorkDir: `${own}/work`,
+        },
+      };
+      await fsp.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
+      await writeEtcFiles(this.dir(id), {
+        hostname: config.Hostname,
+        domainname: config.Domainname,
+        extraHosts: hostConfig.ExtraHosts,
+        dnsSearch: hostConfig.DnsSearch,
+        dnsOptions: hostConfig.DnsOptions,
+      });
+      const rec: ContainerRecord = { cfg, state: initialState() };
+      await this.store.add(rec);
+      this.emit(rec, 'create');
+      return { id, warnings };
+    } catch (e) {
+      await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
+      await fsp.rm(this.dir(id), { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  // ─────────────────────────── start ───────────────────────────
+
+  start(idOrName: string): Promise<void> {
+    this.mutable('start a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, () => this.startLocked(rec));
+  }
+
+  private async startLocked(rec: ContainerRecord): Promise<void> {
+    const id = rec.cfg.id;
+    const st = rec.state;
+    if (st.status === 'running') throw notModified();
+    if (st.status === 'paused') throw conflict('cannot start a paused container, try unpause instead');
+    if (this.removing.has(id) || !this.store.has(id)) throw conflict(`container ${id} is marked for removal and cannot be started`);
+    const runDir = shimRunDir(this.d.run, id);
+    const exitFile = path.join(this.dir(id), EXIT_FILE);
+    await fsp.rm(exitFile, { force: true });
+    await this.d.cgroups.remove(id).catch(() => {});
+    try {
+      await this.d.cgroups.create(id, rec.cfg.limits);
+    } catch (e) {
+      throw internal(`creating the cgroups of ${id.slice(0, 12)} failed: ${(e as Error).message}`, e);
+    }
+    let started;
+    try {
+      const spec = await buildShimSpec({
+        cfg: rec.cfg,
+        overlay: await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey),
+        etc: etcPaths(this.dir(id)),
+        cgroupPaths: this.d.cgroups.paths(id),
+        logPath: path.join(this.store.logDir(id), 'container.log'),
+        exitFile,
+        pidFile: path.join(runDir, 'shim.pid'),
+      });
+      started = await startShim(runDir, spec);
+    } catch (e) {
+      await this.d.cgroups.remove(id).catch(() => {});
+      throw await this.startFailed(rec, e);
+    }
+    Object.assign(rec.state, {
+      status: 'running',
+      pid: started.pid,
+      shimPid: started.shimPid,
+      exitCode: 0,
+      oomKilled: false,
+      error: '',
+      startedAt: rfc3339Nano(),
+      bootId: bootId(),
+      stopping: false,
+    });
+    await this.store.saveState(rec);
+    this.emit(rec, 'start');
+    this.watch(rec);
+  }
+
+  /** Records the failure the way Docker does (ExitCode 127 for a missing binary, 126 otherwise). */
+  private async startFailed(rec: ContainerRecord, e: unknown): Promise<EngineError> {
+    if (e instanceof EngineError) return e;
+    const msg = e instanceof Error ? e.message : String(e);
+    const notFound = e instanceof ShimStartError && (e.errno === 2 || /no such file|not found/i.test(msg));
+    rec.state.exitCode = notFound ? 127 : 126;
+    rec.state.error = msg;
+    await this.store.saveState(rec).catch(() => {});
+    const userError = e instanceof ShimStartError && ['exec', 'cwd', 'user'].includes(e.stage);
+    return new EngineError(userError || notFound ? 400 : 500, `failed to start container ${rec.cfg.id.slice(0, 12)}: ${msg}`, { cause: e });
+  }
+
+  private watch(rec: ContainerRecord): void {
+    const id = rec.cfg.id;
+    this.watchers.get(id)?.close();
+    const w = new ExitWatcher(this.dir(id), rec.state.shimPid, (o) => {
+      this.watchers.delete(id);
+      void this.onShimDone(rec, o).catch(() => {});
+    });
+    this.watchers.set(id, w);
+  }
+
+  // ─────────────────────────── exit ───────────────────────────
+
+  private async onShimDone(rec: ContainerRecord, o: ExitOutcome): Promise<void> {
+    const shimPid = rec.state.shimPid;
+    if (o.kind === 'exited') {
+      this.applyExit(rec, o.exit);
+    } else {
+      Object.assign(rec.state, {
+        status: 'exited',
+        exitCode: 255,
+        oomKilled: false,
+        finishedAt: rfc3339Nano(),
+        error: `berth-shim (pid ${shimPid}) disappeared without recording the container's exit; its processes were killed`,
+      });
+    }
+    await this.finishExit(rec);
+  }
+
+  private applyExit(rec: ContainerRecord, exit: ExitFile): void {
+    Object.assign(rec.state, {
+      status: 'exited',
+      exitCode: exit.exitCode,
+      oomKilled: exit.oomKilled,
+      finishedAt: trimTime(exit.finishedAt),
+      error: '',
+    });
+  }
+
+  /** Common tail of every exit: clean up, save, announce, answer waiters, AutoRemove. */
+  private async finishExit(rec: ContainerRecord): Promise<void> {
+    const id = rec.cfg.id;
+    const stopping = rec.state.stopping;
+    rec.state.pid = 0;
+    rec.state.shimPid = 0;
+    rec.state.stopping = false;
+    // Kills anything the shim left behind and frees the group.
+    await this.d.cgroups.remove(id).catch(() => {});
+    if (this.store.has(id)) await this.store.saveState(rec);
+    if (rec.state.oomKilled) this.emit(rec, 'oom');
+    this.emit(rec, 'die', { exitCode: String(rec.state.exitCode) });
+    if (stopping) this.emit(rec, 'stop');
+    for (const l of this.exitListeners.get(id) ?? []) l();
+    this.exitListeners.delete(id);
+    this.waiters.exited(id, rec.state.exitCode);
+    if (rec.cfg.hostConfig.AutoRemove && this.store.has(id) && !this.removing.has(id)) {
+      await this.remove(id, { force: true }).catch(() => {});
+    }
+  }
+
+  /** Resolves once the current run has been recorded as exited (or at once if not running). */
+  private exited(rec: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!isActive(rec)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      const list = this.exitListeners.get(rec.cfg.id) ?? [];
+      list.push(() => {
+        clearTimeout(t);
+        resolve(true);
+      });
+      this.exitListeners.set(rec.cfg.id, list);
+      this.watchers.get(rec.cfg.id)?.hold();
+      void this.watchers.get(rec.cfg.id)?.check();
+    });
+  }
+
+  // ─────────────────────────── stop / kill / restart ───────────────────────────
+
+  stop(idOrName: string, opts: { t?: number; signal?: string } = {}): Promise<void> {
+    this.mutable('stop a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, () => this.stopLocked(rec, opts));
+  }
+
+  private async stopLocked(rec: ContainerRecord, opts: { t?: number; signal?: string }): Promise<void> {
+    if (!isActive(rec)) throw notModified();
+    const sig = parseSignal(opts.signal || rec.cfg.config.StopSignal, SIGTERM);
+    const t = opts.t ?? rec.cfg.config.StopTimeout ?? 10;
+    rec.state.stopping = true;
+    if (rec.state.status === 'paused') await this.d.cgroups.thaw(rec.cfg.id).catch(() => {});
+    this.signal(rec, sig);
+    if (t >= 0 && (await this.exited(rec, t * 1000))) return;
+    this.signal(rec, SIGKILL);
+    if (!(await this.exited(rec, KILL_WAIT_MS))) {
+      throw internal(`container ${rec.cfg.id.slice(0, 12)} did not exit ${KILL_WAIT_MS / 1000}s after SIGKILL`);
+    }
+  }
+
+  private signal(rec: ContainerRecord, sig: number): void {
+    this.emit(rec, 'kill', { signal: String(sig) });
+    try {
+      process.kill(rec.state.pid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw internal(`kill ${rec.state.pid}: ${(e as Error).message}`, e);
+    }
+    void this.watchers.get(rec.cfg.id)?.check();
+  }
+
+  kill(idOrName: string, opts: { signal?: string | number } = {}): Promise<void> {
+    this.mutable('kill a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, async () => {
+      if (!isActive(rec)) throw notRunning(rec.cfg.id);
+      if (rec.state.status === 'paused') throw isPaused(rec.cfg.id);
+      const sig = parseSignal(opts.signal, SIGKILL);
+      this.signal(rec, sig);
+      // SIGKILL cannot be ignored: answer once the exit is recorded, as dockerd does.
+      if (sig === SIGKILL) await this.exited(rec, KILL_WAIT_MS);
+    });
+  }
+
+  restart(idOrName: string, opts: { t?: number } = {}): Promise<void> {
+    this.mutable('restart a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, async () => {
+      if (isActive(rec)) await this.stopLocked(rec, opts);
+      await this.startLocked(rec);
+      this.emit(rec, 'restart');
+    });
+  }
+
+  pause(idOrName: string): Promise<void> {
+    this.mutable('pause a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, async () => {
+      if (rec.state.status === 'paused') throw conflict(`Container ${rec.cfg.id} is already paused`);
+      if (rec.state.status !== 'running') throw notRunning(rec.cfg.id);
+      await this.d.cgroups.freeze(rec.cfg.id);
+      rec.state.status = 'paused';
+      await this.store.saveState(rec);
+      this.emit(rec, 'pause');
+    });
+  }
+
+  unpause(idOrName: string): Promise<void> {
+    this.mutable('unpause a container');
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, async () => {
+      if (rec.state.status !== 'paused') throw conflict(`Container ${rec.cfg.id} is not paused`);
+      await this.d.cgroups.thaw(rec.cfg.id);
+      rec.state.status = 'running';
+      await this.store.saveState(rec);
+      this.emit(rec, 'unpause');
+    });
+  }
+
+  // ─────────────────────────── remove / rename / wait ───────────────────────────
+
+  remove(idOrName: string, opts: { force?: boolean; v?: boolean } = {}): Promise<void> {
+    this.mutable('remove a container');
+    const rec = this.store.get(idOrName);
+    const id = rec.cfg.id;
+    if (this.removing.has(id)) return Promise.reject(conflict(`removal of container ${id.slice(0, 12)} is already in progress`));
+    return this.mutex.run(id, async () => {
+      if (!this.store.has(id)) return; // removed meanwhile (AutoRemove)
+      if (rec.state.status === 'paused' && !opts.force) throw removePaused(id);
+      if (isActive(rec) && !opts.force) throw removeRunning(id);
+      this.removing.add(id);
+      try {
+        if (isActive(rec)) {
+          if (rec.state.status === 'paused') await this.d.cgroups.thaw(id).catch(() => {});
+          this.signal(rec, SIGKILL);
+          await this.exited(rec, KILL_WAIT_MS);
+        }
+        this.watchers.get(id)?.close();
+        this.watchers.delete(id);
+        await this.d.cgroups.remove(id).catch(() => {});
+        await this.d.stores.snapshots.remove(rec.cfg.snapshotKey).catch((e: Error) => {
+          if (!/does not exist/.test(e.message)) throw e;
+        });
+        await fsp.rm(shimRunDir(this.d.run, id), { recursive: true, force: true });
+        await this.store.delete(id);
+      } finally {
+        this.removing.delete(id);
+      }
+      this.emit(rec, 'destroy');
+      this.waiters.removed(id, rec.state.exitCode);
+    });
+  }
+
+  async rename(idOrName: string, newName: string): Promise<void> {
+    this.mutable('rename a container');
+    const rec = this.store.get(idOrName);
+    if (!newName) throw badParameter('Neither old nor new names may be empty');
+    const name = newName.startsWith('/') ? newName : `/${newName}`;
+    if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${newName}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (name === rec.cfg.name) throw badParameter('Renaming a container with the same name as its current name');
+    await this.mutex.run(rec.cfg.id, async () => {
+      this.store.checkName(name, rec.cfg.id);
+      const oldName = rec.cfg.name;
+      rec.cfg.name = name;
+      try {
+        await this.store.saveConfig(rec);
+      } catch (e) {
+        rec.cfg.name = oldName;
+        throw e;
+      }
+      this.emit(rec, 'rename', { oldName });
+    });
+  }
+
+  wait(idOrName: string, condition: WaitCondition = 'not-running'): Promise<ContainerWaitResponse> {
+    const rec = this.store.get(idOrName);
+    if (condition === 'not-running' && !isActive(rec)) return Promise.resolve({ Error: null, StatusCode: rec.state.exitCode });
+    if (this.d.readOnly) return this.pollWait(rec.cfg.id, condition);
+    this.watchers.get(rec.cfg.id)?.hold();
+    return this.waiters.add(rec.cfg.id, condition);
+  }
+
+  /** A read-only instance has no watchers: look at the writer's files until the condition holds. */
+  private async pollWait(id: string, condition: WaitCondition): Promise<ContainerWaitResponse> {
+    let last = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      await this.store.load();
+      const rec = this.store.find(id);
+      if (!rec) return { Error: null, StatusCode: last };
+      last = rec.state.exitCode;
+      if (condition !== 'removed' && !isActive(rec)) return { Error: null, StatusCode: last };
+    }
+  }
+
+  // ─────────────────────────── views ───────────────────────────
+
+  async inspect(idOrName: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
+    await this.refresh();
+    const rec = this.store.get(idOrName);
+    return inspectView(rec, this.dir(rec.cfg.id), opts.size ? await this.sizes(rec) : undefined);
+  }
+
+  async sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    const rw = await this.d.stores.snapshots.usage(rec.cfg.snapshotKey).then((u) => u.size, () => 0);
+    const img = await this.d.stores.images.find(rec.cfg.imageId).catch(() => null);
+    const base = img ? img.layerSizes.reduce((a, b) => a + b, 0) : 0;
+    return { rw, rootFs: rw + base };
+  }
+
+  async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Parameters<typeof normalizeFilters>[0] } = {}): Promise<ContainerSummary[]> {
+    await this.refresh();
+    const f = normalizeFilters(opts.filters);
+    const ancestors = new Set<string>();
+    for (const a of f.get('ancestor') ?? []) {
+      const img = await this.d.stores.images.find(a).catch(() => null);
+      if (img) ancestors.add(img.id);
+    }
+    const match = containerMatcher(f, ancestors);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const all = opts.all || limit > 0 || f.has('status') || f.has('exited');
+    let recs = this.store
+      .all()
+      .filter((r) => all || isActive(r))
+      .filter(match)
+      .sort((a, b) => (a.cfg.created < b.cfg.created ? 1 : a.cfg.created > b.cfg.created ? -1 : 0));
+    if (limit) recs = recs.slice(0, limit);
+    const out: ContainerSummary[] = [];
+    for (const r of recs) out.push(summaryView(r, opts.size ? await this.sizes(r) : undefined));
+    return out;
+  }
+
+  async logs(idOrName: string, opts: LogsArgs): Promise<Buffer | Readable> {
+    await this.refresh();
+    const rec = this.store.get(idOrName);
+    const id = rec.cfg.id;
+    const dir = this.store.logDir(id);
+    const tail = opts.tail === undefined ? undefined : String(opts.tail);
+    const read = { stdout: opts.stdout, stderr: opts.stderr, since: opts.since || undefined, until: opts.until || undefined, tail, timestamps: opts.timestamps, tty: rec.cfg.config.Tty };
+    if (!opts.follow) return logsBuffer(dir, read);
+    const running = (): boolean => {
+      const r = this.store.find(id);
+      if (this.d.readOnly && r) void this.store.load();
+      return !!r && isActive(r);
+    };
+    return followLogs(dir, read, running);
+  }
+
+  all(): ContainerRecord[] {
+    return this.store.all();
+  }
+
+  // ─────────────────────────── recovery ───────────────────────────
+
+  /** After a (re)start of the server: re-attach to running shims, record exits that happened meanwhile. */
+  async recover(): Promise<void> {
+    const boot = bootId();
+    for (const rec of this.store.all()) {
+      if (!isActive(rec) && rec.state.status !== 'removing') {
+        if (rec.cfg.hostConfig.AutoRemove && rec.state.status === 'exited') await this.remove(rec.cfg.id, { force: true }).catch(() => {});
+        continue;
+      }
+      const id = rec.cfg.id;
+      const exit = await readExitFile(path.join(this.dir(id), EXIT_FILE));
+      const runDir = shimRunDir(this.d.run, id);
+      const pids = readPidFile(path.join(runDir, 'shim.pid'));
+      if (exit && !(pids && isBerthShim(pids.shimPid))) {
+        this.applyExit(rec, exit);
+        await this.finishExit(rec);
+      } else if ((rec.state.bootId && rec.state.bootId !== boot) || !(await exists(runDir))) {
+        Object.assign(rec.state, {
+          status: 'exited',
+          exitCode: 255,
+          oomKilled: false,
+          finishedAt: rfc3339Nano(),
+          error: 'host rebooted while the container was running',
+        });
+        await this.finishExit(rec);
+      } else if (pids && processAlive(pids.shimPid) && isBerthShim(pids.shimPid)) {
+        rec.state.shimPid = pids.shimPid;
+        rec.state.pid = pids.pid;
+        if (rec.state.status === 'removing') rec.state.status = 'running';
+        await this.store.saveState(rec);
+        this.watch(rec);
+      } else {
+        Object.assign(rec.state, {
+          status: 'exited',
+          exitCode: 255,
+          oomKilled: false,
+          finishedAt: rfc3339Nano(),
+          error: `berth-shim for this container is gone (pid ${rec.state.shimPid}) and left no exit record; its processes were killed`,
+        });
+        await this.finishExit(rec);
+      }
+    }
+  }
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+}
+
+export function isActive(rec: ContainerRecord): boolean {
+  const s = rec.state.status;
+  return s === 'running' || s === 'paused' || s === 'restarting';
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export { GO_ZERO_TIME };

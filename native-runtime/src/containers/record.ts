@@ -1,0 +1,65 @@
+// What Berth keeps per container: config.json (what the client asked for, plus what create derived)
+// and state.json (the state machine). Both are rewritten atomically on every change.
+import type { CgroupLimits } from '../cgroups/types.js';
+import type { ContainerConfig, ContainerState, HostConfig } from '../engine/types.js';
+
+export interface ContainerConfigFile {
+  id: string;
+  /** With the leading '/'. */
+  name: string;
+  created: string;
+  /** The image ID (config digest) resolved at create. */
+  imageId: string;
+  /** The top chain ID of the image, parent of the container's snapshot. */
+  imageChainId: string;
+  snapshotKey: string;
+  /** Config as inspect shows it (merged with the image's). */
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  path: string;
+  args: string[];
+  /** Limits resolved and validated at create (devices already major:minor). */
+  limits: CgroupLimits;
+  warnings: string[];
+  /** GraphDriver.Data as inspect shows it (fixed at create). */
+  graphDriver: Record<string, string>;
+}
+
+export type Status = ContainerState['Status'];
+
+export interface ContainerStateFile {
+  status: Status;
+  pid: number;
+  shimPid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+  startedAt: string;
+  finishedAt: string;
+  restartCount: number;
+  /** /proc/sys/kernel/random/boot_id when it started: a different one means the host rebooted. */
+  bootId?: string;
+  /** Set while a stop/kill we asked for is in flight, so the exit emits 'stop'. */
+  stopping?: boolean;
+}
+
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function initialState(): ContainerStateFile {
+  return {
+    status: 'created',
+    pid: 0,
+    shimPid: 0,
+    exitCode: 0,
+    oomKilled: false,
+    error: '',
+    startedAt: GO_ZERO_TIME,
+    finishedAt: GO_ZERO_TIME,
+    restartCount: 0,
+  };
+}
+
+export interface ContainerRecord {
+  cfg: ContainerConfigFile;
+  state: ContainerStateFile;
+}

@@ -1,0 +1,124 @@
+// Builds shim.json (docs/runtime.md, "Shim protocol") for a container about to start.
+import path from 'node:path';
+import type { OverlayMounts } from '../snapshots/types.js';
+import { containerCapabilities } from './capabilities.js';
+import { MASKED_PATHS, READONLY_PATHS, DEFAULT_SHM_SIZE, mergeEnv, netNamespace } from './config-merge.js';
+import type { EtcFiles } from './etc-files.js';
+import type { ContainerConfigFile } from './record.js';
+import { layerDirs, readRootfsFile } from './rootfs-files.js';
+import { resolveUlimits, type Rlimit } from './ulimits.js';
+import { parseRamSize } from './units.js';
+import { resolveUser } from './user.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface ShimMount {
+  source: string;
+  destination: string;
+  type: string;
+  options: string[];
+}
+
+export interface ShimSpec {
+  id: string;
+  overlay: OverlayMounts;
+  rootfsPropagation: string;
+  readonlyRootfs: boolean;
+  process: {
+    args: string[];
+    env: string[];
+    cwd: string;
+    uid: number;
+    gid: number;
+    additionalGids: number[];
+    terminal: boolean;
+    openStdin: boolean;
+    stdinOnce: boolean;
+    noNewPrivileges: boolean;
+    capabilities: string[];
+    rlimits: Rlimit[];
+    init: boolean;
+  };
+  hostname: string;
+  namespaces: { net: 'new' | 'host' };
+  cgroups: string[];
+  mounts: ShimMount[];
+  shmSize: number;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  seccomp: boolean;
+  log: { path: string; maxSize: number; maxFiles: number };
+  exitFile: string;
+  pidFile: string;
+}
+
+export interface SpecInputs {
+  cfg: ContainerConfigFile;
+  overlay: OverlayMounts;
+  etc: EtcFiles;
+  cgroupPaths: string[];
+  logPath: string;
+  exitFile: string;
+  pidFile: string;
+}
+
+export function logRotation(cfg: ContainerConfigFile): { maxSize: number; maxFiles: number } {
+  const c = cfg.hostConfig.LogConfig?.Config ?? {};
+  const maxSize = c['max-size'] ? parseRamSize(c['max-size']) : 0;
+  const maxFiles = c['max-file'] ? Number(c['max-file']) : 1;
+  return { maxSize, maxFiles };
+}
+
+export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
+  const { cfg } = inp;
+  const c = cfg.config;
+  const h = cfg.hostConfig;
+  const layers = layerDirs(inp.overlay);
+  const user = resolveUser(c.User, await readRootfsFile(layers, '/etc/passwd'), await readRootfsFile(layers, '/etc/group'), h.GroupAdd ?? []);
+  // Daemon-provided variables first, then the container's own (moby's CreateDaemonEnvironment).
+  let env = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${c.Hostname}`];
+  if (c.Tty) env.push('TERM=xterm');
+  env = mergeEnv(env, c.Env ?? []);
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  const mounts: ShimMount[] = [
+    { source: inp.etc.resolvConf, destination: '/etc/resolv.conf', type: 'bind', options: ['rbind', 'rprivate'] },
+    { source: inp.etc.hostname, destination: '/etc/hostname', type: 'bind', options: ['rbind', 'rprivate'] },
+    { source: inp.etc.hosts, destination: '/etc/hosts', type: 'bind', options: ['rbind', 'rprivate'] },
+  ];
+  return {
+    id: cfg.id,
+    overlay: inp.overlay,
+    rootfsPropagation: 'private',
+    readonlyRootfs: h.ReadonlyRootfs,
+    process: {
+      args: [cfg.path, ...cfg.args],
+      env,
+      cwd: c.WorkingDir || '/',
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      terminal: c.Tty,
+      openStdin: c.OpenStdin,
+      stdinOnce: c.StdinOnce,
+      noNewPrivileges: true,
+      capabilities: containerCapabilities(h.CapAdd, h.CapDrop),
+      rlimits: resolveUlimits(h.Ulimits),
+      init: h.Init === true,
+    },
+    hostname: c.Hostname,
+    namespaces: { net: netNamespace(h.NetworkMode) },
+    cgroups: inp.cgroupPaths,
+    mounts,
+    shmSize: h.ShmSize || DEFAULT_SHM_SIZE,
+    maskedPaths: MASKED_PATHS,
+    readonlyPaths: READONLY_PATHS,
+    seccomp: true,
+    log: { path: inp.logPath, ...logRotation(cfg) },
+    exitFile: inp.exitFile,
+    pidFile: inp.pidFile,
+  };
+}
+
+export function shimRunDir(run: string, id: string): string {
+  return path.join(run, id.slice(0, 12));
+}

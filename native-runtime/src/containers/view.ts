@@ -1,0 +1,173 @@
+// Engine API shapes for containers: inspect (docker_container_inspect_lim2.json) and the list summary
+// (api_containers_json_all.json), with Docker's Status text and Command quoting.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkSettings } from '../engine/types.js';
+import { effectiveNetwork } from './config-merge.js';
+import { etcPaths } from './etc-files.js';
+import { GO_ZERO_TIME, type ContainerRecord } from './record.js';
+
+/** go-units HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return 'Less than a second';
+  if (s === 1) return '1 second';
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return 'About a minute';
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return 'About an hour';
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.floor(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.floor(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.floor(h / 24 / 30)} months`;
+  return `${Math.floor(h / 24 / 365)} years`;
+}
+
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const st = rec.state;
+  switch (st.status) {
+    case 'running':
+      return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(st.startedAt))} (Paused)`;
+    case 'restarting':
+      return `Restarting (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'exited':
+      return st.finishedAt === GO_ZERO_TIME ? `Exited (${st.exitCode})` : `Exited (${st.exitCode}) ${humanDuration(now - Date.parse(st.finishedAt))} ago`;
+    default:
+      return 'Created';
+  }
+}
+
+/** moby daemon/list.go: arguments with a space are single-quoted. */
+export function commandText(rec: ContainerRecord): string {
+  const args = rec.cfg.args.map((a) => (a.includes(' ') ? `'${a}'` : a));
+  return args.length ? `${rec.cfg.path} ${args.join(' ')}` : rec.cfg.path;
+}
+
+const networkId = (name: string): string => createHash('sha256').update(`berth-network-${name}`).digest('hex');
+
+function endpoint(rec: ContainerRecord, running: boolean): EndpointSettings {
+  const net = effectiveNetwork(rec.cfg.hostConfig.NetworkMode);
+  return {
+    IPAMConfig: null,
+    Links: null,
+    Aliases: null,
+    NetworkID: networkId(net),
+    EndpointID: running ? createHash('sha256').update(`${rec.cfg.id}-${rec.state.startedAt}`).digest('hex') : '',
+    Gateway: '',
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: '',
+    DriverOpts: null,
+  };
+}
+
+const isUp = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
+
+export function networks(rec: ContainerRecord): Record<string, EndpointSettings> {
+  return { [effectiveNetwork(rec.cfg.hostConfig.NetworkMode)]: endpoint(rec, isUp(rec)) };
+}
+
+function networkSettings(rec: ContainerRecord): NetworkSettings {
+  const up = isUp(rec);
+  return {
+    Bridge: '',
+    SandboxID: up ? createHash('sha256').update(`sandbox-${rec.cfg.id}-${rec.state.startedAt}`).digest('hex') : '',
+    HairpinMode: false,
+    LinkLocalIPv6Address: '',
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: {},
+    SandboxKey: up && rec.state.pid ? `/proc/${rec.state.pid}/ns/net` : '',
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: '',
+    Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: '',
+    IPPrefixLen: 0,
+    IPv6Gateway: '',
+    MacAddress: '',
+    Networks: networks(rec),
+  };
+}
+
+export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: { rw: number; rootFs: number }): ContainerInspect {
+  const st = rec.state;
+  const etc = etcPaths(containerDir);
+  const out: ContainerInspect = {
+    Id: rec.cfg.id,
+    Created: rec.cfg.created,
+    Path: rec.cfg.path,
+    Args: rec.cfg.args,
+    State: {
+      Status: st.status,
+      Running: st.status === 'running' || st.status === 'paused',
+      Paused: st.status === 'paused',
+      Restarting: st.status === 'restarting',
+      OOMKilled: st.oomKilled,
+      Dead: st.status === 'dead',
+      Pid: isUp(rec) ? st.pid : 0,
+      ExitCode: st.exitCode,
+      Error: st.error,
+      StartedAt: st.startedAt,
+      FinishedAt: st.finishedAt,
+    },
+    Image: rec.cfg.imageId,
+    ResolvConfPath: etc.resolvConf,
+    HostnamePath: etc.hostname,
+    HostsPath: etc.hosts,
+    LogPath: path.join(containerDir, 'log', 'container.log'),
+    Name: rec.cfg.name,
+    RestartCount: st.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: rec.cfg.hostConfig,
+    GraphDriver: { Data: rec.cfg.graphDriver, Name: 'overlay2' },
+  } as ContainerInspect;
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootFs;
+  }
+  out.Mounts = [];
+  out.Config = rec.cfg.config;
+  out.NetworkSettings = networkSettings(rec);
+  return out;
+}
+
+export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): ContainerSummary {
+  const out: ContainerSummary = {
+    Id: rec.cfg.id,
+    Names: [rec.cfg.name],
+    Image: rec.cfg.config.Image,
+    ImageID: rec.cfg.imageId,
+    Command: commandText(rec),
+    Created: Math.floor(Date.parse(rec.cfg.created) / 1000),
+    Ports: [],
+  } as unknown as ContainerSummary;
+  if (sizes) {
+    out.SizeRw = sizes.rw;
+    out.SizeRootFs = sizes.rootFs;
+  }
+  out.Labels = rec.cfg.config.Labels ?? {};
+  out.State = rec.state.status;
+  out.Status = statusText(rec);
+  out.HostConfig = { NetworkMode: rec.cfg.hostConfig.NetworkMode };
+  out.NetworkSettings = { Networks: networks(rec) };
+  out.Mounts = [];
+  return out;
+}

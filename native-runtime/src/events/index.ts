@@ -1,0 +1,3 @@
+export * from './bus.js';
+export * from './filters.js';
+export * from './time.js';

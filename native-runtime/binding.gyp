@@ -6,7 +6,10 @@
         "native/addon/addon.cc",
         "native/addon/lock.cc",
         "native/addon/mount.cc",
-        "native/addon/fs.cc"
+        "native/addon/fs.cc",
+        "native/addon/net.cc",
+        "native/shim/netlink.cc",
+        "native/shim/error.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
@@ -33,7 +36,13 @@
         "native/shim/process.cc",
         "native/shim/init.cc",
         "native/shim/terminal.cc",
-        "native/shim/supervisor.cc"
+        "native/shim/supervisor.cc",
+        "native/shim/launch.cc",
+        "native/shim/attach.cc",
+        "native/shim/ports.cc",
+        "native/shim/netlink.cc",
+        "native/shim/network.cc",
+        "native/shim/exec.cc"
       ],
       "cflags!": ["-fPIC", "-pthread"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17", "-pthread", "-fPIC"],

@@ -13,6 +13,8 @@ const PROBES = {
   'docker.io': '/usr/sbin/dockerd',
   openssl: '/usr/bin/openssl',
   iproute2: '/usr/sbin/ip',
+  bzip2: '/usr/bin/bzip2',
+  'xz-utils': '/usr/bin/xz',
 };
 
 const wanted = process.argv.slice(2);

@@ -5,7 +5,7 @@ const REASONS: Record<number, string> = {
   304: 'container already started',
   400: 'bad parameter',
   403: 'forbidden',
-  404: 'no such container',
+  404: 'not found',
   409: 'conflict',
   500: 'server error',
   501: 'not implemented',
@@ -42,13 +42,15 @@ export function internal(msg: string, cause?: unknown): EngineError {
 }
 
 // Docker's exact wording for the common cases, so CLI users and scripts see what they expect.
-export const noSuchContainer = (idOrName: string): EngineError => notFound(`No such container: ${idOrName}`);
-export const noSuchExec = (id: string): EngineError => notFound(`No such exec instance: ${id}`);
-export const noSuchVolume = (name: string): EngineError => notFound(`get ${name}: no such volume`);
-export const noSuchNetwork = (id: string): EngineError => notFound(`network ${id} not found`);
+// docker-modem's reason text is per endpoint (dockerode passes it), so each lookup names its own.
+const missing = (reason: string, message: string): EngineError => new EngineError(404, message, { reason });
+export const noSuchContainer = (idOrName: string): EngineError => missing('no such container', `No such container: ${idOrName}`);
+export const noSuchExec = (id: string): EngineError => missing('no such exec instance', `No such exec instance: ${id}`);
+export const noSuchVolume = (name: string): EngineError => missing('no such volume', `get ${name}: no such volume`);
+export const noSuchNetwork = (id: string): EngineError => missing('network not found', `network ${id} not found`);
 /** `ref` is shown as given, with ":latest" added when it has neither tag nor digest, as dockerd does. */
 export function noSuchImage(ref: string): EngineError {
-  return notFound(`No such image: ${withDefaultTag(ref)}`);
+  return missing('no such image', `No such image: ${withDefaultTag(ref)}`);
 }
 export function nameInUse(name: string, id: string): EngineError {
   const n = name.startsWith('/') ? name : `/${name}`;

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { EngineError } from '../src/index.ts';
 import type { ContainerCreateBody, EngineEvent } from '../src/engine/types.ts';
-import { collectJson, makeEnv, sh, sleep, type TestEnv } from './berth-helpers.ts';
+import { collectJson, makeEnv, sh, sleep, waitFor, type TestEnv } from './berth-helpers.ts';
+import { DOCKER_API_FIXTURES } from './support/fixtures.ts';
 
-const FIXTURES = '/work/shared/fixtures/docker-api';
+const FIXTURES = DOCKER_API_FIXTURES;
 let env: TestEnv;
 
 before(() => {
@@ -31,7 +32,8 @@ async function rejectsWith(p: Promise<unknown>, status: number, re?: RegExp): Pr
 
 const sleeper = (extra: Partial<ContainerCreateBody> = {}): ContainerCreateBody => ({
   Image: 'busybox',
-  Cmd: ['sh', '-c', 'trap "exit 5" TERM; while true; do sleep 0.1; done'],
+  // "ready" is printed once the trap is set: PID 1 ignores a SIGTERM that arrives before it has a handler.
+  Cmd: ['sh', '-c', 'trap "exit 5" TERM; echo ready; while true; do sleep 0.1; done'],
   ...extra,
 });
 
@@ -88,8 +90,9 @@ describe('Berth lifecycle', () => {
     assert.equal(summary!.State, 'running');
     assert.match(summary!.Status, /^Up /);
     assert.deepEqual(summary!.Names, ['/life1']);
-    assert.equal(summary!.Command, `sh -c 'trap "exit 5" TERM; while true; do sleep 0.1; done'`);
+    assert.equal(summary!.Command, `sh -c 'trap "exit 5" TERM; echo ready; while true; do sleep 0.1; done'`);
 
+    await waitFor(async () => ((await c.logs({ stdout: true })) as Buffer).includes('ready') || undefined, 5000, 'the trap to be set');
     const t0 = Date.now();
     await c.stop({ t: 5 });
     assert.ok(Date.now() - t0 < 4000, 'SIGTERM handled without waiting for SIGKILL');

@@ -16,6 +16,7 @@ import {
 } from '../src/cgroups/index.js';
 import { EngineError } from '../src/errors.js';
 import { rmdirRetry } from '../src/cgroups/fsutil.js';
+import { DOCKER_API_FIXTURES } from './support/fixtures.ts';
 
 const layout = detectCgroups();
 const skip = layout.mode === 'v2' || process.getuid?.() !== 0 ? 'needs root and cgroup v1' : false;
@@ -93,7 +94,7 @@ test('create sets every limit; a joined process is counted, frozen, thawed and k
   assert.equal(raw.pids.limit, 100);
   assert.equal(raw.memory.limit, 67108864);
   const st = toDockerStats(await sample(raw), undefined, { id, name: '/t', memTotal: caps.memTotal });
-  const fixture = JSON.parse(fs.readFileSync('/work/shared/fixtures/docker-api/api_containers_id_stats_stream_false.json', 'utf8'));
+  const fixture = JSON.parse(fs.readFileSync(`${DOCKER_API_FIXTURES}/api_containers_id_stats_stream_false.json`, 'utf8'));
   assert.deepEqual(Object.keys(st).sort(), Object.keys(fixture).sort());
   assert.deepEqual(Object.keys(st.memory_stats.stats!).sort(), Object.keys(fixture.memory_stats.stats).sort());
   assert.deepEqual(Object.keys(st.cpu_stats.cpu_usage).sort(), Object.keys(fixture.cpu_stats.cpu_usage).sort());

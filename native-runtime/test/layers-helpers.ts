@@ -3,6 +3,7 @@ import { existsSync, promises as fsp } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import * as tar from 'tar-stream';
+import { DOCKER_API_FIXTURES } from './support/fixtures.ts';
 
 export async function tmpRoot(t: { after: (fn: () => Promise<void> | void) => void }, prefix = 'berth-test-'): Promise<string> {
   const dir = await fsp.mkdtemp(path.join('/var/tmp', prefix));
@@ -75,4 +76,4 @@ export function shape(v: unknown): unknown {
   return typeof v;
 }
 
-export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/docker-api');
+export const FIXTURES = DOCKER_API_FIXTURES;

@@ -275,7 +275,7 @@ describe('berth-shim', () => {
   test('drops privileges: capabilities, no_new_privs, seccomp, masked and read-only paths', async () => {
     const r = await run(
       sh(
-        'grep -E "^(CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; ' +
+        'grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status; ' +
           'unshare -U true 2>/dev/null && echo unshare=ok || echo unshare=fail; ' +
           'nsenter -t 1 -m true 2>/dev/null && echo nsenter=ok || echo nsenter=fail; ' +
           'mount -t tmpfs x /tmp 2>/dev/null && echo mount=ok || echo mount=fail; ' +
@@ -288,7 +288,10 @@ describe('berth-shim', () => {
     assert.equal(r.exit.exitCode, 0, r.stderr);
     const out = r.stdout;
     assert.match(out, /^CapEff:\t00000000a80425fb$/m);
+    assert.match(out, /^CapPrm:\t00000000a80425fb$/m);
     assert.match(out, /^CapBnd:\t00000000a80425fb$/m);
+    // Empty inheritable set, as Docker >= 20.10 (CVE-2022-24769).
+    assert.match(out, /^CapInh:\t0000000000000000$/m);
     assert.match(out, /^CapAmb:\t0000000000000000$/m);
     assert.match(out, /^NoNewPrivs:\t1$/m);
     assert.match(out, /^Seccomp:\t2$/m);

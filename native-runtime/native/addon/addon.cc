@@ -77,6 +77,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitLock(env, exports);
   InitMount(env, exports);
   InitFs(env, exports);
+  InitNet(env, exports);
   exports.Set("shimPath", Napi::Function::New(env, ShimPath, "shimPath"));
   return exports;
 }

@@ -39,7 +39,10 @@ bool capabilities_apply(uint64_t keep, Error *e) {
   __user_cap_data_struct data[2];
   for (int i = 0; i < 2; i++) {
     uint32_t word = (uint32_t)(keep >> (32 * i));
-    data[i].effective = data[i].permitted = data[i].inheritable = word;
+    data[i].effective = data[i].permitted = word;
+    // An empty inheritable set keeps file capabilities of an exec'd binary from reaching beyond the
+    // bounding set's intent through inheritance (CVE-2022-24769).
+    data[i].inheritable = 0;
   }
   if (syscall(SYS_capset, &hdr, data) < 0) return fail(e, "capabilities", errno, "capset");
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)

@@ -157,6 +157,77 @@ static bool parse_process(const JsonNode *p, ProcessSpec *ps, Error *e) {
   return true;
 }
 
+static bool parse_console_size(const JsonNode *root, int *rows, int *cols, Error *e) {
+  const JsonNode *v = json_get(root, "consoleSize");
+  if (!v || v->type == JSON_NULL) return true;
+  const JsonNode *h = v->type == JSON_ARRAY ? v->child : nullptr, *w = h ? h->next : nullptr;
+  if (!h || !w || w->next || h->type != JSON_NUMBER || w->type != JSON_NUMBER || h->number < 0 || w->number < 0 ||
+      h->number > 65535 || w->number > 65535)
+    return fail(e, "config", EINVAL, "\"consoleSize\" must be [height, width]");
+  *rows = (int)h->number;
+  *cols = (int)w->number;
+  return true;
+}
+
+static bool parse_port_number(const JsonNode *obj, const char *key, bool zero_ok, int *out, Error *e) {
+  uint64_t v = 0;
+  if (!json_uint(obj, key, &v, e)) return false;
+  if (v > 65535 || (!zero_ok && v == 0)) return fail(e, "config", EINVAL, "\"ports[].%s\" must be a port number", key);
+  *out = (int)v;
+  return true;
+}
+
+static bool parse_ports(const JsonNode *root, ShimConfig *c, Error *e) {
+  const JsonNode *ps = json_get(root, "ports");
+  if (!ps || ps->type == JSON_NULL) return true;
+  if (ps->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"ports\" must be an array");
+  c->ports = (PortSpec *)calloc(json_length(ps) + 1, sizeof(PortSpec));
+  for (const JsonNode *m = ps->child; m; m = m->next) {
+    PortSpec *p = &c->ports[c->nports++];
+    p->host_ip = "127.0.0.1";
+    p->connect_ip = "127.0.0.1";
+    const char *proto = "tcp";
+    if (m->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"ports\" must hold objects");
+    if (!json_string(m, "hostIp", false, &p->host_ip, e) || !json_string(m, "connectIp", false, &p->connect_ip, e) ||
+        !json_string(m, "proto", false, &proto, e) || !parse_port_number(m, "hostPort", true, &p->host_port, e) ||
+        !parse_port_number(m, "containerPort", false, &p->container_port, e))
+      return false;
+    if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) return fail(e, "config", EINVAL, "\"ports[].proto\" must be tcp or udp");
+    p->udp = proto[0] == 'u';
+  }
+  return true;
+}
+
+static bool parse_network(const JsonNode *root, ShimConfig *c, Error *e) {
+  const JsonNode *n = json_get(root, "network");
+  if (!n || n->type == JSON_NULL) return true;
+  if (n->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"network\" must be an object");
+  NetworkSpec *ns = &c->network;
+  const JsonNode *veth = json_get(n, "veth");
+  if (veth && veth->type != JSON_NULL) {
+    ns->veth_name = "eth0";
+    if (veth->type != JSON_OBJECT || !json_string(veth, "peer", true, &ns->veth_peer, e) ||
+        !json_string(veth, "name", false, &ns->veth_name, e) || !json_string(veth, "address", false, &ns->address, e) ||
+        !json_string(veth, "mac", false, &ns->mac, e))
+      return e->stage[0] ? false : fail(e, "config", EINVAL, "\"network.veth\" must be an object");
+    if (strlen(ns->veth_peer) >= 16 || strlen(ns->veth_name) >= 16)
+      return fail(e, "config", EINVAL, "interface names must be shorter than 16 bytes");
+  }
+  const JsonNode *rs = json_get(n, "routes");
+  if (rs && rs->type != JSON_NULL) {
+    if (rs->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"network.routes\" must be an array");
+    ns->routes = (RouteSpec *)calloc(json_length(rs) + 1, sizeof(RouteSpec));
+    for (const JsonNode *m = rs->child; m; m = m->next) {
+      RouteSpec *r = &ns->routes[ns->nroutes++];
+      if (!json_string(m, "destination", true, &r->destination, e) || !json_string(m, "gateway", false, &r->gateway, e))
+        return false;
+    }
+  }
+  if ((ns->veth_peer || ns->nroutes) && strcmp(c->net, "new") != 0)
+    return fail(e, "config", EINVAL, "\"network\" needs namespaces.net \"new\"");
+  return true;
+}
+
 static bool parse_mounts(const JsonNode *root, ShimConfig *c, Error *e) {
   const JsonNode *ms = json_get(root, "mounts");
   if (!ms || ms->type == JSON_NULL) return true;
@@ -217,6 +288,37 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
   c->log_max_files = (int)max_files;
   if (!json_string(root, "exitFile", true, &c->exit_file, e) || !json_string(root, "pidFile", true, &c->pid_file, e))
     return false;
+  if (!json_string(root, "attachSocket", false, &c->attach_socket, e) || !json_bool(root, "waitForAttach", &c->wait_for_attach, e) ||
+      !parse_console_size(root, &c->console_rows, &c->console_cols, e) || !parse_ports(root, c, e) || !parse_network(root, c, e))
+    return false;
+  if (c->wait_for_attach && !c->attach_socket) return fail(e, "config", EINVAL, "\"waitForAttach\" needs \"attachSocket\"");
+  return true;
+}
+
+bool exec_config_load(const char *path, ExecConfig *c, Error *e) {
+  memset(c, 0, sizeof *c);
+  size_t len;
+  char *text = read_file(path, &len, e);
+  if (!text) return false;
+  JsonNode *root = json_parse(text, len, e);
+  free(text);
+  if (!root) return false;
+  if (root->type != JSON_OBJECT) return fail(e, "config", EINVAL, "exec config must be a JSON object");
+  uint64_t pid = 0;
+  const JsonNode *proc;
+  if (!json_uint(root, "pid", &pid, e)) return false;
+  if (pid == 0 || pid > 0x7fffffff) return fail(e, "config", EINVAL, "\"pid\" must be a process id");
+  c->pid = (int)pid;
+  if (!json_string_array(root, "namespaces", false, &c->namespaces, &c->nnamespaces, e) ||
+      !json_string_array(root, "cgroups", false, &c->cgroups, &c->ncgroups, e))
+    return false;
+  if (!object(root, "process", &proc, e) || !parse_process(proc, &c->process, e)) return false;
+  c->seccomp = true;
+  if (!json_string(root, "attachSocket", false, &c->attach_socket, e) || !json_string(root, "exitFile", true, &c->exit_file, e) ||
+      !json_string(root, "pidFile", false, &c->pid_file, e) || !json_bool(root, "waitForAttach", &c->wait_for_attach, e) ||
+      !json_bool(root, "seccomp", &c->seccomp, e) || !parse_console_size(root, &c->console_rows, &c->console_cols, e))
+    return false;
+  if (c->wait_for_attach && !c->attach_socket) return fail(e, "config", EINVAL, "\"waitForAttach\" needs \"attachSocket\"");
   return true;
 }
 

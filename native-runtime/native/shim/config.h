@@ -49,6 +49,30 @@ struct ProcessSpec {
   bool init;
 };
 
+struct PortSpec {
+  const char *host_ip;       // default 127.0.0.1
+  int host_port;             // 0: the kernel picks one, reported in the status line
+  int container_port;
+  bool udp;
+  const char *connect_ip;    // address dialled inside the container's net namespace; default 127.0.0.1
+};
+
+struct RouteSpec {
+  const char *destination;   // CIDR, e.g. "10.1.0.0/16" ("0.0.0.0/0" is a default route)
+  const char *gateway;       // may be null: an on-link route
+};
+
+// network.veth: the peer end of a veth pair the server created on the host; the shim moves it into the
+// container's new net namespace, where it is renamed and configured.
+struct NetworkSpec {
+  const char *veth_peer;     // null: no veth (only lo)
+  const char *veth_name;     // default "eth0"
+  const char *address;       // CIDR, may be null
+  const char *mac;           // may be null
+  RouteSpec *routes;
+  int nroutes;
+};
+
 struct ShimConfig {
   const char *id;
   OverlaySpec overlay;
@@ -72,10 +96,34 @@ struct ShimConfig {
   int log_max_files;
   const char *exit_file;
   const char *pid_file;
+  // Additions for attach, ports and networking (docs/runtime.md); all optional.
+  const char *attach_socket; // null: no attach server
+  bool wait_for_attach;      // exec only once the first client attached
+  int console_rows, console_cols;  // consoleSize [h, w]; 0: leave the pty's size alone
+  PortSpec *ports;
+  int nports;
+  NetworkSpec network;
+};
+
+// exec.json: a process started inside a running container's namespaces and cgroups.
+struct ExecConfig {
+  int pid;                   // the container's init, as seen from the host
+  const char **namespaces;   // of "ipc", "uts", "net", "pid", "mnt" (and "cgroup")
+  int nnamespaces;
+  const char **cgroups;
+  int ncgroups;
+  ProcessSpec process;
+  const char *attach_socket;
+  const char *exit_file;
+  const char *pid_file;
+  bool wait_for_attach;
+  bool seccomp;
+  int console_rows, console_cols;
 };
 
 bool config_load(const char *path, ShimConfig *c, Error *e);
 bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e);
+bool exec_config_load(const char *path, ExecConfig *c, Error *e);
 
 // Reads a whole file (up to 16 MiB) into a malloc'ed NUL-terminated buffer.
 char *read_file(const char *path, size_t *len, Error *e);

@@ -2,16 +2,24 @@
 
 #include <errno.h>
 
-bool EventLoop::add(int fd, Handler handler, void *ctx) {
+bool EventLoop::add(int fd, Handler handler, void *ctx, short events) {
   if (n_ == kMax) return false;
-  fds_[n_] = pollfd{fd, POLLIN, 0};
+  fds_[n_] = pollfd{fd, events, 0};
   handlers_[n_] = handler;
   ctx_[n_] = ctx;
   n_++;
   return true;
 }
 
+void EventLoop::set_events(int fd, short events) {
+  for (int i = 0; i < n_; i++)
+    if (fds_[i].fd == fd) fds_[i].events = events;
+}
+
 void EventLoop::remove(int fd) {
+  // fd numbers are reused at once, so a pending dispatch must not reach the next owner of fd.
+  for (int i = 0; i < nready_; i++)
+    if (ready_[i].fd == fd) ready_handlers_[i] = nullptr;
   for (int i = 0; i < n_; i++) {
     if (fds_[i].fd != fd) continue;
     n_--;
@@ -25,18 +33,18 @@ void EventLoop::remove(int fd) {
 int EventLoop::run_once(int timeout_ms) {
   int r = poll(fds_, (nfds_t)n_, timeout_ms);
   if (r <= 0) return 0;
-  // Snapshot the ready set first: handlers may remove entries while we iterate.
-  pollfd ready[kMax];
-  Handler handlers[kMax];
-  void *ctx[kMax];
-  int m = 0;
+  // Snapshot the ready set first: handlers may add and remove entries while we iterate.
+  nready_ = 0;
   for (int i = 0; i < n_; i++) {
     if (!fds_[i].revents) continue;
-    ready[m] = fds_[i];
-    handlers[m] = handlers_[i];
-    ctx[m] = ctx_[i];
-    m++;
+    ready_[nready_] = fds_[i];
+    ready_handlers_[nready_] = handlers_[i];
+    ready_ctx_[nready_] = ctx_[i];
+    nready_++;
   }
-  for (int i = 0; i < m; i++) handlers[i](ctx[i], ready[i].fd, ready[i].revents);
+  int m = nready_;
+  for (int i = 0; i < nready_; i++)
+    if (ready_handlers_[i]) ready_handlers_[i](ready_ctx_[i], ready_[i].fd, ready_[i].revents);
+  nready_ = 0;
   return m;
 }

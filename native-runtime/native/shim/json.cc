@@ -212,6 +212,17 @@ JsonNode *json_parse(const char *text, size_t len, Error *e) {
   return root;
 }
 
+void json_free(JsonNode *n) {
+  while (n) {
+    JsonNode *next = n->next;
+    json_free(n->child);
+    free(n->string);
+    free(n->key);
+    free(n);
+    n = next;
+  }
+}
+
 const JsonNode *json_get(const JsonNode *obj, const char *key) {
   if (!obj || obj->type != JSON_OBJECT) return nullptr;
   for (const JsonNode *m = obj->child; m; m = m->next)

@@ -17,8 +17,10 @@ struct JsonNode {
   JsonNode *next;      // next sibling
 };
 
-// Parses text (len bytes). The tree lives until the process exits; the shim parses one config.
+// Parses text (len bytes). The config's tree lives until the process exits; trees parsed per message
+// (attach control frames) are released with json_free.
 JsonNode *json_parse(const char *text, size_t len, Error *e);
+void json_free(JsonNode *n);
 const JsonNode *json_get(const JsonNode *obj, const char *key);
 size_t json_length(const JsonNode *arr);
 

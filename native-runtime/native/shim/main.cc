@@ -1,6 +1,8 @@
-// berth-shim: starts one container and owns it until it exits (docs/runtime.md, "Shim protocol").
+// berth-shim: starts one container (or one exec'd process) and owns it until it exits
+// (docs/runtime.md, "Shim protocol").
 //
 //   berth-shim run <shim.json>          fd 3: status pipe, one JSON line
+//   berth-shim exec <exec.json>         the same, for a process inside a running container
 //   berth-shim mount-overlay <json>     mounts an overlay for the addon, chdir-ing in its own process
 #include <errno.h>
 #include <fcntl.h>
@@ -9,47 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cgroups_join.h"
 #include "config.h"
+#include "exec.h"
 #include "fd.h"
 #include "fsutil.h"
 #include "json.h"
+#include "launch.h"
 #include "logger.h"
 #include "namespaces.h"
+#include "network.h"
 #include "overlay.h"
+#include "ports.h"
 #include "process.h"
 #include "supervisor.h"
-#include "terminal.h"
 
 namespace {
-
-const int kStatusFd = 3;
-
-void report_error(int status_fd, const Error &e) {
-  char msg[1200], line[1400];
-  json_quote(msg, sizeof msg, e.message);
-  char stage[64];
-  json_quote(stage, sizeof stage, e.stage);
-  int n = snprintf(line, sizeof line, "{\"ok\":false,\"errno\":%d,\"stage\":%s,\"message\":%s}\n", e.err, stage, msg);
-  if (status_fd < 0 || !write_all(status_fd, line, (size_t)n)) write_all(2, line, (size_t)n);
-}
-
-void report_ok(int status_fd, pid_t shim, pid_t init) {
-  char line[128];
-  int n = snprintf(line, sizeof line, "{\"ok\":true,\"shimPid\":%d,\"pid\":%d}\n", (int)shim, (int)init);
-  if (status_fd >= 0) write_all(status_fd, line, (size_t)n);
-}
-
-bool make_pipe(int fds[2], Error *e) {
-  if (pipe2(fds, O_CLOEXEC) < 0) return fail(e, "pipe", errno, "pipe2");
-  return true;
-}
 
 // <dir of pidFile>/rootfs: the overlay's mount point, only ever mounted inside the container's mount ns.
 void rootfs_dir(const ShimConfig &c, char *out, size_t cap) {
@@ -58,28 +40,11 @@ void rootfs_dir(const ShimConfig &c, char *out, size_t cap) {
   snprintf(slash ? slash + 1 : out, cap - (size_t)(slash ? slash + 1 - out : 0), "rootfs");
 }
 
-struct Startup {
-  Fd sync_wr, error_rd, stdout_rd, stderr_rd, pty_sock, sigchld;
-  pid_t init_pid = -1;
-};
-
-// Everything from clone to "exec succeeded". On failure the container (if any) is killed and reaped.
-bool start_container(const ShimConfig &c, const char *rootfs, Startup *st, Error *e) {
-  int sync[2], err[2], out[2] = {-1, -1}, errp[2] = {-1, -1}, pty[2] = {-1, -1};
-  if (!make_pipe(sync, e) || !make_pipe(err, e)) return false;
-  st->sync_wr.reset(sync[1]);
-  st->error_rd.reset(err[0]);
-  if (c.process.terminal) {
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty) < 0) return fail(e, "terminal", errno, "socketpair");
-    st->pty_sock.reset(pty[0]);
-  } else {
-    if (!make_pipe(out, e) || !make_pipe(errp, e)) return false;
-    st->stdout_rd.reset(out[0]);
-    st->stderr_rd.reset(errp[0]);
-  }
-  Fd netns(namespaces_open_net(c, e));
-  if (!netns.ok() && c.net[0] == '/') return false;
-
+// Clones the container's init; on failure nothing is left running.
+bool start_container(const ShimConfig &c, const char *rootfs, Launch *l, Fd *netns, Error *e) {
+  netns->reset(namespaces_open_net(c, e));
+  if (!netns->ok() && c.net[0] == '/') return false;
+  l->child.netns = netns->get();
   pid_t pid = namespaces_clone(c, e);
   if (pid < 0) return false;
   if (pid == 0) {
@@ -87,20 +52,22 @@ bool start_container(const ShimConfig &c, const char *rootfs, Startup *st, Error
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     close(kStatusFd);
-    ContainerFds f{sync[0], err[1], out[1], errp[1], pty[1], netns.get()};
-    container_main(c, rootfs, f);
+    container_main(c, rootfs, l->child);
   }
-  st->init_pid = pid;
-  const int child_ends[] = {sync[0], err[1], out[1], errp[1], pty[1]};
-  for (int fd : child_ends)
-    if (fd >= 0) close(fd);
+  l->pid = pid;
+  launch_close_child_ends(l);
   return true;
 }
 
-void kill_and_reap(pid_t pid) {
-  if (pid <= 0) return;
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
+// The net namespace the port proxy dials into: the container's own, a joined one, or the host's (-1).
+int proxy_netns(const ShimConfig &c, pid_t init, Fd *joined, Error *e) {
+  if (strcmp(c.net, "host") == 0) return -1;
+  if (c.net[0] == '/') return joined->release();
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)init);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(e, "ports", errno, "open %s", path);
+  return fd;
 }
 
 int shim_run(const char *config_path) {
@@ -111,79 +78,69 @@ int shim_run(const char *config_path) {
     report_error(status_fd, e);
     return 1;
   }
-
-  // The spawner reaps this first process at once; the grandchild becomes the shim, in its own
-  // session, and adopts anything orphaned below it.
-  pid_t first = fork();
-  if (first < 0) {
-    fail(&e, "fork", errno, "fork");
+  if (!daemonize(&e)) {
     report_error(status_fd, e);
     return 1;
   }
-  if (first > 0) _exit(0);
-  setsid();
-  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  signal(SIGPIPE, SIG_IGN);  // the spawner may close our stderr when it goes away
   pid_t shim_pid = getpid();
-
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &chld, nullptr);
 
   char rootfs[4096];
   rootfs_dir(c, rootfs, sizeof rootfs);
   static Logger log;
-  Startup st;
-  st.sigchld.reset(signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
-  bool ok = st.sigchld.ok() || fail(&e, "signalfd", errno, "signalfd");
-  ok = ok && log.open(c.log_path, c.log_max_size, c.log_max_files, &e);
-  ok = ok && start_container(c, rootfs, &st, &e);
-  ok = ok && cgroups_join(c.cgroups, c.ncgroups, st.init_pid, &e);
+  static EventLoop loop;
+  static AttachServer attach;
+  static PortProxy ports;
+  static Launch l;
+  Fd netns;
+  LaunchResult lr{};
+  bool ok = log.open(c.log_path, c.log_max_size, c.log_max_files, &e);
+  // Host ports first: a taken port fails the start before anything runs.
+  ok = ok && ports.bind_all(c.ports, c.nports, &e);
+  ok = ok && (!c.attach_socket || attach.listen(c.attach_socket, &loop, &e));
+  ok = ok && launch_prepare(c.process, c.wait_for_attach, &l, &e);
+  ok = ok && start_container(c, rootfs, &l, &netns, &e);
+  ok = ok && cgroups_join(c.cgroups, c.ncgroups, l.pid, &e);
+  ok = ok && network_move_peer(c, l.pid, &e);
   uint64_t oom_base = ok ? cgroups_oom_kills(c.cgroups, c.ncgroups) : 0;
   if (ok) {
     char pids[64];
-    int n = snprintf(pids, sizeof pids, "%d %d\n", (int)shim_pid, (int)st.init_pid);
+    int n = snprintf(pids, sizeof pids, "%d %d\n", (int)shim_pid, (int)l.pid);
     ok = write_file_atomic(c.pid_file, pids, (size_t)n, &e);
   }
-  ok = ok && (write(st.sync_wr.get(), "1", 1) == 1 || fail(&e, "sync", errno, "release the container"));
-  st.sync_wr.reset();
-
-  Fd master;
-  if (ok && c.process.terminal) {
-    master.reset(terminal_receive_master(st.pty_sock.get(), &e));
-    st.pty_sock.reset();
+  if (ok && c.nports) {
+    int fd = proxy_netns(c, l.pid, &netns, &e);
+    ok = (fd >= 0 || strcmp(c.net, "host") == 0) && ports.start(&loop, fd, &e);
   }
-  if (ok) {
-    // The container reports a failure as an Error record; EOF means execve succeeded (CLOEXEC).
-    Error child{};
-    ssize_t r;
-    do r = read(st.error_rd.get(), &child, sizeof child);
-    while (r < 0 && errno == EINTR);
-    if (r == (ssize_t)sizeof child) {
-      e = child;  // the container's own report is the most precise one
-      ok = false;
-    } else if (r != 0) {
-      ok = fail(&e, "start", r < 0 ? errno : EPROTO, "reading the container's start report");
-    } else if (c.process.terminal && !master.ok()) {
-      ok = e.stage[0] ? false : fail(&e, "terminal", EPROTO, "no pty master received");
-    }
+  static char extra[8192];
+  ports.format_status(extra, sizeof extra);
+  if (ok && c.attach_socket) {
+    // Input typed before the process runs waits in the queue: a pipe is there now, a pty master later.
+    if (c.process.open_stdin) attach.expect_stdin();
+    if (!c.process.terminal) attach.set_stdio(l.stdin_wr.release(), -1, c.process.stdin_once);
   }
+  ok = ok && launch_complete(&l, c.process, c.wait_for_attach, status_fd, shim_pid, extra, &loop, &attach, &lr, &e);
   if (!ok) {
-    kill_and_reap(st.init_pid);
-    if (st.init_pid > 0) unlink(c.pid_file);
+    kill_and_reap(l.pid);
+    if (l.pid > 0) unlink(c.pid_file);
     rmdir(rootfs);
+    if (c.attach_socket) unlink(c.attach_socket);
     report_error(status_fd, e);
     return 1;
   }
 
-  Supervised s{st.init_pid, st.sigchld.get(), st.stdout_rd.release(), st.stderr_rd.release(), master.release(), oom_base, {}};
+  int master = lr.master.release();
+  if (c.attach_socket && c.process.terminal)
+    attach.set_stdio(master >= 0 && c.process.open_stdin ? master : -1, master, c.process.stdin_once);
+  Supervised s{l.pid, l.sigchld.get(), l.stdout_rd.release(), l.stderr_rd.release(), master, oom_base, {},
+               &loop, &log, c.attach_socket ? &attach : nullptr, c.exit_file, c.cgroups, c.ncgroups, true,
+               lr.late.stage[0] ? &lr.late : nullptr};
   clock_gettime(CLOCK_REALTIME, &s.started);
-  report_ok(status_fd, shim_pid, st.init_pid);
+  if (!lr.reported) report_ok(status_fd, shim_pid, l.pid, extra);
   if (status_fd >= 0) close(status_fd);
 
-  int rc = supervise(c, &log, s, &e) ? 0 : 1;
+  int rc = supervise(s, &e) ? 0 : 1;
   if (rc) write_all(2, e.message, strlen(e.message));
+  ports.close_all();
   unlink(c.pid_file);
   rmdir(rootfs);
   return rc;
@@ -214,8 +171,9 @@ int mount_overlay_main(const char *json) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "run") == 0) return shim_run(argv[2]);
+  if (argc == 3 && strcmp(argv[1], "exec") == 0) return shim_exec(argv[2]);
   if (argc == 3 && strcmp(argv[1], "mount-overlay") == 0) return mount_overlay_main(argv[2]);
-  static const char usage[] = "usage: berth-shim run <shim.json> | berth-shim mount-overlay <json>\n";
+  static const char usage[] = "usage: berth-shim run <shim.json> | berth-shim exec <exec.json> | berth-shim mount-overlay <json>\n";
   write_all(2, usage, sizeof usage - 1);
   return 2;
 }

@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "init.h"
 #include "namespaces.h"
+#include "network.h"
 #include "rootfs.h"
 #include "seccomp.h"
 #include "terminal.h"
@@ -79,15 +80,27 @@ bool exec_process(const ProcessSpec &p, Error *e) {
   return fail(e, "exec", saved, "exec %s", file);
 }
 
-// stdin is /dev/null for now; stdout/stderr are the shim's pipes.
+// stdin is the shim's pipe with openStdin, else /dev/null; stdout/stderr are the shim's pipes.
+// (With a terminal the pty slave replaces all three later.)
 bool stdio_pipes(const ContainerFds &f, Error *e) {
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0) return fail(e, "stdio", errno, "open /dev/null");
+  int in = f.stdin_rd >= 0 ? f.stdin_rd : null_fd;
   int out = f.stdout_wr >= 0 ? f.stdout_wr : null_fd;
   int err = f.stderr_wr >= 0 ? f.stderr_wr : null_fd;
-  if (dup2(null_fd, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) return fail(e, "stdio", errno, "dup2");
+  if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) return fail(e, "stdio", errno, "dup2");
   close(null_fd);
   return true;
+}
+
+// waitForAttach: everything that can fail has been done; tell the shim and wait for its go.
+void pause_for_attach(const ContainerFds &f) {
+  if (f.ready_wr < 0) return;
+  char byte = 'r';
+  if (write(f.ready_wr, &byte, 1) != 1) _exit(1);
+  close(f.ready_wr);
+  if (read(f.go_rd, &byte, 1) != 1) _exit(1);  // the shim died while waiting
+  close(f.go_rd);
 }
 
 bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Error *e) {
@@ -95,23 +108,31 @@ bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Err
   if (read(f.sync_rd, &go, 1) != 1) _exit(1);  // the shim died before releasing us
   close(f.sync_rd);
 
-  const ProcessSpec &p = c.process;
   umask(0);  // device nodes and mount points get exactly the modes we ask for
-  if (!namespaces_join_net(f.netns, e) || !rootfs_setup(c, rootfs_dir, e)) return false;
-  if (!stdio_pipes(f, e)) return false;  // replaces the host fds the shim was started with
+  if (!namespaces_join_net(f.netns, e) || !network_setup_in_container(c, e) || !rootfs_setup(c, rootfs_dir, e)) return false;
   if (c.hostname[0] && sethostname(c.hostname, strlen(c.hostname)) < 0) return fail(e, "hostname", errno, "sethostname");
+  LaunchOptions o{c.seccomp, true, true, c.console_rows, c.console_cols};
+  return process_launch(c.process, o, f, e);
+}
+
+}  // namespace
+
+bool process_launch(const ProcessSpec &p, const LaunchOptions &o, const ContainerFds &f, Error *e) {
+  if (!stdio_pipes(f, e)) return false;  // replaces the host fds the shim was started with
   if (!set_rlimits(p, e) || !capabilities_drop_bounding(p.capabilities, e)) return false;
-  if (!mkdir_all(p.cwd, 0755, e)) return false;  // like Docker, a missing workdir is created
+  umask(0);
+  if (o.create_cwd && !mkdir_all(p.cwd, 0755, e)) return false;  // like Docker, a missing workdir is created
   umask(022);
 
   // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so do it before dropping it.
-  if (c.seccomp && !p.no_new_privileges && !seccomp_install(e)) return false;
+  if (o.seccomp && !p.no_new_privileges && !seccomp_install(e)) return false;
   if (!switch_user(p, e) || !capabilities_apply(p.capabilities, e)) return false;
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(e, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
-  if (c.seccomp && p.no_new_privileges && !seccomp_install(e)) return false;
+  if (o.seccomp && p.no_new_privileges && !seccomp_install(e)) return false;
   if (chdir(p.cwd) < 0) return fail(e, "cwd", errno, "chdir %s", p.cwd);
 
-  if (p.init) {
+  pause_for_attach(f);
+  if (p.init && o.allow_init) {
     sigset_t old;
     init_block_signals(&old);
     pid_t child = fork();
@@ -124,15 +145,17 @@ bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Err
     }
     sigprocmask(SIG_SETMASK, &old, nullptr);
   }
-  if (p.terminal && !terminal_setup_in_container(f.pty_sock, e)) return false;
+  if (p.terminal && !terminal_setup_in_container(f.pty_sock, o.console_rows, o.console_cols, e)) return false;
   return exec_process(p, e);
 }
 
-}  // namespace
+void process_fail(const ContainerFds &f, const Error &e) {
+  if (write(f.error_wr, &e, sizeof e) < 0) { /* the shim is gone; nobody to tell */ }
+  _exit(127);
+}
 
 void container_main(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &fds) {
   Error e{};
   run(c, rootfs_dir, fds, &e);
-  if (write(fds.error_wr, &e, sizeof e) < 0) { /* the shim is gone; nobody to tell */ }
-  _exit(127);
+  process_fail(fds, e);
 }

@@ -10,7 +10,26 @@ struct ContainerFds {
   int stderr_wr;
   int pty_sock;   // unix socket for the pty master when terminal is true, else -1
   int netns;      // net namespace to join, or -1
+  int stdin_rd;   // pipe read end when openStdin without a terminal, else -1 (/dev/null)
+  int ready_wr;   // waitForAttach: one byte once everything but execve is done, else -1
+  int go_rd;      // waitForAttach: the shim writes one byte once a client attached, else -1
+};
+
+// How process_launch finishes a process; run and exec mode differ only in these.
+struct LaunchOptions {
+  bool seccomp;
+  bool create_cwd;    // run mode creates a missing workdir, as Docker does; exec fails instead
+  bool allow_init;    // process.init is honoured in run mode only
+  int console_rows, console_cols;
 };
 
 // Never returns: execs the container process, or reports an Error on error_wr and exits 127.
 [[noreturn]] void container_main(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &fds);
+
+// From stdio to execve, once the process sits in its namespaces and root: rlimits, capabilities,
+// user, no_new_privs, seccomp, workdir, the waitForAttach pause, init, terminal, exec.
+// Returns only on error.
+bool process_launch(const ProcessSpec &p, const LaunchOptions &o, const ContainerFds &f, Error *e);
+
+// Reports e on error_wr and exits 127.
+[[noreturn]] void process_fail(const ContainerFds &f, const Error &e);

@@ -14,7 +14,7 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-bool terminal_setup_in_container(int sock, Error *e) {
+bool terminal_setup_in_container(int sock, int rows, int cols, Error *e) {
   Fd master(open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!master.ok()) return fail(e, "terminal", errno, "open /dev/ptmx");
   int unlock = 0;
@@ -22,6 +22,9 @@ bool terminal_setup_in_container(int sock, Error *e) {
   // TIOCGPTPEER opens the slave through the master, without a path lookup that could be raced.
   Fd slave(ioctl(master.get(), TIOCGPTPEER, O_RDWR | O_NOCTTY));
   if (!slave.ok()) return fail(e, "terminal", errno, "open pty slave");
+  // Set before exec, so the process's first look at its window size is already right.
+  winsize ws{(unsigned short)rows, (unsigned short)cols, 0, 0};
+  if (rows > 0 && cols > 0 && ioctl(master.get(), TIOCSWINSZ, &ws) < 0) return fail(e, "terminal", errno, "set window size");
 
   char byte = 0;
   iovec iov{&byte, 1};

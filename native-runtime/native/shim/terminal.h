@@ -5,8 +5,8 @@
 #include "error.h"
 
 // In the container: opens /dev/ptmx, sends the master over sock, makes the slave the controlling
-// terminal and stdin/stdout/stderr of the calling process.
-bool terminal_setup_in_container(int sock, Error *e);
+// terminal and stdin/stdout/stderr of the calling process. rows/cols > 0 set the initial size.
+bool terminal_setup_in_container(int sock, int rows, int cols, Error *e);
 
 // In the shim: receives the master. Returns -1 (without an error) when the peer closed the socket.
 int terminal_receive_master(int sock, Error *e);

@@ -4,9 +4,20 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
-import type { NativeAddon, NativeResult } from './types.js';
+import type { LinkStats, NativeAddon, NativeResult, RouteInfo } from './types.js';
 
-export type { NativeAddon, NativeError, NativeResult } from './types.js';
+export type { LinkStats, NativeAddon, NativeError, NativeResult, RouteInfo } from './types.js';
+export {
+  attachShim,
+  encodeFrame,
+  FrameDecoder,
+  FRAME_CONTROL,
+  FRAME_STDERR,
+  FRAME_STDIN,
+  FRAME_STDOUT,
+  ShimAttachment,
+} from './attach.js';
+export type { AttachOptions, Frame } from './attach.js';
 
 const require = createRequire(import.meta.url);
 const addon = require('../../build/Release/berth_native.node') as NativeAddon;
@@ -110,23 +121,50 @@ export class ShimStartError extends Error {
   }
 }
 
+/** A published port as the shim bound it (hostPort is the real one when 0 was asked for). */
+export interface PublishedPort {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  proto: 'tcp' | 'udp';
+  connectIp: string;
+}
+
 export interface ShimStarted {
   shimPid: number;
-  /** The container's init, as seen from the host. */
+  /** The container's init (run) or the exec'd process (exec), as seen from the host. */
   pid: number;
+  /** Present when shim.json had `ports`. */
+  ports?: PublishedPort[];
+  /** With `waitForAttach`: set up, not yet exec'd; the first attach starts the process. */
+  waitingForAttach?: boolean;
 }
 
 type ShimStatus =
-  | { ok: true; shimPid: number; pid: number }
+  | ({ ok: true } & ShimStarted)
   | { ok: false; errno: number; stage: string; message: string };
 
 /**
  * Starts `berth-shim run <configPath>` (docs/runtime.md, "Shim protocol") and resolves once the
- * container's process has exec'd. The shim detaches: it outlives this process.
+ * container's process has exec'd (with `waitForAttach`: once it is ready and the attach socket
+ * listens). The shim detaches: it outlives this process.
  */
 export function spawnShim(configPath: string): Promise<ShimStarted> {
+  return spawnShimMode('run', configPath);
+}
+
+/**
+ * Starts `berth-shim exec <configPath>` (docs/runtime.md, "Exec mode"): a process inside a running
+ * container. Resolves like spawnShim; `pid` is the exec'd process. A dead container rejects with
+ * ShimStartError stage "exec", errno ESRCH.
+ */
+export function spawnExecShim(configPath: string): Promise<ShimStarted> {
+  return spawnShimMode('exec', configPath);
+}
+
+function spawnShimMode(mode: 'run' | 'exec', configPath: string): Promise<ShimStarted> {
   return new Promise((resolve, reject) => {
-    const child = spawn(shimPath(), ['run', configPath], {
+    const child = spawn(shimPath(), [mode, configPath], {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
@@ -163,7 +201,12 @@ export function spawnShim(configPath: string): Promise<ShimStarted> {
         finish(new ShimStartError('status', 0, `unparseable status line: ${line.slice(0, nl)}`));
         return;
       }
-      if (parsed.ok) finish(null, { shimPid: parsed.shimPid, pid: parsed.pid });
+      if (parsed.ok) {
+        const started: ShimStarted = { shimPid: parsed.shimPid, pid: parsed.pid };
+        if (parsed.ports) started.ports = parsed.ports;
+        if (parsed.waitingForAttach) started.waitingForAttach = true;
+        finish(null, started);
+      }
       else finish(new ShimStartError(parsed.stage, parsed.errno, parsed.message));
     });
     const noStatus = (): void =>
@@ -172,4 +215,37 @@ export function spawnShim(configPath: string): Promise<ShimStarted> {
     status.on('error', noStatus);
     child.on('error', (e) => finish(new ShimStartError('spawn', 0, `cannot run ${shimPath()}: ${e.message}`)));
   });
+}
+
+/** Creates (idempotently) a bridge with cidrAddress ("10.88.0.1/24") on it, and sets it up. */
+export function createBridge(name: string, cidrAddress: string): void {
+  unwrap('createBridge', addon.createBridge(name, cidrAddress));
+}
+
+/** Creates a veth pair (both ends down); mtu 0 keeps the kernel default. */
+export function createVethPair(hostName: string, peerName: string, mtu = 0): void {
+  unwrap('createVethPair', addon.createVethPair(hostName, peerName, mtu));
+}
+
+export function attachToBridge(ifname: string, bridge: string): void {
+  unwrap('attachToBridge', addon.attachToBridge(ifname, bridge));
+}
+
+export function setLinkUp(name: string): void {
+  unwrap('setLinkUp', addon.setLinkUp(name));
+}
+
+/** Deletes a link; throws NativeCallError with errno ENODEV (19) when there is none. */
+export function deleteLink(name: string): void {
+  unwrap('deleteLink', addon.deleteLink(name));
+}
+
+/** Per-interface counters inside the net namespace of pid (lo included), keyed by interface name. */
+export function linkStats(pid: number): Record<string, LinkStats> {
+  return unwrap('linkStats', addon.linkStats(pid));
+}
+
+/** IPv4 routes of the host (all tables), to check that a subnet is free. */
+export function listRoutes(): RouteInfo[] {
+  return unwrap('listRoutes', addon.listRoutes());
 }

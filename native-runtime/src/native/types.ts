@@ -26,4 +26,42 @@ export interface NativeAddon {
   getxattr(path: string, name: string): NativeResult<Buffer | null>;
   /** Absolute path of the berth-shim executable that was built next to the addon. */
   shimPath(): string;
+  /** Creates (idempotently) a bridge, adds cidrAddress ("10.88.0.1/24") to it and sets it up. */
+  createBridge(name: string, cidrAddress: string): NativeResult<null>;
+  /** Creates a veth pair; mtu 0/undefined keeps the kernel default. Both ends start down. */
+  createVethPair(hostName: string, peerName: string, mtu?: number): NativeResult<null>;
+  attachToBridge(ifname: string, bridge: string): NativeResult<null>;
+  setLinkUp(name: string): NativeResult<null>;
+  /** Deletes a link (deleting one end of a veth pair deletes both). ENODEV when it does not exist. */
+  deleteLink(name: string): NativeResult<null>;
+  /** Interface counters from /proc/<pid>/net/dev, i.e. as seen inside pid's net namespace. */
+  linkStats(pid: number): NativeResult<Record<string, LinkStats>>;
+  /** The IPv4 routes of every table of the caller's (host) net namespace. */
+  listRoutes(): NativeResult<RouteInfo[]>;
+}
+
+export interface LinkStats {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
+
+export interface RouteInfo {
+  /** "a.b.c.d/n"; "0.0.0.0/0" for a default route. */
+  destination: string;
+  gateway?: string;
+  dev?: string;
+  prefsrc?: string;
+  /** 254 = main, 255 = local. */
+  table: number;
+  protocol: number;
+  scope: number;
+  /** rtm_type: 1 unicast, 2 local, 3 broadcast, ... */
+  type: number;
+  metric: number;
 }

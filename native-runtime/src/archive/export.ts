@@ -1,0 +1,11 @@
+// exportContainerFs: `docker export` — a flattened tar of a directory tree (a container's merged rootfs;
+// the caller mounts it and passes the mount point). Entries in byte order of their names, hardlinks kept,
+// streamed. Sockets, fifos and device nodes are skipped (as a layer tar would).
+import type { Readable } from 'node:stream';
+import { diffDirectory } from '../layers/diff.js';
+
+export function exportContainerFs(rootDir: string, opts: { onSkip?: (rel: string, reason: string) => void } = {}): Readable {
+  // On a merged overlay view there are no whiteouts or opaque markers left, so the layer writer's walk is
+  // exactly a flattened export.
+  return diffDirectory(rootDir, opts);
+}

@@ -1,0 +1,3 @@
+export * from './decompress.js';
+export * from './extract.js';
+export * from './sources.js';

@@ -1,0 +1,11 @@
+export * from './allow-list.js';
+export * from './auth.js';
+export * from './progress.js';
+export { RegistrySession, type SessionOptions } from './client.js';
+export { endpointsFor, TransportError, type Endpoint } from './transport.js';
+export { getManifest, headManifest, putManifest, selectPlatform, parsePlatform, MANIFEST_ACCEPT, type Platform } from './manifests.js';
+export { headBlob, downloadBlob, uploadBlob, type UploadResult, type RetryOptions } from './blobs.js';
+export { pull, type PullOptions, type PullResult } from './pull.js';
+export { push, type PushOptions, type PushResult } from './push.js';
+export { recordImage, dockerLayerType, ociLayerType, DOCKER_LAYER_TAR } from './image-record.js';
+export { recordSources, sourcesFor } from './sources.js';

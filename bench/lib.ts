@@ -37,6 +37,17 @@ export function tempRoot(tag: string): { root: string; run: string; cleanup(): v
   };
 }
 
+/** Removes a cgroup parent (and its empty children) from every v1 hierarchy and the v2 tree. */
+export function removeCgroupParent(parent: string): void {
+  const roots = fs.readdirSync('/sys/fs/cgroup').map((d) => path.join('/sys/fs/cgroup', d));
+  for (const root of ['/sys/fs/cgroup', ...roots]) {
+    const dir = path.join(root, parent);
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) continue;
+    for (const c of fs.readdirSync(dir, { withFileTypes: true })) if (c.isDirectory()) fs.rmdirSync(path.join(dir, c.name));
+    fs.rmdirSync(dir);
+  }
+}
+
 /** Compiles a C program from bench/baseline once per run. */
 export function buildBaseline(name: string): string {
   const out = path.join(os.tmpdir(), `berth-bench-${name}`);

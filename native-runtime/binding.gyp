@@ -8,6 +8,7 @@
         "native/addon/mount.cc",
         "native/addon/fs.cc",
         "native/addon/net.cc",
+        "native/addon/layer_tar.cc",
         "native/shim/netlink.cc",
         "native/shim/error.cc"
       ],

@@ -2,11 +2,16 @@
 // call takes the root's lock, recovers containers and, on an empty root, builds busybox:latest.
 import * as fs from 'node:fs';
 import path from 'node:path';
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import { createCgroupDriver } from './cgroups/detect.js';
 import type { CgroupDriver } from './cgroups/types.js';
+import { Builder, type BuildCachePruneReport } from './build/executor/index.js';
+import { commitContainer } from './commit/index.js';
 import { ContainerManager } from './containers/manager.js';
+import { ContainerServices } from './containers/services.js';
 import { ContainerStore } from './containers/store.js';
+import { NetworkService, type BridgeOptions } from './networks/index.js';
+import { VolumeService } from './volumes/index.js';
 import type {
   AttachOptions,
   BuildOptions,
@@ -32,26 +37,32 @@ import type {
   ContainerUpdateResponse,
   ContainerWaitResponse,
   ExecCreateOptions,
+  ExecInspect,
+  ExecStartOptions,
   ImageDeleteResponseItem,
   ImageHistoryEntry,
   ImageInspect,
   ImageSummary,
   Info,
+  NetworkCreateOptions,
   NetworkInspect,
   PathStat,
   PruneResponse,
   SystemDf,
   Version,
   Volume,
+  VolumeCreateOptions,
   VolumeListResponse,
 } from './engine/types.js';
 import { EngineError, forbidden, internal, notImplemented } from './errors.js';
 import { EventBus } from './events/bus.js';
 import { ImageOps, mapErrors } from './images-facade.js';
+import { ShipOps, type PullArgs, type PushArgs } from './images/ship-ops.js';
+import { RegistryPolicy, type RegistryPolicyOptions } from './registry/allow-list.js';
 import { openImageStores, type ImageStores } from './images/open.js';
 import { lockFile, NativeCallError, shimPath, unlockFile } from './native/index.js';
 import { ensureStarterImage } from './starter/busybox.js';
-import { buildDf, buildInfo, buildVersion } from './system-info.js';
+import { buildInfo, buildVersion } from './system-info.js';
 import { randomHex } from './util/ids.js';
 
 export interface BerthOptions {
@@ -59,6 +70,12 @@ export interface BerthOptions {
   run?: string;
   cgroupParent?: string;
   readOnly?: boolean;
+  /** Which registries may be contacted (plus BERTH_REGISTRY_ALLOW, BERTH_INSECURE_REGISTRIES, BERTH_REGISTRY_MIRRORS; BERTH_OFFLINE=1 = loopback only). */
+  registries?: Pick<RegistryPolicyOptions, 'allow' | 'insecure' | 'mirrors'>;
+  /** Docker's "bridge" network: the Linux bridge's name and subnet (docs/runtime.md, "Networks"). */
+  bridge?: BridgeOptions;
+  /** Default route + NAT for bridged containers. OFF by default; read the warning in docs/runtime.md. */
+  outbound?: boolean;
 }
 
 interface Core {
@@ -67,6 +84,11 @@ interface Core {
   events: EventBus;
   containers: ContainerManager;
   images: ImageOps;
+  ship: ShipOps;
+  /** exec, attach, stats, top, changes, archive, update, prune, health. */
+  services: ContainerServices;
+  volumes: VolumeService;
+  networks: NetworkService;
   engineId: string;
 }
 
@@ -77,15 +99,21 @@ export class Berth implements Engine {
   readonly run: string;
   readonly cgroupParent: string;
   readonly readOnly: boolean;
+  /** Governs every registry contact of this engine: pull, push, and any implicit pull. */
+  readonly registryPolicy: RegistryPolicy;
   private core: Promise<Core> | undefined;
+  private readonly netOpts: { bridge?: BridgeOptions; outbound: boolean };
   private lockFd: number | undefined;
   private closed = false;
+  private builderInstance: Builder | undefined;
 
   constructor(opts: BerthOptions = {}) {
     this.root = path.resolve(opts.root ?? process.env['BERTH_ROOT'] ?? '/var/lib/berth');
     this.run = path.resolve(opts.run ?? process.env['BERTH_RUN'] ?? '/run/berth');
     this.cgroupParent = opts.cgroupParent ?? 'berth';
     this.readOnly = opts.readOnly ?? false;
+    this.registryPolicy = RegistryPolicy.fromEnv(opts.registries ?? {});
+    this.netOpts = { bridge: opts.bridge, outbound: opts.outbound ?? false };
   }
 
   /** Runs once, on the first call of any method. A failed attempt is retried by the next call. */
@@ -117,14 +145,39 @@ export class Berth implements Engine {
       const events = new EventBus({ logPath: path.join(this.root, 'events.log'), readOnly: this.readOnly });
       const store = new ContainerStore(path.join(this.root, 'containers'));
       await store.load();
-      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly });
+      const volumes = new VolumeService(this.root, events, () => store.all().map((r) => ({ id: r.cfg.id, mounts: r.cfg.mounts })));
+      await volumes.load();
+      const networks = new NetworkService({
+        root: this.root,
+        events,
+        bridge: this.netOpts.bridge,
+        outbound: this.netOpts.outbound,
+        readOnly: this.readOnly,
+        containers: () => store.all(),
+        findContainer: (idOrName) => store.find(idOrName),
+        saveConfig: (rec) => store.saveConfig(rec),
+        containerDir: (id) => store.dir(id),
+      });
+      await networks.load();
+      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks });
+      const services = new ContainerServices({ containers, cgroups, stores, events, run: this.run, readOnly: this.readOnly });
       if (!this.readOnly) {
         await containers.recover();
+        await networks.recover();
+        await containers.startWithEngine();
         const built = await ensureStarterImage(stores);
         if (built) events.emit('image', 'tag', built.id, { name: built.tag });
       }
       const images = new ImageOps(stores, events, () => containers.all().map((r) => ({ id: r.cfg.id, imageId: r.cfg.imageId })));
-      return { stores, cgroups, events, containers, images, engineId: this.engineId() };
+      const ship = new ShipOps({
+        stores,
+        events,
+        policy: this.registryPolicy,
+        containers: { all: () => containers.all(), resolve: async (idOrName) => (await containers.inspect(idOrName)).Id },
+        tmpDir: ShipOps.tmpDirFor(this.root),
+        readOnly: this.readOnly,
+      });
+      return { stores, cgroups, events, containers, images, ship, services, volumes, networks, engineId: this.engineId() };
     } catch (e) {
       this.releaseLock();
       throw e;
@@ -184,6 +237,7 @@ export class Berth implements Engine {
     this.closed = true;
     if (core) {
       const c = await core.catch(() => undefined);
+      c?.services.close();
       c?.containers.close();
       c?.events.close();
     }
@@ -219,8 +273,14 @@ export class Berth implements Engine {
     return (await this.ready()).containers;
   }
 
-  async pruneContainers(): Promise<PruneResponse> {
-    throw later('container prune');
+  async pruneContainers(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    this.mutable('prune containers');
+    return (await this.ready()).services.pruneContainers(opts.filters);
+  }
+
+  /** @internal exec, attach, stats… after ready(). */
+  async services(): Promise<ContainerServices> {
+    return (await this.ready()).services;
   }
 
   // ─────────────────────────── images ───────────────────────────
@@ -246,72 +306,107 @@ export class Berth implements Engine {
     return c.images.import(stream, opts);
   }
 
-  async loadImage(): Promise<Readable> {
-    throw later('docker load');
+  /** `docker load` (docker-archive or OCI layout tar): progress JSON lines; errors arrive in the stream. */
+  async loadImage(tar: Readable | string, opts: { quiet?: boolean } = {}): Promise<Readable> {
+    return (await this.ready()).ship.load(tar, opts);
   }
 
-  async buildImage(_context: Readable | string, _opts?: BuildOptions): Promise<Readable> {
-    throw later('image build');
+  /** `docker save` of several images into one tar (dockerode's docker.getImages({names})). */
+  async getImages(opts: { names: string[] }): Promise<Readable> {
+    return (await this.ready()).ship.save(opts.names ?? []);
   }
 
-  async pull(): Promise<Readable> {
-    throw later('pulling from a registry');
+  /** @internal the Ship operations (pull/push/save/load/export/prune/df), after ready(). */
+  async shipOps(): Promise<ShipOps> {
+    return (await this.ready()).ship;
   }
 
-  async pruneImages(): Promise<PruneResponse> {
-    throw later('image prune');
+  /** Docker's classic builder: progress as JSON lines; user errors are an errorDetail line. Bad options reject with 400. */
+  async buildImage(context: Readable | string, opts: BuildOptions = {}): Promise<Readable> {
+    this.mutable('build an image');
+    const b = await this.builder();
+    const src = typeof context === 'string' ? fs.createReadStream(context) : context;
+    return b.build(src, opts);
+  }
+
+  /** `docker builder prune`: intermediate build images and snapshots no tagged image or container uses. */
+  async pruneBuilder(): Promise<BuildCachePruneReport> {
+    this.mutable('prune the build cache');
+    return (await this.builder()).prune();
+  }
+
+  /** @internal */
+  async builder(): Promise<Builder> {
+    const c = await this.ready();
+    this.builderInstance ??= new Builder({ root: this.root, stores: c.stores, containers: c.containers, events: c.events, policy: () => this.registryPolicy });
+    return this.builderInstance;
+  }
+
+  /** Rejects with 403 (registry not allowed), 404 (manifest unknown), 401, 400 before streaming; later errors are stream lines. */
+  async pull(ref: string, opts: PullArgs = {}): Promise<Readable> {
+    return (await this.ready()).ship.pull(ref, opts);
+  }
+
+  async pruneImages(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    return (await this.ready()).ship.pruneImages(opts);
   }
 
   // ─────────────────────────── volumes / networks / exec ───────────────────────────
 
-  async createVolume(): Promise<Volume> {
-    throw later('volumes');
+  async createVolume(opts: VolumeCreateOptions = {}): Promise<Volume> {
+    this.mutable('create a volume');
+    return (await this.ready()).volumes.create(opts);
   }
 
-  async listVolumes(): Promise<VolumeListResponse> {
-    throw later('volumes');
+  async listVolumes(opts: { filters?: FiltersArg } = {}): Promise<VolumeListResponse> {
+    const c = await this.ready();
+    if (this.readOnly) await c.volumes.load();
+    return c.volumes.list(opts);
   }
 
   getVolume(name: string): VolumeHandle {
     return {
       name,
-      inspect: async () => {
-        throw later('volumes');
-      },
-      remove: async () => {
-        throw later('volumes');
+      inspect: async (opts: { usage?: boolean } = {}) => (await this.ready()).volumes.inspect(name, opts),
+      remove: async (opts: { force?: boolean } = {}) => {
+        this.mutable('remove a volume');
+        return (await this.ready()).volumes.remove(name, opts);
       },
     };
   }
 
-  async pruneVolumes(): Promise<PruneResponse> {
-    throw later('volumes');
+  async pruneVolumes(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    this.mutable('prune volumes');
+    return (await this.ready()).volumes.prune(opts);
   }
 
-  async createNetwork(): Promise<NetworkHandle> {
-    throw later('networks');
+  async createNetwork(opts: NetworkCreateOptions): Promise<NetworkHandle> {
+    this.mutable('create a network');
+    const { Id } = await (await this.ready()).networks.create(opts);
+    return this.getNetwork(Id);
   }
 
-  async listNetworks(): Promise<NetworkInspect[]> {
-    throw later('networks');
+  async listNetworks(opts: { filters?: FiltersArg } = {}): Promise<NetworkInspect[]> {
+    return (await this.ready()).networks.list(opts);
   }
 
   getNetwork(id: string): NetworkHandle {
-    const no = async (): Promise<never> => {
-      throw later('networks');
+    const n = async (): Promise<NetworkService> => (await this.ready()).networks;
+    return {
+      id,
+      inspect: async () => (await n()).inspect(id),
+      remove: async () => (await n()).remove(id),
+      connect: async (opts) => (await n()).connect(id, opts),
+      disconnect: async (opts) => (await n()).disconnect(id, opts),
     };
-    return { id, inspect: no, remove: no, connect: no, disconnect: no };
   }
 
-  async pruneNetworks(): Promise<PruneResponse> {
-    throw later('networks');
+  async pruneNetworks(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    return (await this.ready()).networks.prune(opts);
   }
 
   getExec(id: string): ExecHandle {
-    const no = async (): Promise<never> => {
-      throw later('exec');
-    };
-    return { id, start: no, resize: no, inspect: no };
+    return new BerthExec(this, id);
   }
 
   // ─────────────────────────── system ───────────────────────────
@@ -348,19 +443,8 @@ export class Berth implements Engine {
   async df(): Promise<SystemDf> {
     const c = await this.ready();
     const containers = await c.containers.list({ all: true, size: true });
-    const images = await c.images.list({ all: true });
-    const users = new Map<string, number>();
-    for (const x of containers) users.set(x.ImageID, (users.get(x.ImageID) ?? 0) + 1);
-    for (const img of images) {
-      img.Containers = users.get(img.Id) ?? 0;
-      img.SharedSize = 0;
-    }
-    // Committed snapshots are shared between images: count each once.
-    let layers = 0;
-    for (const s of await c.stores.snapshots.list()) {
-      if (s.kind === 'committed') layers += (await c.stores.snapshots.usage(s.key)).size;
-    }
-    return buildDf(images, containers, layers);
+    // HOOK (volumes): pass the volumes module's list with UsageData as the second argument once it is wired in.
+    return c.ship.df(containers, []);
   }
 }
 
@@ -413,29 +497,38 @@ class BerthContainer implements ContainerHandle {
     return (await this.m()).logs(this.id, opts);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  async stats(_opts?: StatsOptions): Promise<any> {
-    throw later('container stats');
+  private async s(): Promise<ContainerServices> {
+    return this.berth.services();
   }
 
-  async top(): Promise<ContainerTop> {
-    throw later('container top');
+  /** stream (default true): newline-delimited JSON, one object a second; false: one object at once. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async stats(opts: StatsOptions = {}): Promise<any> {
+    const s = await this.s();
+    if (opts.stream === false || opts['one-shot']) return s.statsOnce(this.id, !!opts['one-shot']);
+    return s.statsStream(this.id);
+  }
+
+  async top(opts: { ps_args?: string } = {}): Promise<ContainerTop> {
+    return (await this.s()).top(this.id, opts.ps_args);
   }
 
   async changes(): Promise<ContainerChange[] | null> {
-    throw later('container diff');
+    return (await this.s()).changes(this.id);
   }
 
-  async exec(_opts: ExecCreateOptions): Promise<ExecHandle> {
-    throw later('exec');
+  async exec(opts: ExecCreateOptions): Promise<ExecHandle> {
+    if (this.berth.readOnly) throw forbidden('cannot exec: this Berth instance is read-only');
+    const id = await (await this.s()).execCreate(this.id, opts);
+    return new BerthExec(this.berth, id);
   }
 
-  async attach(_opts: AttachOptions): Promise<Duplex> {
-    throw later('attach');
+  async attach(opts: AttachOptions): Promise<Duplex> {
+    return (await this.s()).attach(this.id, opts);
   }
 
-  async resize(): Promise<void> {
-    throw later('tty resize');
+  async resize(opts: { h: number; w: number }): Promise<void> {
+    return (await this.s()).resize(this.id, Number(opts.h), Number(opts.w));
   }
 
   async pause(): Promise<void> {
@@ -446,28 +539,55 @@ class BerthContainer implements ContainerHandle {
     return (await this.m()).unpause(this.id);
   }
 
-  async update(_opts: UpdateOptions): Promise<ContainerUpdateResponse> {
-    throw later('container update');
+  async update(opts: UpdateOptions): Promise<ContainerUpdateResponse> {
+    if (this.berth.readOnly) throw forbidden('cannot update a container: this Berth instance is read-only');
+    return (await this.s()).update(this.id, opts);
   }
 
-  async getArchive(): Promise<Readable> {
-    throw later('copying files out of a container');
+  /** The tar stream; its `pathStat` property holds what X-Docker-Container-Path-Stat carries. */
+  async getArchive(opts: { path: string }): Promise<Readable & { pathStat: PathStat }> {
+    const { stream, stat } = await (await this.s()).getArchive(this.id, opts.path);
+    return Object.assign(stream, { pathStat: stat });
   }
 
-  async putArchive(): Promise<void> {
-    throw later('copying files into a container');
+  async putArchive(tar: Readable | Buffer | string, opts: { path: string; noOverwriteDirNonDir?: boolean }): Promise<void> {
+    if (this.berth.readOnly) throw forbidden('cannot copy into a container: this Berth instance is read-only');
+    const src = typeof tar === 'string' ? fs.createReadStream(tar) : Buffer.isBuffer(tar) ? Readable.from([tar]) : tar;
+    return (await this.s()).putArchive(this.id, src, opts.path, { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir });
   }
 
-  async infoArchive(): Promise<PathStat> {
-    throw later('container archive stat');
+  async infoArchive(opts: { path: string }): Promise<PathStat> {
+    return (await this.s()).infoArchive(this.id, opts.path);
   }
 
   async export(): Promise<Readable> {
-    throw later('container export');
+    return (await this.berth.shipOps()).exportContainer(this.id);
   }
 
-  async commit(_opts?: CommitOptions): Promise<{ Id: string }> {
-    throw later('container commit');
+  async commit(opts: CommitOptions = {}): Promise<{ Id: string }> {
+    if (this.berth.readOnly) throw forbidden('cannot commit a container: this Berth instance is read-only');
+    const c = await this.berth.ready();
+    return mapErrors(() => commitContainer({ stores: c.stores, containers: c.containers, events: c.events }, this.id, opts));
+  }
+}
+
+class BerthExec implements ExecHandle {
+  constructor(
+    private readonly berth: Berth,
+    readonly id: string,
+  ) {}
+
+  /** Detach: resolves once started (the stream is already ended); otherwise the hijacked stream. */
+  async start(opts: ExecStartOptions = {}): Promise<Duplex> {
+    return (await this.berth.services()).exec.start(this.id, opts);
+  }
+
+  async resize(opts: { h: number; w: number }): Promise<void> {
+    return (await this.berth.services()).exec.resize(this.id, Number(opts.h), Number(opts.w));
+  }
+
+  async inspect(): Promise<ExecInspect> {
+    return (await this.berth.services()).exec.inspect(this.id);
   }
 }
 
@@ -495,11 +615,11 @@ class BerthImage implements ImageHandle {
     return (await this.berth.imageOps()).tag(this.name, opts.repo, opts.tag);
   }
 
-  async push(): Promise<Readable> {
-    throw later('pushing to a registry');
+  async push(opts: PushArgs = {}): Promise<Readable> {
+    return (await this.berth.shipOps()).push(this.name, opts);
   }
 
   async get(): Promise<Readable> {
-    throw later('docker save');
+    return (await this.berth.shipOps()).save([this.name]);
   }
 }

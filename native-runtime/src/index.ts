@@ -1,5 +1,8 @@
 // @berth/runtime: the embedded engine and the types and helpers its users need.
 export { Berth, type BerthOptions } from './berth.js';
+export { RegistryPolicy, isLoopbackHost, type RegistryPolicyOptions } from './registry/allow-list.js';
+export type { PullArgs, PushArgs } from './images/ship-ops.js';
+export type { ProgressMessage } from './registry/progress.js';
 export * from './errors.js';
 export type * from './engine/index.js';
 export * from './engine/schemas.js';

@@ -52,9 +52,13 @@ describe('isolation', () => {
     assert.deepEqual(nets, ['lo']);
   });
 
-  test('default network mode behaves as none for now', async () => {
-    const r = await sh(env.berth, 'ls /sys/class/net');
-    assert.equal(r.stdout.trim(), 'lo');
+  test("the default network is Berth's bridge: eth0 and lo, and no default route", async () => {
+    const r = await sh(env.berth, 'ls /sys/class/net; echo --; cat /proc/net/route');
+    const [links, routes] = r.stdout.split('--\n');
+    assert.deepEqual(links!.trim().split('\n').sort(), ['eth0', 'lo']);
+    const destinations = routes!.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[1]);
+    assert.ok(destinations.length >= 1, 'the subnet route is there');
+    assert.ok(!destinations.includes('00000000'), `no default route: ${routes}`);
   });
 
   test("User '1000:1000', WorkingDir and Env", async () => {

@@ -236,7 +236,7 @@ describe('Berth lifecycle', () => {
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { CapAdd: ['NOT_A_CAP'] } })), 400, /unknown capability/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1 << 30 }] } })), 400, /hard limit/);
     await rejectsWith(b.createContainer(sleeper({ User: 'nosuchuser' })).then((c) => c.start()), 400, /unable to find user nosuchuser/);
-    await rejectsWith(b.getContainer('x').stats({ stream: false }), 501, /later issue/);
+    await rejectsWith(b.getContainer('x').stats({ stream: false }), 404, /No such container: x/);
     await rejectsWith(b.getImage('nosuch').inspect(), 404, /No such image/);
   });
 

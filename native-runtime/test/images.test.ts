@@ -13,6 +13,10 @@ import {
   type ImageStores,
 } from '../src/images/index.js';
 import { unpackImage } from '../src/snapshots/index.js';
+import { chainIds } from '../src/snapshots/chain.js';
+import { acquireLease } from '../src/archive/lease.js';
+import { gc } from '../src/archive/gc.js';
+import { sha256Digest } from '../src/util/ids.js';
 import { FIXTURES, makeTar, shape, tmpRoot, type TarEntry } from './layers-helpers.js';
 
 async function* once(b: Buffer): AsyncGenerator<Buffer> {
@@ -129,7 +133,9 @@ test('remove untags by name, deletes by id, keeps shared blobs and snapshots', a
   assert.equal(r1.layers[0]!.digest, r2.layers[0]!.digest);
 
   assert.deepEqual(await s.images.remove('one:alias'), [{ Untagged: 'one:alias' }]);
-  assert.deepEqual(await s.images.remove('one'), [{ Untagged: 'one:latest' }, { Deleted: id1 }]);
+  // As dockerd: the image, then each removed layer by chain ID (the shared base stays).
+  const top1 = chainIds(r1.diffIds).at(-1)!;
+  assert.deepEqual(await s.images.remove('one'), [{ Untagged: 'one:latest' }, { Deleted: id1 }, { Deleted: top1 }]);
   await assert.rejects(s.images.get(id1), /No such image/);
   assert.equal(await s.content.has(r1.layers[1]!.digest), false, 'unshared layer blob removed');
   assert.equal(await s.content.has(r1.layers[0]!.digest), true, 'shared layer blob kept');
@@ -140,7 +146,7 @@ test('remove untags by name, deletes by id, keeps shared blobs and snapshots', a
   await s.images.tag(id2, 'other/two:1');
   await assert.rejects(s.images.remove(id2), (e: unknown) => e instanceof ImageError && e.statusCode === 409);
   const out = await s.images.remove(id2.slice(7, 19), { force: true });
-  assert.deepEqual(out.at(-1), { Deleted: id2 });
+  assert.deepEqual(out.slice(-3), [{ Deleted: id2 }, ...chainIds(r2.diffIds).reverse().map((c) => ({ Deleted: c }))]);
   assert.deepEqual(await s.snapshots.list(), []);
   assert.deepEqual(await s.content.list(), []);
   assert.deepEqual(await s.images.listImages(), []);
@@ -206,4 +212,89 @@ test('applyChanges: shell form and JSON form', () => {
   assert.deepEqual(c.Cmd, ['/bin/sh', '-c', 'echo hi']);
   assert.equal(c.Entrypoint, null);
   assert.deepEqual(c.Env, ['PATH=/usr/bin:/bin']);
+});
+
+test('adopt records pulled/loaded bytes as they are: non-canonical config and OCI manifest keep their digests', async (t) => {
+  const root = await tmpRoot(t);
+  const s = await openImageStores(root);
+  const w = await writeLayer(once(await makeTar([{ name: 'f', body: 'adopted' }])), s.content);
+  const { sizes } = await unpackImage(s.snapshots, s.content, [w]);
+  // Pretty-printed, keys in another order, an unknown field: Berth's create() would re-encode all of it.
+  const cfgBytes = Buffer.from(
+    JSON.stringify({ os: 'linux', architecture: 'amd64', 'x-extra': { keep: true }, created: '2020-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: [w.diffId] }, config: { Cmd: ['sh'] } }, null, 2),
+  );
+  const cfgDigest = sha256Digest(cfgBytes);
+  await s.content.ingest('cfg', cfgBytes, { digest: cfgDigest });
+  const manBytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: cfgDigest, size: cfgBytes.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: w.digest, size: w.size }],
+    }),
+  );
+  const manDigest = sha256Digest(manBytes);
+  await s.content.ingest('man', manBytes, { digest: manDigest });
+  const input = {
+    configDigest: cfgDigest,
+    manifestDigest: manDigest,
+    manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: w.digest, size: w.size }],
+    diffIds: [w.diffId],
+    layerSizes: sizes,
+    tags: ['reg.example:5000/team/app:v1'],
+    repoDigests: [`reg.example:5000/team/app@${manDigest}`],
+  };
+  const rec = await s.images.adopt(input);
+  assert.equal(rec.id, cfgDigest);
+  assert.equal(rec.manifestDigest, manDigest);
+  assert.equal(rec.layers[0]!.mediaType, 'application/vnd.oci.image.layer.v1.tar+gzip', 'layer media type kept');
+  assert.ok((await s.content.readBuffer(cfgDigest)).equals(cfgBytes), 'config bytes untouched');
+  const inspect = await s.images.inspect('reg.example:5000/team/app:v1');
+  assert.equal(inspect.Id, cfgDigest);
+  assert.deepEqual(inspect.RepoTags, ['reg.example:5000/team/app:v1']);
+  assert.deepEqual(inspect.RepoDigests, [`reg.example:5000/team/app@${manDigest}`]);
+  assert.equal((await s.images.get(`reg.example:5000/team/app@${manDigest}`)).id, cfgDigest);
+  // Idempotent: the same image adopted again (another tag) keeps the one record.
+  const again = await s.images.adopt({ ...input, tags: ['app:2'], repoDigests: [] });
+  assert.equal(again.id, cfgDigest);
+  assert.equal((await s.images.records()).length, 1);
+  assert.deepEqual((await s.images.inspect(cfgDigest)).RepoTags, ['app:2', 'reg.example:5000/team/app:v1']);
+  // Refusals: a blob that is not there, diff_ids that do not match the config, a digest as a tag.
+  await assert.rejects(s.images.adopt({ ...input, manifestDigest: 'sha256:' + '0'.repeat(64) }), /not in the content store/);
+  await assert.rejects(s.images.adopt({ ...input, diffIds: ['sha256:' + '1'.repeat(64)] }), /does not list the given diff_ids/);
+  await assert.rejects(s.images.adopt({ ...input, tags: [`app@${manDigest}`] }), /digest reference/);
+});
+
+test('image removal leaves leased blobs and snapshots alone; gc takes them after the lease ends', async (t) => {
+  const root = await tmpRoot(t);
+  const s = await openImageStores(root);
+  const id = await makeImage(s, [[{ name: 'a', body: 'a' }], [{ name: 'b', body: 'b' }]], {}, ['leased:1']);
+  const rec = await s.images.get(id);
+  const chains = chainIds(rec.diffIds);
+
+  // A pull in flight holds the top layer (blob and snapshot).
+  const lease = acquireLease(s, 'pull test');
+  lease.addBlob(rec.layers[1]!.digest);
+  lease.addSnapshot(chains[1]!);
+  const out = await s.images.remove('leased:1');
+  assert.deepEqual(out, [{ Untagged: 'leased:1' }, { Deleted: id }], 'no layer removed: the top one is leased, so the chain under it stays');
+  assert.equal(await s.content.has(rec.layers[1]!.digest), true, 'leased blob kept');
+  assert.equal(await s.content.has(rec.layers[0]!.digest), false, 'unleased blob removed');
+  assert.equal(await s.content.has(rec.manifestDigest), false);
+  assert.deepEqual((await s.snapshots.list()).map((x) => x.key).sort(), [...chains].sort());
+  lease.release();
+  const res = await gc(s);
+  assert.deepEqual(res.deletedBlobs, [rec.layers[1]!.digest]);
+  assert.deepEqual(res.deletedSnapshots.sort(), [...chains].sort());
+  assert.deepEqual(await s.content.list(), []);
+
+  // A push or save holding the image itself: removal deletes the record and nothing else.
+  const id2 = await makeImage(s, [[{ name: 'c', body: 'c' }]], {}, ['pushed:1']);
+  const l2 = acquireLease(s, 'push test');
+  l2.addImage(id2);
+  assert.deepEqual(await s.images.remove(id2), [{ Untagged: 'pushed:1' }, { Deleted: id2 }]);
+  assert.equal((await s.content.list()).length, 3, 'config, manifest and layer kept while the push runs');
+  l2.release();
+  assert.equal((await gc(s)).deletedBlobs.length, 3);
 });

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "layer_tar.h"
 #include "result.h"
 
 namespace berth {
@@ -78,6 +79,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMount(env, exports);
   InitFs(env, exports);
   InitNet(env, exports);
+  InitLayerTar(env, exports);
   exports.Set("shimPath", Napi::Function::New(env, ShimPath, "shimPath"));
   return exports;
 }

@@ -183,15 +183,26 @@ void on_udp_inner(void *ctx, int, short) {
 
 }  // namespace
 
-int PortProxy::inner_socket(int family, int type, Error *e) {
+// A loopback target is only reachable from inside the container's namespace. Any other target (the
+// container's bridge address) is dialled from the host, as Docker's userland proxy does, so the traffic
+// arrives on the container's eth0 and shows in its interface statistics.
+static bool is_loopback(const sockaddr_storage *a) {
+  if (a->ss_family == AF_INET) return (ntohl(((const sockaddr_in *)a)->sin_addr.s_addr) >> 24) == 127;
+  if (a->ss_family == AF_INET6) return IN6_IS_ADDR_LOOPBACK(&((const sockaddr_in6 *)a)->sin6_addr);
+  return false;
+}
+
+int PortProxy::inner_socket(const sockaddr_storage *target, int type, Error *e) {
+  int family = target->ss_family;
+  bool enter = container_netns_ >= 0 && is_loopback(target);
   // setns affects only the calling thread, and the shim has one: in, socket(), out.
-  if (container_netns_ >= 0 && setns(container_netns_, CLONE_NEWNET) < 0) {
+  if (enter && setns(container_netns_, CLONE_NEWNET) < 0) {
     fail(e, "ports", errno, "enter the container's net namespace");
     return -1;
   }
   int fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int err = errno;
-  if (container_netns_ >= 0 && setns(host_netns_, CLONE_NEWNET) < 0) {
+  if (enter && setns(host_netns_, CLONE_NEWNET) < 0) {
     // Staying in the container's namespace would bind later sockets there: not survivable.
     write(2, "berth-shim: cannot return to the host net namespace\n", 52);
     _exit(1);
@@ -258,7 +269,7 @@ void PortProxy::on_accept(Listener *l) {
     int host = accept4(l->fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (host < 0) return;
     Error e{};
-    int inner = inner_socket(l->target.ss_family, SOCK_STREAM, &e);
+    int inner = inner_socket(&l->target, SOCK_STREAM, &e);
     Conn *c = inner >= 0 ? (Conn *)calloc(1, sizeof(Conn)) : nullptr;
     if (c) {
       c->up.buf = (char *)malloc(kRelayBuffer);
@@ -306,7 +317,7 @@ void PortProxy::on_udp(Listener *l) {
         free_slot = oldest;
       }
       Error e{};
-      int inner = inner_socket(l->target.ss_family, SOCK_DGRAM, &e);
+      int inner = inner_socket(&l->target, SOCK_DGRAM, &e);
       if (inner < 0) continue;
       if (connect(inner, (sockaddr *)&l->target, l->target_len) < 0) { close(inner); continue; }
       if (!loop_->add(inner, on_udp_inner, free_slot)) { close(inner); continue; }

@@ -1,10 +1,11 @@
 // Published ports: the shim's userland proxy (docs/runtime.md, "ports"). Host sockets are bound in
 // the host's net namespace before the container starts; each accepted connection (or UDP peer) gets
-// a socket created inside the container's net namespace, so publishing needs no iptables and
-// survives the server, which does not own these sockets.
+// a socket to the container: dialled from inside its net namespace for a loopback target, from the host
+// for its bridge address. Publishing needs no iptables and survives the server, which does not own these sockets.
 #pragma once
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "error.h"
@@ -24,7 +25,7 @@ class PortProxy {
   struct Listener;
   void on_accept(Listener *l);
   void on_udp(Listener *l);
-  int inner_socket(int family, int type, Error *e);
+  int inner_socket(const struct sockaddr_storage *target, int type, Error *e);
 
   EventLoop *loop_ = nullptr;
 

@@ -13,12 +13,12 @@ import type { ImageStores } from '../images/open.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag } from '../images/reference.js';
 import { MEDIA_TYPES, hostArchitecture, type Descriptor, type ImageConfig, type Index, type Manifest } from '../images/types.js';
 import type { ProgressMessage } from '../registry/progress.js';
-import { DOCKER_LAYER_TAR, recordImage } from '../registry/image-record.js';
+import { DOCKER_LAYER_TAR, recordImage } from '../registry/image-record.js'; // adopts the bytes as loaded
 import { isIndexType, isManifestType } from '../registry/manifests.js';
 import { chainIds } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
 import { randomHex, sha256Digest } from '../util/ids.js';
-import { withLease, type Lease } from './lease.js';
+import { activeLeases, withLease, type Lease } from './lease.js';
 
 export interface LoadOptions {
   onProgress?: (m: ProgressMessage) => void;
@@ -290,22 +290,26 @@ export async function load(stores: ImageStores, input: AsyncIterable<Uint8Array>
         results.push({ id: rec.id, tags });
       }
     } catch (err) {
-      await discard(stores, c.created);
+      await discard(stores, c.created, lease);
       if (err instanceof EngineError) throw err;
       throw new EngineError(400, `load: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
-    await discard(stores, c.created);
+    await discard(stores, c.created, lease);
     return { images: results };
   });
 }
 
-/** Deletes blobs this load added that no image record needs (OCI manifests, leftovers of a failed load). */
-async function discard(stores: ImageStores, created: Set<string>): Promise<void> {
+/**
+ * Deletes blobs this load added that no image record needs (OCI manifests, leftovers of a failed load),
+ * except those another lease holds (a concurrent pull or load of an image sharing them).
+ */
+async function discard(stores: ImageStores, created: Set<string>, own: Lease): Promise<void> {
   if (!created.size) return;
   const used = new Set<string>();
   for (const r of await stores.images.records()) {
     used.add(r.id).add(r.manifestDigest);
     for (const l of r.layers) used.add(l.digest);
   }
-  for (const d of created) if (!used.has(d)) await stores.content.delete(d).catch(() => {});
+  const leasedElsewhere = (d: string): boolean => activeLeases(stores).some((l) => l !== own && l.blobs.has(d));
+  for (const d of created) if (!used.has(d) && !leasedElsewhere(d)) await stores.content.delete(d).catch(() => {});
 }

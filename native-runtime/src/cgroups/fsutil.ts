@@ -1,10 +1,12 @@
 // Small helpers for cgroupfs: every value file is one short text read or write.
-import * as fsp from 'node:fs/promises';
+// They use synchronous calls on purpose: cgroupfs operations are in-kernel and never block on a disk,
+// and a thread-pool round trip per file (dozens per container start) cost more than the work itself.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { internal } from '../errors.js';
 
 export async function readText(file: string): Promise<string> {
-  return (await fsp.readFile(file, 'utf8')).trim();
+  return fs.readFileSync(file, 'utf8').trim();
 }
 
 export async function readTextOr(file: string, dflt: string | undefined): Promise<string | undefined> {
@@ -24,7 +26,7 @@ export async function readInt(file: string): Promise<number | undefined> {
 
 export async function exists(file: string): Promise<boolean> {
   try {
-    await fsp.access(file);
+    fs.accessSync(file);
     return true;
   } catch {
     return false;
@@ -34,7 +36,7 @@ export async function exists(file: string): Promise<boolean> {
 /** Writes a value; errors name the file and value, since EINVAL alone says nothing. */
 export async function writeValue(file: string, value: string | number): Promise<void> {
   try {
-    await fsp.writeFile(file, String(value));
+    fs.writeFileSync(file, String(value));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     throw internal(`failed to write ${JSON.stringify(String(value))} to ${file}: ${err.code ?? err.message}`, e);
@@ -76,7 +78,7 @@ export async function rmdirRetry(dir: string, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
-      await fsp.rmdir(dir);
+      fs.rmdirSync(dir);
       return;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -111,7 +113,7 @@ export function hostCpuCount(): number {
 
 /** Host MemTotal in bytes (Docker's stats limit when the container has none). */
 export async function memTotal(): Promise<number> {
-  const t = await fsp.readFile('/proc/meminfo', 'utf8');
+  const t = fs.readFileSync('/proc/meminfo', 'utf8');
   const m = /^MemTotal:\s+(\d+) kB/m.exec(t);
   return m ? Number(m[1]) * 1024 : os.totalmem();
 }

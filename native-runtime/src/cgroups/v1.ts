@@ -1,6 +1,7 @@
 // cgroup v1: one directory per hierarchy, /<mount>/<parent>/<id>. Hierarchies may be separate
 // (cpu, cpuacct) or combined (cpu,cpuacct); `mounts` maps each controller to its mount point, and
 // combined mounts simply appear twice with the same path.
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -103,7 +104,7 @@ export class CgroupV1Driver implements CgroupDriver {
       const next = path.join(cur, part);
       let created = false;
       try {
-        await fsp.mkdir(next);
+        fs.mkdirSync(next);
         created = true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -216,9 +217,13 @@ export class CgroupV1Driver implements CgroupDriver {
     const dirs = this.paths(id);
     const freezer = this.dir('freezer', id);
     // Freeze so nothing forks while we kill, then thaw so the SIGKILLs are delivered.
-    const frozen = freezer && (await exists(freezer)) ? await this.freeze(id).then(() => true, () => false) : false;
-    for (const d of dirs) killAll(await readPids(path.join(d, 'cgroup.procs')));
-    if (frozen) await this.thaw(id).catch(() => {});
+    // An empty group (the usual case: the container already exited) needs no freeze/kill/thaw round.
+    const occupied = (await Promise.all(dirs.map((d) => readPids(path.join(d, 'cgroup.procs'))))).some((p) => p.length > 0);
+    if (occupied) {
+      const frozen = freezer && (await exists(freezer)) ? await this.freeze(id).then(() => true, () => false) : false;
+      for (const d of dirs) killAll(await readPids(path.join(d, 'cgroup.procs')));
+      if (frozen) await this.thaw(id).catch(() => {});
+    }
     for (const d of dirs) await rmdirRetry(d);
   }
 

@@ -144,13 +144,13 @@ export function fullHostConfig(h: Partial<HostConfig> = {}): HostConfig {
   };
 }
 
-/** Which network namespace the container gets. Bridge networking is a later issue: until then the
- *  default ('', 'default', 'bridge') behaves as 'none'. */
+/** Which network namespace the container gets: the host's, or a new one (none, the default bridge,
+ *  a user-defined network; src/networks checks that the network exists). */
 export function netNamespace(mode: string | undefined): 'new' | 'host' {
   const m = mode ?? '';
-  if (m === '' || m === 'default' || m === 'bridge' || m === 'none') return 'new';
   if (m === 'host') return 'host';
-  throw badParameter(`network mode "${m}" is not supported yet (only none and host; bridge networking comes later)`);
+  if (m.startsWith('container:')) throw badParameter(`network mode "${m}" is not supported yet`);
+  return 'new';
 }
 
 /** The network the container is really on, for NetworkSettings.Networks. */

@@ -4,7 +4,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { badParameter } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { replaceFile } from './replace-file.js';
 
 export interface EtcFilesInput {
   hostname: string;
@@ -12,6 +12,12 @@ export interface EtcFilesInput {
   extraHosts?: string[] | null;
   dnsSearch?: string[] | null;
   dnsOptions?: string[] | null;
+  /** The container's address on its network (replaces 127.0.1.1 for its hostname), src/networks. */
+  selfIp?: string;
+  /** "ip\tname alias…" lines for the peers on its networks. */
+  peers?: string[];
+  /** Only with outbound access on (never by default: see the note at the top). */
+  nameservers?: string[];
 }
 
 export interface EtcFiles {
@@ -48,17 +54,19 @@ export function hostsText(inp: EtcFilesInput): string {
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    `127.0.1.1\t${fqdn}`,
   ];
   for (const e of inp.extraHosts ?? []) {
     const { host, ip } = parseExtraHost(e);
     lines.push(`${ip}\t${host}`);
   }
+  lines.push(`${inp.selfIp ?? '127.0.1.1'}\t${fqdn}`, ...(inp.peers ?? []));
   return lines.join('\n') + '\n';
 }
 
 export function resolvConfText(inp: EtcFilesInput): string {
-  const lines = ['# Written by Berth: outbound network access is off for this container, so no DNS server is listed.'];
+  const lines = inp.nameservers?.length
+    ? inp.nameservers.map((ns) => `nameserver ${ns}`)
+    : ['# Written by Berth: outbound network access is off for this container, so no DNS server is listed.'];
   if (inp.dnsSearch?.length) lines.push(`search ${inp.dnsSearch.join(' ')}`);
   if (inp.dnsOptions?.length) lines.push(`options ${inp.dnsOptions.join(' ')}`);
   return lines.join('\n') + '\n';
@@ -67,8 +75,7 @@ export function resolvConfText(inp: EtcFilesInput): string {
 export async function writeEtcFiles(containerDir: string, inp: EtcFilesInput): Promise<EtcFiles> {
   const p = etcPaths(containerDir);
   await fsp.mkdir(containerDir, { recursive: true });
-  await writeFileAtomic(p.hosts, hostsText(inp));
-  await writeFileAtomic(p.hostname, `${inp.hostname}\n`);
-  await writeFileAtomic(p.resolvConf, resolvConfText(inp));
+  // Regenerated from the config whenever needed, so no fsync (replace-file.ts).
+  await Promise.all([replaceFile(p.hosts, hostsText(inp)), replaceFile(p.hostname, `${inp.hostname}\n`), replaceFile(p.resolvConf, resolvConfText(inp))]);
   return p;
 }

@@ -29,6 +29,7 @@ import { followLogs, logsBuffer } from '../logs/index.js';
 import { ShimStartError } from '../native/index.js';
 import { chainIds } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
+import { withLease } from '../archive/lease.js';
 import { randomId } from '../util/ids.js';
 import { containerCapabilities } from './capabilities.js';
 import { fullHostConfig, mergeConfig, netNamespace } from './config-merge.js';
@@ -37,12 +38,15 @@ import { containerMatcher } from './list-filter.js';
 import { KeyedMutex } from './locks.js';
 import { GO_ZERO_TIME, initialState, type ContainerConfigFile, type ContainerRecord } from './record.js';
 import { bootId, EXIT_FILE, ExitWatcher, isBerthShim, processAlive, readExitFile, readPidFile, startShim, type ExitFile, type ExitOutcome } from './shim.js';
-import { buildShimSpec, logRotation, shimRunDir } from './spec.js';
+import { attachSocketPath, buildShimSpec, logRotation, shimRunDir } from './spec.js';
 import type { ContainerStore } from './store.js';
 import { resolveUlimits } from './ulimits.js';
 import { parseSignal } from './units.js';
 import { inspectView, summaryView } from './view.js';
+import { shouldRestart, startsWithEngine } from '../restart/policy.js';
 import { Waiters, type WaitCondition } from './waiters.js';
+import type { NetworkService } from '../networks/index.js';
+import type { VolumeService } from '../volumes/index.js';
 
 export interface ManagerDeps {
   store: ContainerStore;
@@ -51,6 +55,16 @@ export interface ManagerDeps {
   events: EventBus;
   run: string;
   readOnly: boolean;
+  /** Mounts (src/volumes) and networks/ports (src/networks); absent = none, as before. */
+  volumes?: VolumeService;
+  networks?: NetworkService;
+}
+
+/** What other services (health, exec, stats) need to hear about; only the lock holder gets these. */
+export interface ContainerHooks {
+  /** fresh: started now (false: found running after a restart of Berth). */
+  started?(rec: ContainerRecord, fresh: boolean): void;
+  exited?(rec: ContainerRecord): void;
 }
 
 export interface LogsArgs {
@@ -78,8 +92,49 @@ export class ContainerManager {
   private readonly waiters = new Waiters();
   private readonly mutex = new KeyedMutex();
   private readonly removing = new Set<string>();
+  private hooks: ContainerHooks = {};
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  /** Cgroup removals still running after an exit, and groups this process has removed. */
+  private readonly cgroupCleanup = new Map<string, Promise<void>>();
+  private readonly groupFreed = new Set<string>();
 
   constructor(private readonly d: ManagerDeps) {}
+
+  setHooks(h: ContainerHooks): void {
+    this.hooks = h;
+  }
+
+  /** Runs fn under the container's lock (no start/stop/remove meanwhile). */
+  exclusive<T>(idOrName: string, fn: (rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const rec = this.store.get(idOrName);
+    return this.mutex.run(rec.cfg.id, () => fn(rec));
+  }
+
+  /** The record, by id, name or unique prefix (404 otherwise). */
+  get(idOrName: string): ContainerRecord {
+    return this.store.get(idOrName);
+  }
+
+  find(id: string): ContainerRecord | undefined {
+    return this.store.find(id);
+  }
+
+  dirOf(id: string): string {
+    return this.dir(id);
+  }
+
+  async saveState(rec: ContainerRecord): Promise<void> {
+    if (this.store.has(rec.cfg.id)) await this.store.saveState(rec);
+  }
+
+  async saveConfig(rec: ContainerRecord): Promise<void> {
+    await this.store.saveConfig(rec);
+  }
+
+  /** Emits a container event with the container's attributes. */
+  event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.emit(rec, action, extra);
+  }
 
   private get store(): ContainerStore {
     return this.d.store;
@@ -117,7 +172,13 @@ export class ContainerManager {
     }
     const h = body.HostConfig ?? {};
     if (h.Privileged) throw badParameter('privileged mode is not supported yet');
+    const policy = h.RestartPolicy?.Name ?? '';
+    if (h.AutoRemove && policy !== '' && policy !== 'no') throw conflict('Conflicting options: AutoRemove and restart policy');
+    if (policy !== 'on-failure' && h.RestartPolicy?.MaximumRetryCount) {
+      throw badParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    }
     netNamespace(h.NetworkMode);
+    this.d.networks?.resolveMode(body);
     const rec0 = await this.d.stores.images.find(body.Image!).catch(() => null);
     if (!rec0) throw noSuchImage(body.Image!);
     const image = rec0;
@@ -140,19 +201,28 @@ export class ContainerManager {
     containerCapabilities(hostConfig.CapAdd, hostConfig.CapDrop);
     resolveUlimits(hostConfig.Ulimits);
     hostsText({ hostname: config.Hostname, extraHosts: hostConfig.ExtraHosts });
+    this.d.volumes?.validate(hostConfig, Object.keys(config.Volumes ?? {}));
     const entry = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const cfgPartial = { hostConfig } as ContainerConfigFile;
     logRotation(cfgPartial);
     if (!image.diffIds.length) throw badParameter(`image ${body.Image} has no layers to run`);
 
-    const { chainIds: chain } = await unpackImage(
-      this.d.stores.snapshots,
-      this.d.stores.content,
-      image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
-    );
-    const top = chain[chain.length - 1]!;
     const snapshotKey = `${SNAPSHOT_PREFIX}${id}`;
-    await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id } });
+    const chain = chainIds(image.diffIds);
+    const top = chain[chain.length - 1]!;
+    // A lease keeps a concurrent rmi or prune from collecting the layers between unpack and prepare.
+    await withLease(this.d.stores, `create ${id}`, async (lease) => {
+      lease.addImage(image.id);
+      for (const l of image.layers) lease.addBlob(l.digest);
+      for (const c of chain) lease.addSnapshot(c);
+      await unpackImage(
+        this.d.stores.snapshots,
+        this.d.stores.content,
+        image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
+      );
+      await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id } });
+    });
+    let made: ContainerRecord | undefined;
     try {
       const lowerDirs = await Promise.all([...chainIds(image.diffIds)].reverse().map((c) => this.d.stores.snapshots.dirPath(c)));
       const own = await this.d.stores.snapshots.dirPath(snapshotKey);
@@ -185,10 +255,18 @@ export class ContainerManager {
         dnsOptions: hostConfig.DnsOptions,
       });
       const rec: ContainerRecord = { cfg, state: initialState() };
+      made = rec;
+      const mounts = await this.d.volumes?.resolve(hostConfig, Object.keys(config.Volumes ?? {}), () => this.d.stores.snapshots.mounts(snapshotKey), this.dir(id));
+      if (mounts) cfg.mounts = mounts;
+      await this.d.networks?.attachAtCreate(rec, body);
       await this.store.add(rec);
       this.emit(rec, 'create');
       return { id, warnings };
     } catch (e) {
+      if (made) {
+        await this.d.networks?.release(made).catch(() => {});
+        await this.d.volumes?.containerRemoved(made.cfg.mounts, true).catch(() => {});
+      }
       await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
       await fsp.rm(this.dir(id), { recursive: true, force: true });
       throw e;
@@ -211,16 +289,25 @@ export class ContainerManager {
     if (this.removing.has(id) || !this.store.has(id)) throw conflict(`container ${id} is marked for removal and cannot be started`);
     const runDir = shimRunDir(this.d.run, id);
     const exitFile = path.join(this.dir(id), EXIT_FILE);
-    await fsp.rm(exitFile, { force: true });
-    await this.d.cgroups.remove(id).catch(() => {});
-    try {
-      await this.d.cgroups.create(id, rec.cfg.limits);
-    } catch (e) {
-      throw internal(`creating the cgroups of ${id.slice(0, 12)} failed: ${(e as Error).message}`, e);
-    }
+    // The last exit's cleanup may still run; a group left by a crash of Berth is removed here. A fresh
+    // container, or one whose group this process removed, has none.
+    const pending = this.cgroupCleanup.get(id);
+    await Promise.all([
+      fsp.rm(exitFile, { force: true }),
+      pending ?? (st.startedAt !== GO_ZERO_TIME && !this.groupFreed.has(id) ? this.d.cgroups.remove(id).catch(() => {}) : undefined),
+    ]);
+    this.groupFreed.delete(id);
+    // The groups are made while the rest of the start is prepared (independent work).
+    const groups = this.d.cgroups.create(id, rec.cfg.limits).then(
+      () => null,
+      (e: Error) => internal(`creating the cgroups of ${id.slice(0, 12)} failed: ${e.message}`, e),
+    );
     let started;
     try {
+      const net = await this.d.networks?.prepareStart(rec);
       const spec = await buildShimSpec({
+        mounts: this.d.volumes?.shimMounts(rec.cfg.mounts),
+        net,
         cfg: rec.cfg,
         overlay: await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey),
         etc: etcPaths(this.dir(id)),
@@ -228,12 +315,18 @@ export class ContainerManager {
         logPath: path.join(this.store.logDir(id), 'container.log'),
         exitFile,
         pidFile: path.join(runDir, 'shim.pid'),
+        attachSocket: attachSocketPath(this.d.run, id),
       });
+      const groupsFailed = await groups;
+      if (groupsFailed) throw groupsFailed;
       started = await startShim(runDir, spec);
     } catch (e) {
+      await groups;
       await this.d.cgroups.remove(id).catch(() => {});
-      throw await this.startFailed(rec, e);
+      throw await this.startFailed(rec, this.d.networks ? await this.d.networks.startFailed(rec, e) : e);
     }
+    this.d.networks?.started(rec, started);
+    this.d.volumes?.mounted(id, rec.cfg.mounts);
     Object.assign(rec.state, {
       status: 'running',
       pid: started.pid,
@@ -244,7 +337,9 @@ export class ContainerManager {
       startedAt: rfc3339Nano(),
       bootId: bootId(),
       stopping: false,
+      manuallyStopped: false,
     });
+    this.hooks.started?.(rec, true);
     await this.store.saveState(rec);
     this.emit(rec, 'start');
     this.watch(rec);
@@ -307,8 +402,29 @@ export class ContainerManager {
     rec.state.pid = 0;
     rec.state.shimPid = 0;
     rec.state.stopping = false;
-    // Kills anything the shim left behind and frees the group.
-    await this.d.cgroups.remove(id).catch(() => {});
+    await this.d.networks?.exited(rec).catch(() => {});
+    this.d.volumes?.unmounted(id, rec.cfg.mounts);
+    this.hooks.exited?.(rec);
+    const again = this.removing.has(id) ? { restart: false, delayMs: 0 } : shouldRestart({
+      policy: rec.cfg.hostConfig.RestartPolicy,
+      exitCode: rec.state.exitCode,
+      manuallyStopped: !!rec.state.manuallyStopped || stopping === true,
+      restartCount: rec.state.restartCount,
+      ranMs: Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt),
+      lastDelayMs: rec.state.restartDelayMs ?? 0,
+    });
+    if (again.restart) {
+      rec.state.status = 'restarting';
+      rec.state.restartDelayMs = again.delayMs;
+    }
+    // Kills anything the shim left behind and frees the group. That is cleanup, and slow on v1 (freeze,
+    // kill, one rmdir per hierarchy), so waiters do not wait for it; start and remove do (cgroupCleanup).
+    const cleanup = this.d.cgroups.remove(id).catch(() => {});
+    this.cgroupCleanup.set(id, cleanup);
+    void cleanup.then(() => {
+      this.groupFreed.add(id);
+      if (this.cgroupCleanup.get(id) === cleanup) this.cgroupCleanup.delete(id);
+    });
     if (this.store.has(id)) await this.store.saveState(rec);
     if (rec.state.oomKilled) this.emit(rec, 'oom');
     this.emit(rec, 'die', { exitCode: String(rec.state.exitCode) });
@@ -316,6 +432,7 @@ export class ContainerManager {
     for (const l of this.exitListeners.get(id) ?? []) l();
     this.exitListeners.delete(id);
     this.waiters.exited(id, rec.state.exitCode);
+    if (again.restart) this.scheduleRestart(rec, again.delayMs);
     if (rec.cfg.hostConfig.AutoRemove && this.store.has(id) && !this.removing.has(id)) {
       await this.remove(id, { force: true }).catch(() => {});
     }
@@ -349,6 +466,8 @@ export class ContainerManager {
     if (!isActive(rec)) throw notModified();
     const sig = parseSignal(opts.signal || rec.cfg.config.StopSignal, SIGTERM);
     const t = opts.t ?? rec.cfg.config.StopTimeout ?? 10;
+    rec.state.manuallyStopped = true;
+    if (await this.cancelRestart(rec)) return;
     rec.state.stopping = true;
     if (rec.state.status === 'paused') await this.d.cgroups.thaw(rec.cfg.id).catch(() => {});
     this.signal(rec, sig);
@@ -373,9 +492,10 @@ export class ContainerManager {
     this.mutable('kill a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
-      if (!isActive(rec)) throw notRunning(rec.cfg.id);
+      if (!isActive(rec) || rec.state.status === 'restarting') throw notRunning(rec.cfg.id);
       if (rec.state.status === 'paused') throw isPaused(rec.cfg.id);
       const sig = parseSignal(opts.signal, SIGKILL);
+      rec.state.manuallyStopped = true;
       this.signal(rec, sig);
       // SIGKILL cannot be ignored: answer once the exit is recorded, as dockerd does.
       if (sig === SIGKILL) await this.exited(rec, KILL_WAIT_MS);
@@ -430,6 +550,8 @@ export class ContainerManager {
       if (isActive(rec) && !opts.force) throw removeRunning(id);
       this.removing.add(id);
       try {
+        await this.cancelRestart(rec);
+        await this.cgroupCleanup.get(id);
         if (isActive(rec)) {
           if (rec.state.status === 'paused') await this.d.cgroups.thaw(id).catch(() => {});
           this.signal(rec, SIGKILL);
@@ -437,12 +559,15 @@ export class ContainerManager {
         }
         this.watchers.get(id)?.close();
         this.watchers.delete(id);
+        this.hooks.exited?.(rec);
         await this.d.cgroups.remove(id).catch(() => {});
         await this.d.stores.snapshots.remove(rec.cfg.snapshotKey).catch((e: Error) => {
           if (!/does not exist/.test(e.message)) throw e;
         });
         await fsp.rm(shimRunDir(this.d.run, id), { recursive: true, force: true });
         await this.store.delete(id);
+        await this.d.networks?.release(rec).catch(() => {});
+        await this.d.volumes?.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
       } finally {
         this.removing.delete(id);
       }
@@ -582,6 +707,7 @@ export class ContainerManager {
         if (rec.state.status === 'removing') rec.state.status = 'running';
         await this.store.saveState(rec);
         this.watch(rec);
+        this.hooks.started?.(rec, false);
       } else {
         Object.assign(rec.state, {
           status: 'exited',
@@ -598,6 +724,54 @@ export class ContainerManager {
   close(): void {
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+  }
+
+  // ─────────────────────────── restart policies ───────────────────────────
+
+  private scheduleRestart(rec: ContainerRecord, delayMs: number): void {
+    const id = rec.cfg.id;
+    clearTimeout(this.restartTimers.get(id));
+    const t = setTimeout(() => {
+      this.restartTimers.delete(id);
+      void this.mutex
+        .run(id, async () => {
+          if (rec.state.status !== 'restarting' || !this.store.has(id)) return;
+          rec.state.restartCount++;
+          try {
+            await this.startLocked(rec);
+          } catch {
+            // startFailed recorded the error; the policy does not loop on a start that cannot work.
+            rec.state.status = 'exited';
+            await this.store.saveState(rec).catch(() => {});
+          }
+        })
+        .catch(() => {});
+    }, delayMs);
+    t.unref();
+    this.restartTimers.set(id, t);
+  }
+
+  /** A pending policy restart is cancelled (stop, remove): the container stays exited. True if there was one. */
+  private async cancelRestart(rec: ContainerRecord): Promise<boolean> {
+    const t = this.restartTimers.get(rec.cfg.id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(rec.cfg.id);
+    if (rec.state.status !== 'restarting') return false;
+    rec.state.status = 'exited';
+    await this.saveState(rec);
+    return true;
+  }
+
+  /** At engine start: `always`, and `unless-stopped` unless stopped by the user, come back up. */
+  async startWithEngine(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (rec.state.status !== 'exited' && rec.state.status !== 'created') continue;
+      if (rec.state.status === 'created' && rec.state.startedAt === GO_ZERO_TIME) continue;
+      if (!startsWithEngine(rec.cfg.hostConfig.RestartPolicy, !!rec.state.manuallyStopped)) continue;
+      await this.start(rec.cfg.id).catch(() => {});
+    }
   }
 }
 

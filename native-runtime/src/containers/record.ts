@@ -2,6 +2,10 @@
 // and state.json (the state machine). Both are rewritten atomically on every change.
 import type { CgroupLimits } from '../cgroups/types.js';
 import type { ContainerConfig, ContainerState, HostConfig } from '../engine/types.js';
+import type { PublishedPort } from '../native/index.js';
+import type { EndpointRecord } from '../networks/types.js';
+import type { ContainerMount } from '../volumes/types.js';
+import type { HealthState } from '../health/monitor.js';
 
 export interface ContainerConfigFile {
   id: string;
@@ -23,6 +27,10 @@ export interface ContainerConfigFile {
   warnings: string[];
   /** GraphDriver.Data as inspect shows it (fixed at create). */
   graphDriver: Record<string, string>;
+  /** Volumes, binds and tmpfs mounts resolved at create (src/volumes). */
+  mounts?: ContainerMount[];
+  /** Network name → endpoint (address from IPAM, veth names); src/networks. */
+  endpoints?: Record<string, EndpointRecord>;
 }
 
 export type Status = ContainerState['Status'];
@@ -41,6 +49,14 @@ export interface ContainerStateFile {
   bootId?: string;
   /** Set while a stop/kill we asked for is in flight, so the exit emits 'stop'. */
   stopping?: boolean;
+  /** Host ports the shim bound for this run (its status line); absent when not running. */
+  ports?: PublishedPort[];
+  /** The user stopped or killed it: restart policies stay off until the next start (moby's HasBeenManuallyStopped). */
+  manuallyStopped?: boolean;
+  /** The back-off delay of the last policy restart (ms), doubled on the next one. */
+  restartDelayMs?: number;
+  /** State.Health, while the container has a health check. */
+  health?: HealthState;
 }
 
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { spawnShim, type ShimStarted } from '../native/index.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { replaceJson } from './replace-file.js';
 import type { ShimSpec } from './spec.js';
 
 export interface ExitFile {
@@ -71,7 +71,8 @@ export function bootId(): string {
 export async function startShim(runDir: string, spec: ShimSpec): Promise<ShimStarted> {
   await fsp.mkdir(runDir, { recursive: true, mode: 0o700 });
   const configPath = path.join(runDir, 'shim.json');
-  await writeJsonAtomic(configPath, spec, 0o600);
+  // $BERTH_RUN is tmpfs: nothing to sync.
+  await replaceJson(configPath, spec, 0o600);
   return spawnShim(configPath);
 }
 

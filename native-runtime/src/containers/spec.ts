@@ -9,6 +9,7 @@ import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { resolveUlimits, type Rlimit } from './ulimits.js';
 import { parseRamSize } from './units.js';
 import { resolveUser } from './user.js';
+import type { ShimPort, StartNetwork } from '../networks/index.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -50,6 +51,12 @@ export interface ShimSpec {
   log: { path: string; maxSize: number; maxFiles: number };
   exitFile: string;
   pidFile: string;
+  /** The shim serves attach/resize here (docs/runtime.md, "Attach protocol"). */
+  attachSocket?: string;
+  consoleSize?: [number, number];
+  /** Published ports and the container's veth (docs/runtime.md; src/networks). */
+  ports?: ShimPort[];
+  network?: StartNetwork['network'];
 }
 
 export interface SpecInputs {
@@ -60,6 +67,11 @@ export interface SpecInputs {
   logPath: string;
   exitFile: string;
   pidFile: string;
+  attachSocket?: string;
+  /** Volume, bind and tmpfs mounts (src/volumes), after the /etc files. */
+  mounts?: ShimMount[];
+  /** The network part of the start (src/networks): namespace, veth, ports. */
+  net?: StartNetwork;
 }
 
 export function logRotation(cfg: ContainerConfigFile): { maxSize: number; maxFiles: number } {
@@ -84,6 +96,7 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
     { source: inp.etc.resolvConf, destination: '/etc/resolv.conf', type: 'bind', options: ['rbind', 'rprivate'] },
     { source: inp.etc.hostname, destination: '/etc/hostname', type: 'bind', options: ['rbind', 'rprivate'] },
     { source: inp.etc.hosts, destination: '/etc/hosts', type: 'bind', options: ['rbind', 'rprivate'] },
+    ...(inp.mounts ?? []),
   ];
   return {
     id: cfg.id,
@@ -106,7 +119,7 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
       init: h.Init === true,
     },
     hostname: c.Hostname,
-    namespaces: { net: netNamespace(h.NetworkMode) },
+    namespaces: { net: inp.net?.namespace ?? netNamespace(h.NetworkMode) },
     cgroups: inp.cgroupPaths,
     mounts,
     shmSize: h.ShmSize || DEFAULT_SHM_SIZE,
@@ -116,7 +129,16 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
     log: { path: inp.logPath, ...logRotation(cfg) },
     exitFile: inp.exitFile,
     pidFile: inp.pidFile,
+    ...(inp.attachSocket ? { attachSocket: inp.attachSocket } : {}),
+    ...(inp.net?.ports.length ? { ports: inp.net.ports } : {}),
+    ...(inp.net?.network ? { network: inp.net.network } : {}),
+    ...(c.Tty && h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0 ? { consoleSize: [h.ConsoleSize[0], h.ConsoleSize[1]] as [number, number] } : {}),
   };
+}
+
+/** The attach socket of a container's shim: `$BERTH_RUN/<12-char id>/attach.sock`. */
+export function attachSocketPath(run: string, id: string): string {
+  return path.join(shimRunDir(run, id), 'attach.sock');
 }
 
 export function shimRunDir(run: string, id: string): string {

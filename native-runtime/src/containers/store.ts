@@ -4,6 +4,7 @@ import path from 'node:path';
 import { conflict, nameInUse, noSuchContainer } from '../errors.js';
 import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
 import { randomName } from './names.js';
+import { replaceJson } from './replace-file.js';
 import type { ContainerConfigFile, ContainerRecord, ContainerStateFile } from './record.js';
 
 export class ContainerStore {
@@ -81,8 +82,9 @@ export class ContainerStore {
 
   async add(rec: ContainerRecord): Promise<void> {
     await fsp.mkdir(this.logDir(rec.cfg.id), { recursive: true, mode: 0o700 });
-    await this.saveConfig(rec);
+    // state first: config's write fsyncs the directory, which commits both renames.
     await this.saveState(rec);
+    await this.saveConfig(rec);
     this.byId.set(rec.cfg.id, rec);
   }
 
@@ -91,7 +93,8 @@ export class ContainerStore {
   }
 
   async saveState(rec: ContainerRecord): Promise<void> {
-    await writeJsonAtomic(path.join(this.dir(rec.cfg.id), 'state.json'), rec.state, 0o600);
+    // No fsync: a stale state.json after a crash is corrected by recover() (exit file, live shim).
+    await replaceJson(path.join(this.dir(rec.cfg.id), 'state.json'), rec.state, 0o600);
   }
 
   /** Forgets the record and deletes its directory (state.json first, so a crash mid-way forgets it too). */

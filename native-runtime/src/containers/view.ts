@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkSettings } from '../engine/types.js';
-import { effectiveNetwork } from './config-merge.js';
+import { networkSettingsView, networksView, portSummaries } from '../networks/index.js';
+import { mountPointsView } from '../volumes/index.js';
 import { etcPaths } from './etc-files.js';
 import { GO_ZERO_TIME, type ContainerRecord } from './record.js';
 
@@ -28,8 +29,11 @@ export function humanDuration(ms: number): string {
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
   const st = rec.state;
   switch (st.status) {
-    case 'running':
-      return `Up ${humanDuration(now - Date.parse(st.startedAt))}`;
+    case 'running': {
+      // Docker: "Up 3 minutes (healthy)", "(health: starting)".
+      const h = st.health && rec.cfg.config.Healthcheck ? (st.health.Status === 'starting' ? ' (health: starting)' : ` (${st.health.Status})`) : '';
+      return `Up ${humanDuration(now - Date.parse(st.startedAt))}${h}`;
+    }
     case 'paused':
       return `Up ${humanDuration(now - Date.parse(st.startedAt))} (Paused)`;
     case 'restarting':
@@ -51,54 +55,31 @@ export function commandText(rec: ContainerRecord): string {
   return args.length ? `${rec.cfg.path} ${args.join(' ')}` : rec.cfg.path;
 }
 
-const networkId = (name: string): string => createHash('sha256').update(`berth-network-${name}`).digest('hex');
-
-function endpoint(rec: ContainerRecord, running: boolean): EndpointSettings {
-  const net = effectiveNetwork(rec.cfg.hostConfig.NetworkMode);
-  return {
-    IPAMConfig: null,
-    Links: null,
-    Aliases: null,
-    NetworkID: networkId(net),
-    EndpointID: running ? createHash('sha256').update(`${rec.cfg.id}-${rec.state.startedAt}`).digest('hex') : '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    MacAddress: '',
-    DriverOpts: null,
-  };
-}
-
 const isUp = (rec: ContainerRecord) => rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
 
-export function networks(rec: ContainerRecord): Record<string, EndpointSettings> {
-  return { [effectiveNetwork(rec.cfg.hostConfig.NetworkMode)]: endpoint(rec, isUp(rec)) };
+function pick<T extends object, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
 }
 
 function networkSettings(rec: ContainerRecord): NetworkSettings {
   const up = isUp(rec);
+  const net = networkSettingsView(rec);
   return {
     Bridge: '',
     SandboxID: up ? createHash('sha256').update(`sandbox-${rec.cfg.id}-${rec.state.startedAt}`).digest('hex') : '',
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: {},
+    Ports: net.Ports,
     SandboxKey: up && rec.state.pid ? `/proc/${rec.state.pid}/ns/net` : '',
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    ...pick(net, 'EndpointID', 'Gateway'),
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    ...pick(net, 'IPAddress', 'IPPrefixLen'),
     IPv6Gateway: '',
-    MacAddress: '',
-    Networks: networks(rec),
+    ...pick(net, 'MacAddress', 'Networks'),
   };
 }
 
@@ -122,6 +103,7 @@ export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: 
       Error: st.error,
       StartedAt: st.startedAt,
       FinishedAt: st.finishedAt,
+      ...(st.health && rec.cfg.config.Healthcheck ? { Health: st.health } : {}),
     },
     Image: rec.cfg.imageId,
     ResolvConfPath: etc.resolvConf,
@@ -143,7 +125,7 @@ export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: 
     out.SizeRw = sizes.rw;
     out.SizeRootFs = sizes.rootFs;
   }
-  out.Mounts = [];
+  out.Mounts = mountPointsView(rec.cfg.mounts);
   out.Config = rec.cfg.config;
   out.NetworkSettings = networkSettings(rec);
   return out;
@@ -157,7 +139,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     ImageID: rec.cfg.imageId,
     Command: commandText(rec),
     Created: Math.floor(Date.parse(rec.cfg.created) / 1000),
-    Ports: [],
+    Ports: isUp(rec) ? portSummaries(rec.state.ports, rec.cfg.config.ExposedPorts) : [],
   } as unknown as ContainerSummary;
   if (sizes) {
     out.SizeRw = sizes.rw;
@@ -167,7 +149,7 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
   out.State = rec.state.status;
   out.Status = statusText(rec);
   out.HostConfig = { NetworkMode: rec.cfg.hostConfig.NetworkMode };
-  out.NetworkSettings = { Networks: networks(rec) };
-  out.Mounts = [];
+  out.NetworkSettings = { Networks: networksView(rec) };
+  out.Mounts = mountPointsView(rec.cfg.mounts);
   return out;
 }

@@ -1,7 +1,9 @@
 // importRootfs: `docker import` — one layer from a rootfs tar, plus a config built from --change lines.
 import { Transform } from 'node:stream';
+import { withLease, type Lease } from '../archive/lease.js';
 import { decompressed, type ByteStream } from '../layers/compression.js';
 import { writeLayer } from '../layers/write.js';
+import { chainId } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
 import { applyChanges } from './changes.js';
 import type { ImageStores } from './open.js';
@@ -26,6 +28,11 @@ export interface ImportOptions {
 }
 
 export async function importRootfs(stores: ImageStores, tarStream: ByteStream, opts: ImportOptions = {}): Promise<string> {
+  // The lease keeps a concurrent image removal or gc from taking the new layer before the record exists.
+  return withLease(stores, 'import', (lease) => importLeased(stores, tarStream, opts, lease));
+}
+
+async function importLeased(stores: ImageStores, tarStream: ByteStream, opts: ImportOptions, lease: Lease): Promise<string> {
   // Parse the changes first so a bad --change fails before any bytes are stored.
   const config = applyChanges(normalizeContainerConfig(), opts.changes ?? []);
   const plain = await decompressed(tarStream);
@@ -43,6 +50,8 @@ export async function importRootfs(stores: ImageStores, tarStream: ByteStream, o
   });
   plain.on('error', (e) => counter.destroy(e));
   const layer = await writeLayer(plain.pipe(counter), stores.content);
+  lease.addBlob(layer.digest);
+  lease.addSnapshot(chainId(undefined, layer.diffId));
   opts.onProgress?.({ phase: 'unpacking', bytes });
   const { sizes } = await unpackImage(stores.snapshots, stores.content, [{ digest: layer.digest, diffId: layer.diffId }]);
 

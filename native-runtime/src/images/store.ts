@@ -5,8 +5,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContentStore, Descriptor } from '../content/types.js';
-import type { Snapshotter } from '../snapshots/types.js';
+import { SnapshotError, type Snapshotter } from '../snapshots/types.js';
 import { chainIds } from '../snapshots/chain.js';
+import { activeLeases, type Lease } from '../archive/lease.js';
 import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
 import { hexOf } from '../util/ids.js';
 import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary } from './docker-shapes.js';
@@ -45,6 +46,34 @@ export interface CreateImageInput {
   layerSizes?: number[];
   parent?: string;
   tags?: string[];
+}
+
+/** An image whose config, manifest and layer blobs are already in the content store, recorded as they are. */
+export interface AdoptImageInput {
+  /** sha256 of the config bytes as received: the image ID. */
+  configDigest: string;
+  manifestDigest: string;
+  manifestMediaType: string;
+  /** Layer descriptors as the manifest lists them (media types kept), bottom-most first. */
+  layers: Descriptor[];
+  /** Must equal the config's rootfs.diff_ids. */
+  diffIds: string[];
+  /** Unpacked size of each layer. */
+  layerSizes: number[];
+  /** `name[:tag]` references to point at the image (familiar form accepted). */
+  tags?: string[];
+  /** `name@sha256:…` references (the manifest digest a registry serves). */
+  repoDigests?: string[];
+  parent?: string;
+}
+
+export interface RemoveOptions {
+  force?: boolean;
+  /**
+   * Delete the image's blobs and snapshots that nothing else needs (default true). pruneImages passes
+   * false and runs gc() once afterwards.
+   */
+  collect?: boolean;
 }
 
 interface RefsFile {
@@ -151,6 +180,67 @@ export class ImageStore {
     return (await this.readRecord(rec.id)) ?? rec;
   }
 
+  /**
+   * Records an image from bytes already in the content store, without re-encoding anything: the image
+   * ID stays the digest of the config bytes as pulled or loaded, and the manifest stays the one the
+   * registry or archive had. Idempotent: adopting an image that exists keeps its record (and manifest)
+   * and only refreshes layer sizes and references. Runs under the store's lock.
+   */
+  async adopt(input: AdoptImageInput): Promise<ImageRecord> {
+    const id = input.configDigest;
+    if (input.diffIds.length !== input.layers.length) {
+      throw new ImageError('INVALID', `image ${id} lists ${input.diffIds.length} diff_ids but ${input.layers.length} layers`);
+    }
+    if (input.layerSizes.length !== input.layers.length) {
+      throw new ImageError('INVALID', `image ${id}: ${input.layerSizes.length} layer sizes for ${input.layers.length} layers`);
+    }
+    for (const d of [id, input.manifestDigest, ...input.layers.map((l) => l.digest)]) {
+      if (!(await this.content.has(d))) throw new ImageError('INVALID', `blob ${d} is not in the content store`);
+    }
+    let config: ImageConfig;
+    try {
+      config = await this.content.readJson<ImageConfig>(id);
+    } catch {
+      throw new ImageError('INVALID', `image config ${id} is not valid JSON`);
+    }
+    const cfgDiffIds = config.rootfs?.diff_ids;
+    if (!Array.isArray(cfgDiffIds) || cfgDiffIds.length !== input.diffIds.length || cfgDiffIds.some((d, i) => d !== input.diffIds[i])) {
+      throw new ImageError('INVALID', `image config ${id} does not list the given diff_ids`);
+    }
+    const tagRefs = (input.tags ?? []).map((t) => {
+      const r = withDefaultTag(parseNormalizedNamed(t));
+      if (r.digest !== undefined) throw new ImageError('INVALID', `${t} is a digest reference, not a tag`);
+      return r;
+    });
+    const digestRefs = (input.repoDigests ?? []).map((t) => {
+      const r = parseNormalizedNamed(t);
+      if (r.digest === undefined || r.tag !== undefined) throw new ImageError('INVALID', `${t} is not a name@digest reference`);
+      return r;
+    });
+    return this.locked(async () => {
+      const existing = await this.readRecord(id);
+      const rec: ImageRecord = existing ?? {
+        id,
+        manifestDigest: input.manifestDigest,
+        manifestMediaType: input.manifestMediaType,
+        layers: input.layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest })),
+        diffIds: [...input.diffIds],
+        layerSizes: [...input.layerSizes],
+        created: typeof config.created === 'string' ? config.created : '',
+      };
+      if (existing && input.layerSizes.some((n) => n > 0)) rec.layerSizes = [...input.layerSizes];
+      if (input.parent && !rec.parent) rec.parent = input.parent;
+      if (tagRefs.length) rec.lastTagTime = rfc3339Nano();
+      await writeJsonAtomic(this.recordPath(id), rec, 0o600);
+      if (tagRefs.length || digestRefs.length) {
+        const refs = await this.readRefs();
+        for (const r of [...tagRefs, ...digestRefs]) refs.refs[referenceString(r)] = id;
+        await this.writeRefs(refs);
+      }
+      return rec;
+    });
+  }
+
   /** Points `target` (familiar form accepted; `latest` by default) at the image `source` resolves to. */
   async tag(source: string, target: string): Promise<void> {
     const rec = await this.get(source);
@@ -241,9 +331,12 @@ export class ImageStore {
   /**
    * Docker's image delete: by reference, untag (and delete the image when it was the last one);
    * by id, delete (refusing without `force` when several repositories reference it).
-   * Blobs and snapshots no other image uses are removed; those still used are kept.
+   * Then, unless `collect` is false, the blobs and snapshots no other image needs are removed, as
+   * dockerd does, except anything a lease holds (a pull, push, load, save or build in flight) and any
+   * snapshot a container or another snapshot still sits on. Removed layers are listed as `Deleted`
+   * chain IDs after the image, as dockerd lists them.
    */
-  async remove(idOrRef: string, opts: { force?: boolean } = {}): Promise<ImageDeleteItem[]> {
+  async remove(idOrRef: string, opts: RemoveOptions = {}): Promise<ImageDeleteItem[]> {
     const rec = await this.get(idOrRef);
     const refs = await this.references(rec.id);
     const out: ImageDeleteItem[] = [];
@@ -269,14 +362,26 @@ export class ImageStore {
       if (out.length) return out; // untagged; kept as a parent of other images, as Docker does
       throw new ImageError('CONFLICT', `conflict: unable to delete ${hexOf(rec.id).slice(0, 12)} (cannot be forced) - image has dependent child images`);
     }
-    await this.locked(() => fsp.rm(this.recordPath(rec.id), { force: true }));
+    // Record removal and collection under one lock: an adopt() that would reuse these blobs either
+    // finished before (its record is seen) or waits (and its lease still holds them).
+    const removedChains = await this.locked(async () => {
+      await fsp.rm(this.recordPath(rec.id), { force: true });
+      return opts.collect === false ? [] : this.collectLocked(rec);
+    });
     out.push({ Deleted: rec.id });
-    await this.collect(rec);
+    for (const c of removedChains) out.push({ Deleted: c });
     return out;
   }
 
-  /** Deletes blobs and committed snapshots of `gone` that no remaining image needs. */
-  private async collect(gone: ImageRecord): Promise<void> {
+  private leases(): Lease[] {
+    return activeLeases({ content: this.content as unknown as { root: string } });
+  }
+
+  /**
+   * Deletes blobs and committed snapshots of `gone` that no remaining image needs and no lease holds.
+   * Leases are re-read before every deletion. Returns the chain IDs of removed snapshots, top first.
+   */
+  private async collectLocked(gone: ImageRecord): Promise<string[]> {
     const remaining = await this.records();
     const usedBlobs = new Set<string>();
     const usedChains = new Set<string>();
@@ -285,19 +390,34 @@ export class ImageStore {
       for (const l of r.layers) usedBlobs.add(l.digest);
       for (const c of chainIds(r.diffIds)) usedChains.add(c);
     }
+    const leased = (): { blobs: Set<string>; snaps: Set<string>; images: Set<string> } => {
+      const out = { blobs: new Set<string>(), snaps: new Set<string>(), images: new Set<string>() };
+      for (const l of this.leases()) {
+        l.blobs.forEach((x) => out.blobs.add(x));
+        l.snapshots.forEach((x) => out.snaps.add(x));
+        l.images.forEach((x) => out.images.add(x));
+      }
+      return out;
+    };
+    if (leased().images.has(gone.id)) return []; // being pushed or saved right now: gc() collects it later
     for (const d of [gone.id, gone.manifestDigest, ...gone.layers.map((l) => l.digest)]) {
-      if (!usedBlobs.has(d)) await this.content.delete(d);
+      if (usedBlobs.has(d) || leased().blobs.has(d)) continue;
+      await this.content.delete(d);
     }
+    const removed: string[] = [];
     if (this.snapshots) {
       for (const c of chainIds(gone.diffIds).reverse()) {
-        if (usedChains.has(c)) break; // everything below is shared too
+        if (usedChains.has(c) || leased().snaps.has(c)) break; // everything below is needed too
         try {
           await this.snapshots.remove(c);
-        } catch {
-          break; // missing, or a container's snapshot still sits on it: keep it and what is below
+        } catch (e) {
+          if (e instanceof SnapshotError && e.code === 'NOT_FOUND') continue; // never unpacked
+          break; // a container's snapshot still sits on it: keep it and what is below
         }
+        removed.push(c);
       }
     }
+    return removed;
   }
 
   // --- Engine API shapes --------------------------------------------------------------------

@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
-import type { LinkStats, NativeAddon, NativeResult, RouteInfo } from './types.js';
+import type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, RouteInfo } from './types.js';
 
-export type { LinkStats, NativeAddon, NativeError, NativeResult, RouteInfo } from './types.js';
+export type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, RouteInfo } from './types.js';
 export {
   attachShim,
   encodeFrame,
@@ -248,4 +248,82 @@ export function linkStats(pid: number): Record<string, LinkStats> {
 /** IPv4 routes of the host (all tables), to check that a subnet is free. */
 export function listRoutes(): RouteInfo[] {
   return unwrap('listRoutes', addon.listRoutes());
+}
+
+/** A layer tar call failed: `layerCode` is set for a refused entry (src/layers LayerErrorCode), else errno. */
+export class LayerTarError extends NativeCallError {
+  readonly layerCode: LayerNativeError['code'];
+  readonly entry: string | undefined;
+  /** The addon's message alone, without the call name. */
+  readonly detail: string;
+
+  constructor(call: string, e: LayerNativeError) {
+    super(call, e.errno, e.message);
+    this.name = 'LayerTarError';
+    this.layerCode = e.code;
+    this.entry = e.entry;
+    this.detail = e.message;
+  }
+}
+
+function unwrapLayer<T>(call: string, r: NativeResult<T, LayerNativeError>): T {
+  if (r.ok) return r.value;
+  throw new LayerTarError(call, r.error);
+}
+
+/**
+ * Extracts an uncompressed layer tar into destDir, safely (see native/addon/layer_tar.cc): feed it the
+ * tar in order with write(), then finish(). One call at a time; close() in every case.
+ */
+export class NativeLayerApplier {
+  private handle: NativeHandle | null;
+
+  constructor(destDir: string, opts: { sameOwner: boolean; entryNames?: boolean }) {
+    this.handle = unwrap('layerApplierOpen', addon.layerApplierOpen(destDir, { sameOwner: opts.sameOwner, entryNames: opts.entryNames ?? false }));
+  }
+
+  /** Applies the next chunks; resolves with the names of the entries begun (when entryNames was set). */
+  async write(chunks: Buffer[]): Promise<string[]> {
+    return unwrapLayer('applyLayer', await addon.layerApplierWrite(this.live(), chunks)).entries;
+  }
+
+  /** The tar ended: checks it was complete, sets directory mtimes; the extracted tree's usage. */
+  async finish(): Promise<DiskUsage> {
+    return unwrapLayer('applyLayer', await addon.layerApplierFinish(this.live()));
+  }
+
+  close(): void {
+    if (this.handle) addon.layerApplierClose(this.handle);
+    this.handle = null;
+  }
+
+  private live(): NativeHandle {
+    if (!this.handle) throw new Error('NativeLayerApplier is closed');
+    return this.handle;
+  }
+}
+
+/** Walks a directory into tar bytes (byte order of names, overlay whiteouts as .wh. entries, xattrs, hardlinks). */
+export class NativeLayerDiffer {
+  private handle: NativeHandle | null;
+
+  constructor(dir: string) {
+    this.handle = unwrapLayer('diffDirectory', addon.layerDifferOpen(dir));
+  }
+
+  /** Fills buf; bytes 0 = end of the tar. `skipped` lists [path, reason] of entries left out (fifos, sockets, devices). */
+  async read(buf: Buffer): Promise<{ bytes: number; skipped: Array<[string, string]> }> {
+    if (!this.handle) throw new Error('NativeLayerDiffer is closed');
+    return unwrapLayer('diffDirectory', await addon.layerDifferRead(this.handle, buf));
+  }
+
+  close(): void {
+    if (this.handle) addon.layerDifferClose(this.handle);
+    this.handle = null;
+  }
+}
+
+/** Docker's DiffSize of a tree (non-directory bytes, each inode once) and its inode count, off the main thread. */
+export async function diskUsage(dir: string): Promise<DiskUsage> {
+  return unwrapLayer('diskUsage', await addon.diskUsage(dir));
 }

@@ -6,7 +6,7 @@ export interface NativeError {
   message: string;
 }
 
-export type NativeResult<T> = { ok: true; value: T } | { ok: false; error: NativeError };
+export type NativeResult<T, E extends NativeError = NativeError> = { ok: true; value: T } | { ok: false; error: E };
 
 export interface NativeAddon {
   /** flock(LOCK_EX|LOCK_NB) on path (created 0600). On success the fd stays open until unlock(fd). */
@@ -38,6 +38,39 @@ export interface NativeAddon {
   linkStats(pid: number): NativeResult<Record<string, LinkStats>>;
   /** The IPv4 routes of every table of the caller's (host) net namespace. */
   listRoutes(): NativeResult<RouteInfo[]>;
+
+  // Layer tars (native/addon/layer_tar.cc). File work runs on the libuv pool; the promises always
+  // resolve (errors are values). One call at a time per handle: a second one gets EBUSY.
+  /** Opens destDir (O_PATH) for a layer to be extracted into it. */
+  layerApplierOpen(destDir: string, opts: { sameOwner: boolean; entryNames: boolean }): NativeResult<NativeHandle>;
+  /** Feeds the next bytes of the uncompressed tar; `entries` lists the entries begun (with entryNames). */
+  layerApplierWrite(handle: NativeHandle, chunks: Buffer[]): Promise<NativeResult<{ entries: string[] }, LayerNativeError>>;
+  /** End of the tar: checks it was complete, sets directory mtimes, measures the result (as diskUsage). */
+  layerApplierFinish(handle: NativeHandle): Promise<NativeResult<DiskUsage, LayerNativeError>>;
+  /** Releases the fds now rather than at garbage collection. */
+  layerApplierClose(handle: NativeHandle): NativeResult<null>;
+  /** Opens dir for walking into a layer tar. */
+  layerDifferOpen(dir: string): NativeResult<NativeHandle, LayerNativeError>;
+  /** Fills buffer with the next tar bytes; bytes 0 means the end. `skipped`: [path, reason] left out. */
+  layerDifferRead(handle: NativeHandle, buffer: Buffer): Promise<NativeResult<{ bytes: number; skipped: Array<[string, string]> }, LayerNativeError>>;
+  layerDifferClose(handle: NativeHandle): NativeResult<null>;
+  /** Bytes of non-directories, each inode once (Docker's DiffSize), and the number of inodes, below dir. */
+  diskUsage(dir: string): Promise<NativeResult<DiskUsage, LayerNativeError>>;
+}
+
+/** An opaque addon object (a napi External). */
+export type NativeHandle = { readonly __brand: 'NativeHandle' };
+
+export interface DiskUsage {
+  size: number;
+  inodes: number;
+}
+
+/** A layer tar error: a refused entry has a src/layers LayerErrorCode and errno 0; a failed syscall its errno. */
+export interface LayerNativeError extends NativeError {
+  code?: 'UNSAFE_ENTRY' | 'UNSUPPORTED_ENTRY' | 'INVALID_TAR';
+  /** The tar entry (apply) or path (diff) at fault. */
+  entry?: string;
 }
 
 export interface LinkStats {

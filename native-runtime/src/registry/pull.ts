@@ -57,10 +57,12 @@ export async function pull(stores: ImageStores, refStr: string, opts: PullOption
   const shown = familiarString(ref);
 
   return withLease(stores, `pull ${shown}`, async (lease) => {
-    emit?.({ status: `Pulling from ${ref.path}`, id: tagOrDigest });
     const s = await RegistrySession.open(ref.domain, { authconfig: opts.authconfig, policy, pull: true, timeoutMs: opts.timeoutMs });
     const repo = ref.path;
     const top = await getManifest(s, repo, tagOrDigest);
+    // As dockerd: the first message comes once the manifest is known, so a caller can still answer an
+    // unknown image with a plain 404 instead of a stream.
+    emit?.({ status: `Pulling from ${ref.path}`, id: tagOrDigest });
     let man: FetchedManifest = top;
     if (isIndexType(top.mediaType)) {
       const desc = selectPlatform(JSON.parse(top.bytes.toString('utf8')) as Index, parsePlatform(opts.platform));
@@ -85,7 +87,6 @@ export async function pull(stores: ImageStores, refStr: string, opts: PullOption
     }
     const chains = chainIds(diffIds);
     for (const c of chains) lease.addSnapshot(c);
-    const existed = await stores.images.find(manifest.config.digest);
 
     // Layers: "Already exists" when both blob and snapshot are here; otherwise download, 3 at a time.
     const layers = manifest.layers;
@@ -156,19 +157,20 @@ export async function pull(stores: ImageStores, refStr: string, opts: PullOption
       throw err instanceof EngineError ? err : new EngineError(500, `pull ${shown}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
 
-    const tags: string[] = [];
-    if (ref.tag !== undefined) tags.push(`${ref.domain}/${ref.path}:${ref.tag}`);
-    tags.push(`${ref.domain}/${ref.path}@${top.digest}`);
+    // As dockerd: "up to date" when the tag already named this image; a digest pull always "downloads".
+    const tagRef = ref.tag !== undefined ? `${ref.domain}/${ref.path}:${ref.tag}` : undefined;
+    const before = tagRef ? await stores.images.find(tagRef).catch(() => null) : null;
     const rec = await recordImage(stores, {
       configDigest: manifest.config.digest,
       layers,
       layerSizes: sizes,
       manifest: { digest: man.digest, mediaType: man.mediaType, bytes: man.bytes },
-      tags,
+      tags: ref.tag !== undefined ? [`${ref.domain}/${ref.path}:${ref.tag}`] : [],
+      repoDigests: [`${ref.domain}/${ref.path}@${top.digest}`],
     });
     lease.addImage(rec.id);
     await recordSources(stores.images.root, ref.domain, repo, [manifest.config.digest, ...layers.map((l) => l.digest)]);
-    const upToDate = existed !== null && layers.every((_, i) => present[i]);
+    const upToDate = before !== null && before.id === rec.id;
     emit?.({ status: `Digest: ${top.digest}` });
     emit?.({ status: upToDate ? `Status: Image is up to date for ${shown}` : `Status: Downloaded newer image for ${shown}` });
     return { imageId: rec.id, digest: top.digest, reference: shown, upToDate };

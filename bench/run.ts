@@ -1,0 +1,27 @@
+// `npm run bench [suite…]`: every benchmark, side by side with its baseline, printed as one table.
+// Suites: runtime, ports, layers, registry, build.
+import { printTable, type Row } from './lib.ts';
+
+type Suite = () => Promise<Row[]>;
+
+const suites: Record<string, () => Promise<Suite>> = {
+  runtime: async () => (await import('./runtime.ts')).runtimeBenchmarks,
+  ports: async () => (await import('./ports.ts')).portBenchmarks,
+  layers: async () => (await import('./layers.ts')).layerBenchmarks,
+  registry: async () => (await import('./registry.ts')).registryBenchmarks,
+  build: async () => (await import('./build.ts')).buildBenchmarks,
+};
+
+const only = process.argv.slice(2);
+const unknown = only.filter((s) => !(s in suites));
+if (unknown.length) {
+  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+const rows: Row[] = [];
+for (const [name, load] of Object.entries(suites)) {
+  if (only.length && !only.includes(name)) continue;
+  console.error(`running ${name} benchmarks…`);
+  rows.push(...(await (await load())()));
+}
+printTable(rows);

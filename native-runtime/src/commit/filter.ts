@@ -1,0 +1,24 @@
+// A layer tar without some entries: used when committing a running container whose upper dir holds
+// the runtime's own mount targets, which cannot be deleted while they are mounted.
+import { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
+
+/** Re-packs `src` without the entries whose clean name (no trailing `/`) is in `drop`. */
+export function withoutEntries(src: Readable, drop: ReadonlySet<string>): Readable {
+  const extract = tar.extract();
+  const pack = tar.pack();
+  extract.on('entry', (header, body, next) => {
+    const name = header.name.replace(/\/+$/, '');
+    if (drop.has(name)) {
+      body.on('end', () => next());
+      body.resume();
+      return;
+    }
+    body.pipe(pack.entry(header, (err) => (err ? extract.destroy(err) : next())) as unknown as NodeJS.WritableStream);
+  });
+  extract.on('finish', () => pack.finalize());
+  extract.on('error', (e) => pack.destroy(e));
+  src.on('error', (e) => extract.destroy(e));
+  src.pipe(extract as unknown as NodeJS.WritableStream);
+  return Readable.from(pack as AsyncIterable<Buffer>);
+}

@@ -1,0 +1,2 @@
+export { commitContainer, type CommitDeps } from './commit.js';
+export { withoutEntries } from './filter.js';

@@ -1,0 +1,523 @@
+// Networks as the Engine API shows them (create, list, inspect, remove, connect, disconnect, prune),
+// and their part in a container's life: an address at create, a veth pair and published ports at
+// start, clean-up at exit and remove, stale links after a crash. Docker's predefined networks
+// bridge (Berth's own Linux bridge), host and none always exist.
+import * as fs from 'node:fs';
+import path from 'node:path';
+import type { ContainerCreateBody, Filters, NetworkCreateOptions, NetworkInspect, PruneResponse } from '../engine/types.js';
+import { badParameter, conflict, EngineError, forbidden, internal, noSuchContainer, notImplemented } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { checkFilterNames, labelMatches, normalizeFilters } from '../events/filters.js';
+import { rfc3339Nano } from '../images/time.js';
+import { ShimStartError, type ShimStarted } from '../native/index.js';
+import { etcPaths, hostsText, resolvConfText, type EtcFilesInput } from '../containers/etc-files.js';
+import { KeyedMutex } from '../containers/locks.js';
+import type { ContainerRecord } from '../containers/record.js';
+import { randomId, sha256Hex } from '../util/ids.js';
+import { contains, firstHost, ipToInt, macFor, overlaps, parseSubnet, subnetText } from './cidr.js';
+import { peerLines, rewriteInPlace, type HostsPeer } from './hosts.js';
+import { allocateIp, releaseIps } from './ipam.js';
+import { createEndpointLink, deleteLinkQuiet, ensureBridge, linkExists, vethNames } from './links.js';
+import { disableNat, enableNat } from './outbound.js';
+import { portRequests, portTakenMessage, type ShimPort } from './ports.js';
+import { NetworkStore } from './store.js';
+import { pickFreeSubnet, subnetCollision } from './subnet-pick.js';
+import type { EndpointRecord, NetworkRecord } from './types.js';
+import { builtinNetworkId, networkInspectView } from './view.js';
+
+export interface BridgeOptions {
+  /** The Linux bridge of Docker's "bridge" network (≤ 15 bytes). */
+  name?: string;
+  /** Its IPv4 subnet; checked against the host's routes. Default: the first free candidate. */
+  subnet?: string;
+}
+
+export interface NetworkServiceOptions {
+  root: string;
+  events: EventBus;
+  bridge?: BridgeOptions;
+  /** Default route + NAT for containers on bridges: OFF unless explicitly asked (docs/runtime.md). */
+  outbound: boolean;
+  readOnly: boolean;
+  containers: () => ContainerRecord[];
+  findContainer: (idOrName: string) => ContainerRecord | undefined;
+  saveConfig: (rec: ContainerRecord) => Promise<void>;
+  /** The container's directory (its hosts and resolv.conf live there). */
+  containerDir: (id: string) => string;
+}
+
+/** shim.json additions for a start (docs/runtime.md "Shim protocol"). */
+export interface StartNetwork {
+  namespace: 'new' | 'host';
+  network?: { veth: { peer: string; name: string; address: string; mac: string }; routes: { destination: string; gateway?: string }[] };
+  ports: ShimPort[];
+}
+
+const DEFAULT_ROOT = '/var/lib/berth';
+const isUp = (rec: ContainerRecord): boolean => ['running', 'paused', 'restarting'].includes(rec.state.status);
+
+export class NetworkService {
+  readonly store: NetworkStore;
+  private readonly mutex = new KeyedMutex();
+  /** Starts in flight (container id → network id): that bridge must not be torn down as idle. */
+  private readonly starting = new Map<string, string>();
+
+  constructor(private readonly o: NetworkServiceOptions) {
+    this.store = new NetworkStore(path.join(o.root, 'networks'));
+  }
+
+  get outbound(): boolean {
+    return this.o.outbound;
+  }
+
+  /** Loads the records and makes sure bridge, host and none exist (the bridge's subnet chosen once). */
+  async load(): Promise<void> {
+    await this.store.load();
+    if (this.o.readOnly) return;
+    for (const [name, driver] of [['bridge', 'bridge'], ['host', 'host'], ['none', 'null']] as const) {
+      const id = builtinNetworkId(name);
+      let rec = this.store.find(id);
+      if (!rec) {
+        rec = { Id: id, Name: name, Created: rfc3339Nano(), Driver: driver, Internal: false, Attachable: false, Labels: {}, Options: {}, builtin: true, allocations: {} };
+      }
+      if (driver === 'bridge') this.configureDefaultBridge(rec);
+      await this.store.save(rec);
+    }
+  }
+
+  private configureDefaultBridge(rec: NetworkRecord): void {
+    const b = this.o.bridge ?? {};
+    const root = path.resolve(this.o.root);
+    // One bridge per data root, so roots (and their IPAMs) never share a segment.
+    const bridge = b.name ?? rec.bridge ?? (root === DEFAULT_ROOT ? 'berth0' : `bth${sha256Hex(root).slice(0, 10)}`);
+    if (bridge.length > 15 || !/^[a-zA-Z0-9_.-]+$/.test(bridge)) throw badParameter(`bridge name "${bridge}" must be 1-15 characters of [a-zA-Z0-9_.-]`);
+    let subnet = b.subnet ? subnetText(parseSubnet(b.subnet)) : rec.subnet;
+    if (!subnet) subnet = pickFreeSubnet(undefined, this.userSubnets(rec.Id), bridge);
+    if (rec.bridge && rec.bridge !== bridge && !this.endpointsOn(rec.Id).some(({ rec: c }) => isUp(c))) deleteLinkQuiet(rec.bridge);
+    rec.bridge = bridge;
+    rec.subnet = subnet;
+    rec.gateway = firstHost(parseSubnet(subnet));
+    rec.Options = {
+      'com.docker.network.bridge.default_bridge': 'true',
+      'com.docker.network.bridge.enable_icc': 'true',
+      'com.docker.network.bridge.enable_ip_masquerade': String(this.o.outbound),
+      'com.docker.network.bridge.host_binding_ipv4': '127.0.0.1',
+      'com.docker.network.bridge.name': bridge,
+      'com.docker.network.driver.mtu': '1500',
+    };
+  }
+
+  private autoSubnet(net: NetworkRecord): boolean {
+    return net.builtin ? !this.o.bridge?.subnet : !net.ipamConfig;
+  }
+
+  private userSubnets(exceptId: string): string[] {
+    return this.store.all().filter((n) => n.subnet && n.Id !== exceptId).map((n) => n.subnet!);
+  }
+
+  private mutable(what: string): void {
+    if (this.o.readOnly) throw forbidden(`cannot ${what}: this Berth instance is read-only`);
+  }
+
+  private emit(net: NetworkRecord, action: string, extra: Record<string, string> = {}): void {
+    this.o.events.emit('network', action, net.Id, { name: net.Name, type: net.Driver, ...extra });
+  }
+
+  private endpointsOn(netId: string): { rec: ContainerRecord; ep: EndpointRecord; name: string }[] {
+    const out = [];
+    for (const rec of this.o.containers()) {
+      for (const [name, ep] of Object.entries(rec.cfg.endpoints ?? {})) if (ep.NetworkID === netId) out.push({ rec, ep, name });
+    }
+    return out;
+  }
+
+  // ─────────────────────────── Engine API ───────────────────────────
+
+  async create(opts: NetworkCreateOptions): Promise<{ Id: string; Warning: string }> {
+    this.mutable('create a network');
+    if (!opts?.Name) throw badParameter('network name must not be empty');
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(opts.Name)) throw badParameter(`invalid network name "${opts.Name}"`);
+    const driver = opts.Driver || 'bridge';
+    if (driver !== 'bridge') throw badParameter(`network driver "${driver}" is not supported by Berth (only bridge)`);
+    if (opts.EnableIPv6) throw badParameter('IPv6 networks are not supported by Berth yet');
+    if (this.store.find(opts.Name)?.Name === opts.Name) throw conflict(`network with name ${opts.Name} already exists`);
+    const cfgs = opts.IPAM?.Config ?? [];
+    if (cfgs.length > 1) throw badParameter('Berth supports one IPv4 subnet per network');
+    if (opts.IPAM?.Driver && opts.IPAM.Driver !== 'default') throw badParameter(`IPAM driver "${opts.IPAM.Driver}" is not supported by Berth`);
+    const id = randomId();
+    const given = cfgs[0];
+    let subnet: string;
+    if (given?.Subnet) {
+      subnet = subnetText(parseSubnet(given.Subnet));
+      const clash = subnetCollision(subnet) ?? this.userSubnets('').find((x) => overlaps(parseSubnet(x), parseSubnet(subnet)));
+      if (clash) throw forbidden(`Pool overlaps with other one on this address space (${clash})`);
+    } else {
+      subnet = pickFreeSubnet(undefined, this.userSubnets(''));
+    }
+    const s = parseSubnet(subnet);
+    const gateway = given?.Gateway ?? firstHost(s);
+    if (!contains(s, gateway)) throw badParameter(`gateway ${gateway} is not in subnet ${subnet}`);
+    const rec: NetworkRecord = {
+      Id: id,
+      Name: opts.Name,
+      Created: rfc3339Nano(),
+      Driver: 'bridge',
+      Internal: !!opts.Internal,
+      Attachable: !!opts.Attachable,
+      Labels: opts.Labels ?? {},
+      Options: opts.Options ?? {},
+      builtin: false,
+      subnet,
+      gateway,
+      bridge: `br-${id.slice(0, 12)}`,
+      ...(given ? { ipamConfig: [{ Subnet: subnet, ...(given.Gateway ? { Gateway: given.Gateway } : {}), ...(given.IPRange ? { IPRange: given.IPRange } : {}) }] } : {}),
+      allocations: {},
+    };
+    await this.store.save(rec);
+    this.emit(rec, 'create');
+    return { Id: id, Warning: '' };
+  }
+
+  async list(opts: { filters?: Filters | string } = {}): Promise<NetworkInspect[]> {
+    const f = normalizeFilters(opts.filters);
+    checkFilterNames(f, ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling']);
+    const used = (n: NetworkRecord): boolean => this.endpointsOn(n.Id).length > 0;
+    return this.store
+      .all()
+      .filter((n) => (f.get('name') ?? []).length === 0 || f.get('name')!.some((v) => n.Name.includes(v)))
+      .filter((n) => (f.get('id') ?? []).length === 0 || f.get('id')!.some((v) => n.Id.startsWith(v)))
+      .filter((n) => (f.get('driver') ?? []).length === 0 || f.get('driver')!.includes(n.Driver))
+      .filter((n) => (f.get('scope') ?? []).length === 0 || f.get('scope')!.includes('local'))
+      .filter((n) => (f.get('label') ?? []).every((l) => labelMatches(l, n.Labels)))
+      .filter((n) => (f.get('type') ?? []).every((t) => (t === 'builtin' ? n.builtin : t === 'custom' ? !n.builtin : false)))
+      .filter((n) => (f.get('dangling') ?? []).every((d) => (['true', '1'].includes(d) ? !n.builtin && !used(n) : n.builtin || used(n))))
+      .sort((a, b) => a.Name.localeCompare(b.Name))
+      .map((n) => networkInspectView(n, this.o.containers(), false));
+  }
+
+  inspect(idOrName: string): NetworkInspect {
+    return networkInspectView(this.store.get(idOrName), this.o.containers(), true);
+  }
+
+  async remove(idOrName: string): Promise<void> {
+    this.mutable('remove a network');
+    const net = this.store.get(idOrName);
+    if (net.builtin) throw forbidden(`${net.Name} is a pre-defined network and cannot be removed`);
+    await this.mutex.run(net.Id, async () => {
+      if (this.endpointsOn(net.Id).length) throw conflict(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints`);
+      await this.teardownBridge(net);
+      await this.store.delete(net.Id);
+    });
+    this.emit(net, 'destroy');
+  }
+
+  async prune(opts: { filters?: Filters | string } = {}): Promise<PruneResponse> {
+    this.mutable('prune networks');
+    const f = normalizeFilters(opts.filters);
+    checkFilterNames(f, ['label', 'label!', 'until']);
+    const until = f.get('until')?.[0];
+    const untilMs = until === undefined ? undefined : /^\d+$/.test(until) ? Number(until) * 1000 : Date.parse(until);
+    const deleted: string[] = [];
+    for (const n of this.store.all()) {
+      if (n.builtin || this.endpointsOn(n.Id).length) continue;
+      if (!(f.get('label') ?? []).every((l) => labelMatches(l, n.Labels))) continue;
+      if ((f.get('label!') ?? []).some((l) => labelMatches(l, n.Labels))) continue;
+      if (untilMs !== undefined && !(Date.parse(n.Created) < untilMs)) continue;
+      await this.remove(n.Id).then(() => deleted.push(n.Name), () => {});
+    }
+    return { NetworksDeleted: deleted.length ? deleted : null };
+  }
+
+  async connect(idOrName: string, opts: { Container: string; EndpointConfig?: Record<string, unknown> }): Promise<void> {
+    this.mutable('connect a container');
+    const net = this.store.get(idOrName);
+    const rec = this.o.findContainer(opts?.Container ?? '');
+    if (!rec) throw noSuchContainer(opts?.Container ?? '');
+    const mode = rec.cfg.hostConfig.NetworkMode;
+    if (mode === 'host' || net.Driver === 'host') throw badParameter('container cannot be disconnected from host network or connected to host network');
+    if (mode === 'none' || net.Driver === 'null') throw badParameter('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+    const eps = (rec.cfg.endpoints ??= {});
+    if (eps[net.Name]) throw forbidden(`endpoint with name ${rec.cfg.name.slice(1)} already exists in network ${net.Name}`);
+    const other = Object.keys(eps).find((n) => eps[n]!.veth);
+    if (other) throw notImplemented(`Berth attaches a container to one bridge network at a time for now; disconnect ${rec.cfg.name.slice(1)} from ${other} first`);
+    if (isUp(rec)) {
+      // Moving a veth into a running container's namespace and configuring it there needs a native
+      // call that setns()es (docs/runtime.md "Networks"); until then only stopped containers connect.
+      throw notImplemented(`connecting a running container is not supported by Berth yet: stop ${rec.cfg.name.slice(1)}, connect, and start it again`);
+    }
+    const ec = (opts.EndpointConfig ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
+    await this.addEndpoint(rec, net, ec);
+    await this.o.saveConfig(rec);
+    await this.refreshHosts(net.Id, rec);
+    await this.writeResolvConf(rec, net);
+  }
+
+  async disconnect(idOrName: string, opts: { Container: string; Force?: boolean }): Promise<void> {
+    this.mutable('disconnect a container');
+    const net = this.store.get(idOrName);
+    const rec = this.o.findContainer(opts?.Container ?? '');
+    if (!rec) throw noSuchContainer(opts?.Container ?? '');
+    if (net.Driver === 'host') throw badParameter('container cannot be disconnected from host network or connected to host network');
+    const entry = Object.entries(rec.cfg.endpoints ?? {}).find(([, ep]) => ep.NetworkID === net.Id);
+    if (!entry) throw forbidden(`container ${rec.cfg.id} is not connected to network ${net.Name}`);
+    const [name, ep] = entry;
+    // Deleting the host end deletes the pair, the container's end included: no setns needed.
+    if (ep.veth) deleteLinkQuiet(ep.veth);
+    delete rec.cfg.endpoints![name];
+    await this.mutex.run(net.Id, async () => {
+      if (releaseIps(net, rec.cfg.id)) await this.store.save(net);
+    });
+    await this.o.saveConfig(rec);
+    if (isUp(rec)) this.emit(net, 'disconnect', { container: rec.cfg.id });
+    await this.refreshHosts(net.Id);
+    await this.teardownIfIdle(net.Id);
+  }
+
+  // ─────────────────────────── containers: create ───────────────────────────
+
+  /** The network a create body asks for (404 when it does not exist); also validates the ports. */
+  resolveMode(body: ContainerCreateBody): NetworkRecord {
+    const mode = body.HostConfig?.NetworkMode || 'default';
+    if (mode.startsWith('container:')) throw badParameter(`network mode "${mode}" is not supported yet`);
+    const name = mode === 'default' ? 'bridge' : mode;
+    const net = this.store.find(name);
+    if (!net) throw new EngineError(404, `network ${name} not found`, { reason: 'network not found' });
+    const h = body.HostConfig ?? {};
+    portRequests(h.PortBindings, !!h.PublishAllPorts, body.ExposedPorts, '127.0.0.1');
+    return net;
+  }
+
+  /** At create: the container's endpoint on its network (an address from IPAM on a bridge). */
+  async attachAtCreate(rec: ContainerRecord, body: ContainerCreateBody): Promise<void> {
+    const net = this.resolveMode(body);
+    const ecs = body.NetworkingConfig?.EndpointsConfig ?? {};
+    const ec = (ecs[net.Name] ?? ecs[net.Id] ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
+    rec.cfg.endpoints = {};
+    await this.addEndpoint(rec, net, ec);
+    await this.refreshHosts(net.Id, rec);
+    await this.writeResolvConf(rec, net);
+  }
+
+  private async addEndpoint(rec: ContainerRecord, net: NetworkRecord, ec: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }): Promise<void> {
+    const ep: EndpointRecord = {
+      NetworkID: net.Id,
+      EndpointID: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      Gateway: '',
+      MacAddress: '',
+      Aliases: null,
+      IPAMConfig: ec.IPAMConfig?.IPv4Address ? { IPv4Address: ec.IPAMConfig.IPv4Address } : null,
+      DriverOpts: null,
+    };
+    if (net.Driver === 'bridge') {
+      await this.mutex.run(net.Id, async () => {
+        ep.IPAddress = allocateIp(net, rec.cfg.id, ec.IPAMConfig?.IPv4Address);
+        await this.store.save(net);
+      });
+      ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
+      ep.Gateway = net.gateway!;
+      ep.MacAddress = macFor(ep.IPAddress);
+      // User-defined networks resolve the short id too, as Docker's embedded DNS does.
+      ep.Aliases = net.builtin ? (ec.Aliases?.length ? ec.Aliases : null) : [...(ec.Aliases ?? []), rec.cfg.id.slice(0, 12)];
+      const v = vethNames(rec.cfg.id, net.Id);
+      ep.veth = v.host;
+      ep.vethPeer = v.peer;
+    }
+    rec.cfg.endpoints![net.Name] = ep;
+  }
+
+  /** Frees the addresses of a container whose create failed or that is being removed. */
+  async release(rec: ContainerRecord): Promise<void> {
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
+      if (ep.veth) deleteLinkQuiet(ep.veth);
+      const net = this.store.find(ep.NetworkID);
+      if (!net) continue;
+      await this.mutex.run(net.Id, async () => {
+        if (releaseIps(net, rec.cfg.id)) await this.store.save(net);
+      });
+      await this.refreshHosts(net.Id);
+      await this.teardownIfIdle(net.Id);
+    }
+  }
+
+  // ─────────────────────────── containers: start / exit ───────────────────────────
+
+  /** Bridge and veth ready, shim.json's network and ports computed. */
+  async prepareStart(rec: ContainerRecord): Promise<StartNetwork> {
+    const h = rec.cfg.hostConfig;
+    if (h.NetworkMode === 'host') {
+      return { namespace: 'host', ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, '127.0.0.1') };
+    }
+    const bridged = Object.entries(rec.cfg.endpoints ?? {}).filter(([, ep]) => ep.veth);
+    if (bridged.length > 1) throw notImplemented(`Berth runs a container on one bridge network at a time for now (${rec.cfg.name.slice(1)} is on ${bridged.map(([n]) => n).join(', ')})`);
+    if (!bridged.length) return { namespace: 'new', ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, '127.0.0.1') };
+    const [name, ep] = bridged[0]!;
+    const net = this.store.find(ep.NetworkID);
+    if (!net) throw new EngineError(404, `network ${name} not found`, { reason: 'network not found' });
+    this.starting.set(rec.cfg.id, net.Id);
+    try {
+      await this.mutex.run(net.Id, async () => {
+        if (!linkExists(net.bridge!)) {
+          const clash = subnetCollision(net.subnet!, net.bridge);
+          // A subnet Berth picked itself moves on (another data root or a new host route took it
+          // meanwhile); one the user chose is an error.
+          if (clash && !this.autoSubnet(net)) throw internal(`the subnet ${net.subnet} of network ${net.Name} overlaps the host route ${clash}; choose another with new Berth({ bridge: { subnet } }) or recreate the network`);
+          if (clash) {
+            net.subnet = pickFreeSubnet(undefined, this.userSubnets(net.Id), net.bridge);
+            net.gateway = firstHost(parseSubnet(net.subnet));
+            await this.store.save(net);
+          }
+        }
+        // The bridge's subnet may have changed (options, or moved above) since the address was given out.
+        if (!contains(parseSubnet(net.subnet!), ep.IPAddress) || net.allocations[ep.IPAddress] !== rec.cfg.id) {
+          releaseIps(net, rec.cfg.id);
+          ep.IPAddress = allocateIp(net, rec.cfg.id);
+          ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
+          ep.Gateway = net.gateway!;
+          ep.MacAddress = macFor(ep.IPAddress);
+          await this.store.save(net);
+        }
+        ensureBridge(net.bridge!, net.gateway!, ep.IPPrefixLen);
+        if (this.o.outbound && !net.Internal) await enableNat(net.bridge!, net.subnet!);
+        createEndpointLink(net.bridge!, ep.veth!, ep.vethPeer!);
+      });
+    } catch (e) {
+      this.starting.delete(rec.cfg.id);
+      throw e;
+    }
+    ep.EndpointID = randomId();
+    await this.o.saveConfig(rec);
+    await this.refreshHosts(net.Id);
+    const outbound = this.o.outbound && !net.Internal;
+    return {
+      namespace: 'new',
+      network: {
+        veth: { peer: ep.vethPeer!, name: 'eth0', address: `${ep.IPAddress}/${ep.IPPrefixLen}`, mac: ep.MacAddress },
+        routes: outbound ? [{ destination: 'default', gateway: net.gateway! }] : [],
+      },
+      ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, ep.IPAddress),
+    };
+  }
+
+  private bridgedNetIds(rec: ContainerRecord): string[] {
+    return Object.values(rec.cfg.endpoints ?? {}).filter((ep) => ep.veth).map((ep) => ep.NetworkID);
+  }
+
+  /** After the shim reported success: the bound ports go into the state; connect events. */
+  started(rec: ContainerRecord, started: ShimStarted): void {
+    this.starting.delete(rec.cfg.id);
+    if (started.ports?.length) rec.state.ports = started.ports;
+    else delete rec.state.ports;
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
+      const net = this.store.find(ep.NetworkID);
+      if (net) this.emit(net, 'connect', { container: rec.cfg.id });
+    }
+  }
+
+  /** A failed start: the veth goes; a taken port becomes Docker's 500. */
+  async startFailed(rec: ContainerRecord, e: unknown): Promise<unknown> {
+    const ids = this.bridgedNetIds(rec);
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkQuiet(ep.veth);
+    this.starting.delete(rec.cfg.id);
+    for (const id of ids) await this.teardownIfIdle(id).catch(() => {});
+    if (e instanceof ShimStartError && e.stage === 'ports') {
+      const ep = Object.values(rec.cfg.endpoints ?? {})[0];
+      const msg = e.errno === 98 ? portTakenMessage(rec.cfg.name.slice(1), ep?.EndpointID || sha256Hex(rec.cfg.id), e.message) : `publishing ports failed: ${e.message}`;
+      rec.state.error = msg;
+      return new EngineError(500, msg, { cause: e });
+    }
+    return e;
+  }
+
+  /** The container stopped: its namespace (and with it the veth pair) is gone. */
+  async exited(rec: ContainerRecord): Promise<void> {
+    delete rec.state.ports;
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
+      if (ep.veth) deleteLinkQuiet(ep.veth);
+      const net = this.store.find(ep.NetworkID);
+      if (net) this.emit(net, 'disconnect', { container: rec.cfg.id });
+    }
+    for (const id of this.bridgedNetIds(rec)) await this.teardownIfIdle(id).catch(() => {});
+  }
+
+  /** A bridge with no running container is deleted, so nothing of Berth's lingers on the host. */
+  private async teardownIfIdle(netId: string): Promise<void> {
+    const net = this.store.find(netId);
+    if (!net?.bridge) return;
+    await this.mutex.run(netId, async () => {
+      if ([...this.starting.values()].includes(netId)) return;
+      if (this.endpointsOn(netId).some(({ rec }) => isUp(rec))) return;
+      await this.teardownBridge(net);
+    });
+  }
+
+  private async teardownBridge(net: NetworkRecord): Promise<void> {
+    if (!net.bridge) return;
+    if (this.o.outbound) await disableNat(net.bridge, net.subnet!).catch(() => {});
+    deleteLinkQuiet(net.bridge);
+  }
+
+  /** After a crash: veths of containers that are not running, and idle bridges, are removed. */
+  async recover(): Promise<void> {
+    if (this.o.readOnly) return;
+    for (const rec of this.o.containers()) {
+      if (isUp(rec)) continue;
+      for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth && linkExists(ep.veth)) deleteLinkQuiet(ep.veth);
+    }
+    for (const net of this.store.all()) await this.teardownIfIdle(net.Id).catch(() => {});
+  }
+
+  // ─────────────────────────── /etc/hosts ───────────────────────────
+
+  /** Rewrites /etc/hosts of every container on the network (and `extra`, not yet in the store). */
+  async refreshHosts(netId: string, extra?: ContainerRecord): Promise<void> {
+    const recs = this.o.containers().filter((r) => r.cfg.id !== extra?.cfg.id);
+    if (extra) recs.push(extra);
+    const members = recs.filter((r) => Object.values(r.cfg.endpoints ?? {}).some((ep) => ep.NetworkID === netId));
+    for (const r of members) await this.writeHosts(r, recs);
+  }
+
+  private async writeHosts(rec: ContainerRecord, all: ContainerRecord[]): Promise<void> {
+    const mine = Object.values(rec.cfg.endpoints ?? {}).filter((ep) => ep.IPAddress);
+    const nets = new Set(mine.map((ep) => ep.NetworkID));
+    const peers: HostsPeer[] = [];
+    for (const other of all) {
+      if (other.cfg.id === rec.cfg.id) continue;
+      for (const ep of Object.values(other.cfg.endpoints ?? {})) {
+        if (!nets.has(ep.NetworkID) || !ep.IPAddress) continue;
+        peers.push({ ip: ep.IPAddress, names: [other.cfg.name.slice(1), ...(ep.Aliases ?? [])] });
+      }
+    }
+    peers.sort((a, b) => ipToInt(a.ip) - ipToInt(b.ip));
+    const file = etcPaths(this.o.containerDir(rec.cfg.id)).hosts;
+    if (!fs.existsSync(file)) return;
+    await rewriteInPlace(file, hostsText({ ...etcInput(rec), selfIp: mine[0]?.IPAddress, peers: peerLines(peers) }));
+  }
+
+  /** With outbound access a bridged container gets nameservers: its Dns, else the host's. */
+  private async writeResolvConf(rec: ContainerRecord, net: NetworkRecord): Promise<void> {
+    if (!this.o.outbound || net.Internal || net.Driver !== 'bridge') return;
+    const file = etcPaths(this.o.containerDir(rec.cfg.id)).resolvConf;
+    if (!fs.existsSync(file)) return;
+    const dns = rec.cfg.hostConfig.Dns?.length ? rec.cfg.hostConfig.Dns : hostNameservers();
+    await rewriteInPlace(file, resolvConfText({ ...etcInput(rec), nameservers: dns }));
+  }
+}
+
+function etcInput(rec: ContainerRecord): EtcFilesInput {
+  const c = rec.cfg.config;
+  const h = rec.cfg.hostConfig;
+  return { hostname: c.Hostname, domainname: c.Domainname, extraHosts: h.ExtraHosts, dnsSearch: h.DnsSearch, dnsOptions: h.DnsOptions };
+}
+
+/** The host's resolvers, minus loopback ones (unreachable from a container's namespace). */
+function hostNameservers(): string[] {
+  let text = '';
+  try {
+    text = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return [];
+  }
+  return [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!).filter((ip) => !ip.startsWith('127.') && ip !== '::1');
+}

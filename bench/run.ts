@@ -1,5 +1,5 @@
 // `npm run bench [suite…]`: every benchmark, side by side with its baseline, printed as one table.
-// Suites: runtime, ports, layers, registry, build.
+// Suites: runtime, ports, layers, registry, build, analysis (and engine-api when registered).
 import { printTable, type Row } from './lib.ts';
 
 type Suite = () => Promise<Row[]>;
@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   layers: async () => (await import('./layers.ts')).layerBenchmarks,
   registry: async () => (await import('./registry.ts')).registryBenchmarks,
   build: async () => (await import('./build.ts')).buildBenchmarks,
+  analysis: async () => (await import('./analysis.ts')).analysisBenchmarks,
 };
 
 const only = process.argv.slice(2);

@@ -6,6 +6,7 @@ import { Readable, type Duplex } from 'node:stream';
 import { createCgroupDriver } from './cgroups/detect.js';
 import type { CgroupDriver } from './cgroups/types.js';
 import { Builder, type BuildCachePruneReport } from './build/executor/index.js';
+import { Analyzer } from './analysis/analyzer.js';
 import { commitContainer } from './commit/index.js';
 import { ContainerManager } from './containers/manager.js';
 import { ContainerServices } from './containers/services.js';
@@ -106,6 +107,7 @@ export class Berth implements Engine {
   private lockFd: number | undefined;
   private closed = false;
   private builderInstance: Builder | undefined;
+  private analyzerInstance: Analyzer | undefined;
 
   constructor(opts: BerthOptions = {}) {
     this.root = path.resolve(opts.root ?? process.env['BERTH_ROOT'] ?? '/var/lib/berth');
@@ -241,6 +243,7 @@ export class Berth implements Engine {
       c?.containers.close();
       c?.events.close();
     }
+    this.analyzerInstance?.close();
     this.releaseLock();
   }
 
@@ -333,6 +336,13 @@ export class Berth implements Engine {
   async pruneBuilder(): Promise<BuildCachePruneReport> {
     this.mutable('prune the build cache');
     return (await this.builder()).prune();
+  }
+
+  /** The layer inspector (src/analysis, docs/layers.md): analysis, trees, file contents and diffs, compare, live diffs. */
+  async analyzer(): Promise<Analyzer> {
+    const c = await this.ready();
+    this.analyzerInstance ??= new Analyzer({ root: this.root, stores: c.stores, container: (idOrName) => c.containers.get(idOrName) });
+    return this.analyzerInstance;
   }
 
   /** @internal */

@@ -25,6 +25,13 @@ test('the Users page needs admin', () => {
   assert.deepEqual(decidePage('/settings/usersx', '', { needsSetup: false, role: 'viewer' }), { kind: 'pass' });
 });
 
+test('creating containers needs operator, endpoints need admin', () => {
+  assert.deepEqual(decidePage('/containers/new', '', { needsSetup: false, role: 'viewer' }), { kind: 'forbidden', role: 'operator' });
+  assert.deepEqual(decidePage('/containers/new', '', { needsSetup: false, role: 'operator' }), { kind: 'pass' });
+  assert.deepEqual(decidePage('/settings/endpoints', '', { needsSetup: false, role: 'operator' }), { kind: 'forbidden', role: 'admin' });
+  assert.deepEqual(decidePage('/containers/abc', '', { needsSetup: false, role: 'viewer' }), { kind: 'pass' });
+});
+
 test('post-login destinations stay on this site', () => {
   assert.equal(safeNextPath('/images'), '/images');
   assert.equal(safeNextPath('//evil.example/'), '/');

@@ -2,7 +2,11 @@ import type { Role } from '../auth/roles.ts';
 import { hasRole } from '../auth/roles.ts';
 
 /** Pages that need more than a session. Checked by prefix. */
-export const PAGE_ROLES: ReadonlyArray<{ prefix: string; role: Role }> = [{ prefix: '/settings/users', role: 'admin' }];
+export const PAGE_ROLES: ReadonlyArray<{ prefix: string; role: Role }> = [
+  { prefix: '/settings/users', role: 'admin' },
+  { prefix: '/settings/endpoints', role: 'admin' },
+  { prefix: '/containers/new', role: 'operator' },
+];
 
 export type PageDecision = { kind: 'pass' } | { kind: 'redirect'; location: string } | { kind: 'forbidden'; role: Role };
 

@@ -1,11 +1,16 @@
 // Networking for the TypeScript side: bridges, veth pairs and routes over rtnetlink (the shim's
-// netlink.cc, compiled in here too), and interface counters of a container's net namespace.
+// netlink.cc, compiled in here too), interface counters of a container's net namespace, and a veth
+// end moved into a running container and configured there (a second network, or a live connect).
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include "../shim/netlink.h"
 #include "result.h"
@@ -144,6 +149,98 @@ static Napi::Value ListRoutes(const Napi::CallbackInfo &info) {
   return Ok(env, arr);
 }
 
+// ─── configureLinkInNetns: a veth end into a running container, configured there ───
+
+struct NetnsRoute {
+  std::string destination, gateway;
+};
+
+struct NetnsLinkJob {
+  int nsfd;
+  std::string peer, name, mac, cidr;
+  std::vector<NetnsRoute> routes;
+  Error e;
+  bool ok;
+};
+
+// Runs on its own thread: setns changes only the calling thread's namespace, and the thread ends
+// with the job, so neither Node's main thread nor a libuv worker ever leaves the host's namespace.
+static void *ConfigureInNetns(void *arg) {
+  NetnsLinkJob *j = (NetnsLinkJob *)arg;
+  j->ok = false;
+  if (setns(j->nsfd, CLONE_NEWNET) != 0) {
+    fail(&j->e, "network", errno, "setns into the container's net namespace");
+    return nullptr;
+  }
+  const char *name = j->name.c_str();
+  bool renamed = j->peer == j->name || nl_rename(j->peer.c_str(), name, &j->e);
+  bool ok = renamed && (j->mac.empty() || nl_set_mac(name, j->mac.c_str(), &j->e)) && nl_set_up(name, true, &j->e) &&
+            (j->cidr.empty() || nl_add_address(name, j->cidr.c_str(), &j->e));
+  for (size_t i = 0; ok && i < j->routes.size(); i++) {
+    const NetnsRoute &r = j->routes[i];
+    ok = nl_add_route(r.destination.c_str(), r.gateway.empty() ? nullptr : r.gateway.c_str(), name, &j->e);
+  }
+  if (!ok) {
+    // A half-configured interface must not stay behind in the container; deleting it deletes the
+    // host end too.
+    Error ignored{};
+    nl_delete_link(renamed ? name : j->peer.c_str(), &ignored);
+  }
+  j->ok = ok;
+  return nullptr;
+}
+
+static bool ArgRoutes(const Napi::CallbackInfo &info, size_t i, std::vector<NetnsRoute> *out, Napi::Value *error) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i || info[i].IsUndefined()) return true;
+  if (!info[i].IsArray()) return *error = Err(env, EINVAL, "routes must be an array"), false;
+  Napi::Array arr = info[i].As<Napi::Array>();
+  if (arr.Length() > 64) return *error = Err(env, EINVAL, "at most 64 routes"), false;
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr.Get(k);
+    if (!v.IsObject()) return *error = Err(env, EINVAL, "each route must be an object"), false;
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Value dst = o.Get("destination"), gw = o.Get("gateway");
+    if (!dst.IsString()) return *error = Err(env, EINVAL, "route.destination must be a string"), false;
+    if (!gw.IsUndefined() && !gw.IsString()) return *error = Err(env, EINVAL, "route.gateway must be a string"), false;
+    NetnsRoute r{dst.As<Napi::String>().Utf8Value(), gw.IsString() ? gw.As<Napi::String>().Utf8Value() : ""};
+    if (r.destination.find('\0') != std::string::npos || r.gateway.find('\0') != std::string::npos)
+      return *error = Err(env, EINVAL, "route contains a NUL byte"), false;
+    out->push_back(r);
+  }
+  return true;
+}
+
+// configureLinkInNetns(pid, peer, name, mac, cidr, routes): moves the host's link `peer` into the net
+// namespace of pid, then there renames it to `name`, sets `mac` (unless ""), sets it up, adds `cidr`
+// (unless "") and each route (on `name`). On failure after the move the link is deleted.
+static Napi::Value ConfigureLinkInNetns(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Value error;
+  int64_t pid;
+  NetnsLinkJob job{};
+  if (!ArgInt(info, 0, "pid", &pid, &error) || !ArgIfname(info, 1, "peer", &job.peer, &error) ||
+      !ArgIfname(info, 2, "name", &job.name, &error) || !ArgString(info, 3, "mac", &job.mac, &error) ||
+      !ArgString(info, 4, "cidr", &job.cidr, &error) || !ArgRoutes(info, 5, &job.routes, &error))
+    return error;
+  if (pid <= 0 || pid > INT32_MAX) return Err(env, EINVAL, "pid out of range");
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+  // Opened first: a process that is gone fails here, before the link leaves the host.
+  Fd ns(open(path, O_RDONLY | O_CLOEXEC));
+  if (!ns.ok()) return SysErr(env, errno, std::string("open ") + path);
+  Error e{};
+  if (!nl_set_netns_pid(job.peer.c_str(), (pid_t)pid, &e)) return NlErr(env, e);
+  job.nsfd = ns.get();
+  pthread_t t;
+  int rc = pthread_create(&t, nullptr, ConfigureInNetns, &job);
+  // The link would sit unconfigured in the container; the caller deletes the host end, and with it the pair.
+  if (rc != 0) return SysErr(env, rc, "pthread_create");
+  pthread_join(t, nullptr);
+  if (!job.ok) return NlErr(env, job.e);
+  return OkNull(env);
+}
+
 void InitNet(Napi::Env env, Napi::Object exports) {
   exports.Set("createBridge", Napi::Function::New(env, CreateBridge, "createBridge"));
   exports.Set("createVethPair", Napi::Function::New(env, CreateVethPair, "createVethPair"));
@@ -152,6 +249,7 @@ void InitNet(Napi::Env env, Napi::Object exports) {
   exports.Set("deleteLink", Napi::Function::New(env, DeleteLink, "deleteLink"));
   exports.Set("linkStats", Napi::Function::New(env, LinkStats, "linkStats"));
   exports.Set("listRoutes", Napi::Function::New(env, ListRoutes, "listRoutes"));
+  exports.Set("configureLinkInNetns", Napi::Function::New(env, ConfigureLinkInNetns, "configureLinkInNetns"));
 }
 
 }  // namespace berth

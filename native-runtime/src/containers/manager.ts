@@ -325,7 +325,7 @@ export class ContainerManager {
       await this.d.cgroups.remove(id).catch(() => {});
       throw await this.startFailed(rec, this.d.networks ? await this.d.networks.startFailed(rec, e) : e);
     }
-    this.d.networks?.started(rec, started);
+    const netFailure = this.d.networks?.started(rec, started);
     this.d.volumes?.mounted(id, rec.cfg.mounts);
     Object.assign(rec.state, {
       status: 'running',
@@ -341,6 +341,17 @@ export class ContainerManager {
     });
     this.hooks.started?.(rec, true);
     await this.store.saveState(rec);
+    if (netFailure) {
+      // The process runs already but a further network could not be attached (src/networks): the
+      // start fails, as Docker's does, and the kill is recorded as an ordinary exit.
+      this.watch(rec);
+      rec.state.manuallyStopped = true;
+      this.signal(rec, SIGKILL);
+      await this.exited(rec, KILL_WAIT_MS);
+      rec.state.error = netFailure.message;
+      await this.store.saveState(rec).catch(() => {});
+      throw netFailure;
+    }
     this.emit(rec, 'start');
     this.watch(rec);
   }

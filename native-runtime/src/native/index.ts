@@ -4,9 +4,9 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 
-import type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, RouteInfo } from './types.js';
+import type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
 
-export type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, RouteInfo } from './types.js';
+export type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
 export {
   attachShim,
   encodeFrame,
@@ -248,6 +248,15 @@ export function linkStats(pid: number): Record<string, LinkStats> {
 /** IPv4 routes of the host (all tables), to check that a subnet is free. */
 export function listRoutes(): RouteInfo[] {
   return unwrap('listRoutes', addon.listRoutes());
+}
+
+/**
+ * Moves the host link `peer` into the net namespace of `pid` and configures it there as `name`
+ * (MAC, up, IPv4 `cidr`, `routes` on it; "" skips mac/cidr). No route is added unless listed.
+ * Throws NativeCallError: ENOENT/ESRCH when the process is gone; on a later failure the link is deleted.
+ */
+export function configureLinkInNetns(pid: number, peer: string, name: string, mac: string, cidr: string, routes: NetnsRoute[] = []): void {
+  unwrap('configureLinkInNetns', addon.configureLinkInNetns(pid, peer, name, mac, cidr, routes));
 }
 
 /** A layer tar call failed: `layerCode` is set for a refused entry (src/layers LayerErrorCode), else errno. */

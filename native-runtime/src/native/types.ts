@@ -38,6 +38,10 @@ export interface NativeAddon {
   linkStats(pid: number): NativeResult<Record<string, LinkStats>>;
   /** The IPv4 routes of every table of the caller's (host) net namespace. */
   listRoutes(): NativeResult<RouteInfo[]>;
+  /** Moves the host's link `peer` into the net namespace of pid; there (on a short-lived thread that
+   *  setns()es, never Node's own) renames it to `name`, sets `mac` (unless ""), sets it up, adds `cidr`
+   *  (unless "") and each route on it. A failure after the move deletes the link (and so the pair). */
+  configureLinkInNetns(pid: number, peer: string, name: string, mac: string, cidr: string, routes?: NetnsRoute[]): NativeResult<null>;
 
   // Layer tars (native/addon/layer_tar.cc). File work runs on the libuv pool; the promises always
   // resolve (errors are values). One call at a time per handle: a second one gets EBUSY.
@@ -82,6 +86,12 @@ export interface LinkStats {
   tx_packets: number;
   tx_errors: number;
   tx_dropped: number;
+}
+
+/** A route to add inside a container: `destination` "a.b.c.d/n" or "default", on the configured link. */
+export interface NetnsRoute {
+  destination: string;
+  gateway?: string;
 }
 
 export interface RouteInfo {

@@ -1,11 +1,12 @@
 // Networks as the Engine API shows them (create, list, inspect, remove, connect, disconnect, prune),
-// and their part in a container's life: an address at create, a veth pair and published ports at
-// start, clean-up at exit and remove, stale links after a crash. Docker's predefined networks
-// bridge (Berth's own Linux bridge), host and none always exist.
+// and their part in a container's life: an address at create, a veth pair per bridge network and
+// published ports at start (the first network through the shim, the others moved in right after),
+// live connect and disconnect, clean-up at exit and remove, stale links after a crash. Docker's
+// predefined networks bridge (Berth's own Linux bridge), host and none always exist.
 import * as fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerCreateBody, Filters, NetworkCreateOptions, NetworkInspect, PruneResponse } from '../engine/types.js';
-import { badParameter, conflict, EngineError, forbidden, internal, noSuchContainer, notImplemented } from '../errors.js';
+import { badParameter, conflict, EngineError, forbidden, internal, noSuchContainer } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { checkFilterNames, labelMatches, normalizeFilters } from '../events/filters.js';
 import { rfc3339Nano } from '../images/time.js';
@@ -17,6 +18,7 @@ import { randomId, sha256Hex } from '../util/ids.js';
 import { contains, firstHost, ipToInt, macFor, overlaps, parseSubnet, subnetText } from './cidr.js';
 import { peerLines, rewriteInPlace, type HostsPeer } from './hosts.js';
 import { allocateIp, releaseIps } from './ipam.js';
+import { interfaceName, nextInterfaceName, plugIntoRunning } from './live-link.js';
 import { createEndpointLink, deleteLinkQuiet, ensureBridge, linkExists, vethNames } from './links.js';
 import { disableNat, enableNat } from './outbound.js';
 import { portRequests, portTakenMessage, type ShimPort } from './ports.js';
@@ -55,12 +57,17 @@ export interface StartNetwork {
 
 const DEFAULT_ROOT = '/var/lib/berth';
 const isUp = (rec: ContainerRecord): boolean => ['running', 'paused', 'restarting'].includes(rec.state.status);
+/** A process whose namespace an endpoint can be moved into now ('restarting' has none). */
+const hasProcess = (rec: ContainerRecord): boolean => ['running', 'paused'].includes(rec.state.status) && rec.state.pid > 0;
+const inFlightKey = (containerId: string, netId: string): string => `${containerId}/${netId}`;
 
 export class NetworkService {
   readonly store: NetworkStore;
   private readonly mutex = new KeyedMutex();
-  /** Starts in flight (container id → network id): that bridge must not be torn down as idle. */
-  private readonly starting = new Map<string, string>();
+  /** Starts and live connects in flight ("<container id>/<network id>"): that bridge must not be torn down as idle. */
+  private readonly inFlight = new Set<string>();
+  /** prepareStart → started: the endpoints after the first, to be moved in once the process exists. */
+  private readonly startExtras = new Map<string, [string, EndpointRecord][]>();
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.store = new NetworkStore(path.join(o.root, 'networks'));
@@ -238,18 +245,49 @@ export class NetworkService {
     if (mode === 'none' || net.Driver === 'null') throw badParameter('container cannot be connected to multiple networks with one of the networks in private (none) mode');
     const eps = (rec.cfg.endpoints ??= {});
     if (eps[net.Name]) throw forbidden(`endpoint with name ${rec.cfg.name.slice(1)} already exists in network ${net.Name}`);
-    const other = Object.keys(eps).find((n) => eps[n]!.veth);
-    if (other) throw notImplemented(`Berth attaches a container to one bridge network at a time for now; disconnect ${rec.cfg.name.slice(1)} from ${other} first`);
-    if (isUp(rec)) {
-      // Moving a veth into a running container's namespace and configuring it there needs a native
-      // call that setns()es (docs/runtime.md "Networks"); until then only stopped containers connect.
-      throw notImplemented(`connecting a running container is not supported by Berth yet: stop ${rec.cfg.name.slice(1)}, connect, and start it again`);
-    }
     const ec = (opts.EndpointConfig ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
     await this.addEndpoint(rec, net, ec);
+    const ep = eps[net.Name]!;
+    // A stopped (or restarting) container gets the endpoint at its next start.
+    const live = hasProcess(rec) && !!ep.veth && (await this.plugLive(rec, net, ep));
     await this.o.saveConfig(rec);
     await this.refreshHosts(net.Id, rec);
     await this.writeResolvConf(rec, net);
+    if (live) this.emit(net, 'connect', { container: rec.cfg.id });
+  }
+
+  /**
+   * Connect of a running container: a veth pair on the network's bridge, its peer moved into the
+   * container and configured as the next free ethN. False when the container exited meanwhile (the
+   * endpoint then waits for the next start); on failure the endpoint is undone.
+   */
+  private async plugLive(rec: ContainerRecord, net: NetworkRecord, ep: EndpointRecord): Promise<boolean> {
+    const key = inFlightKey(rec.cfg.id, net.Id);
+    this.inFlight.add(key);
+    let plugged = false;
+    try {
+      await this.prepareEndpoint(rec, net, ep);
+      const used = this.bridgedEndpoints(rec).filter(([, other]) => other !== ep).map(([, other]) => other.ifname ?? interfaceName(0));
+      const ifname = nextInterfaceName(used);
+      const r = plugIntoRunning(rec.state.pid, ep, ifname, this.routesFor(rec, ep));
+      if (r instanceof Error) throw internal(`connecting ${rec.cfg.name.slice(1)} to network ${net.Name} failed: ${r.message}`, r);
+      plugged = r === 'ok';
+      if (plugged) {
+        ep.ifname = ifname;
+        ep.EndpointID = randomId();
+      }
+      return plugged;
+    } catch (e) {
+      delete rec.cfg.endpoints![net.Name];
+      await this.mutex.run(net.Id, async () => {
+        if (releaseIps(net, rec.cfg.id)) await this.store.save(net);
+      });
+      throw e;
+    } finally {
+      if (!plugged && ep.veth) deleteLinkQuiet(ep.veth);
+      this.inFlight.delete(key);
+      if (!plugged) await this.teardownIfIdle(net.Id).catch(() => {});
+    }
   }
 
   async disconnect(idOrName: string, opts: { Container: string; Force?: boolean }): Promise<void> {
@@ -343,83 +381,129 @@ export class NetworkService {
 
   // ─────────────────────────── containers: start / exit ───────────────────────────
 
-  /** Bridge and veth ready, shim.json's network and ports computed. */
+  /** Every bridge's veth pair ready, shim.json's network (the first one) and ports computed. */
   async prepareStart(rec: ContainerRecord): Promise<StartNetwork> {
     const h = rec.cfg.hostConfig;
     if (h.NetworkMode === 'host') {
       return { namespace: 'host', ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, '127.0.0.1') };
     }
-    const bridged = Object.entries(rec.cfg.endpoints ?? {}).filter(([, ep]) => ep.veth);
-    if (bridged.length > 1) throw notImplemented(`Berth runs a container on one bridge network at a time for now (${rec.cfg.name.slice(1)} is on ${bridged.map(([n]) => n).join(', ')})`);
+    const bridged = this.bridgedEndpoints(rec);
     if (!bridged.length) return { namespace: 'new', ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, '127.0.0.1') };
-    const [name, ep] = bridged[0]!;
-    const net = this.store.find(ep.NetworkID);
-    if (!net) throw new EngineError(404, `network ${name} not found`, { reason: 'network not found' });
-    this.starting.set(rec.cfg.id, net.Id);
-    try {
-      await this.mutex.run(net.Id, async () => {
-        if (!linkExists(net.bridge!)) {
-          const clash = subnetCollision(net.subnet!, net.bridge);
-          // A subnet Berth picked itself moves on (another data root or a new host route took it
-          // meanwhile); one the user chose is an error.
-          if (clash && !this.autoSubnet(net)) throw internal(`the subnet ${net.subnet} of network ${net.Name} overlaps the host route ${clash}; choose another with new Berth({ bridge: { subnet } }) or recreate the network`);
-          if (clash) {
-            net.subnet = pickFreeSubnet(undefined, this.userSubnets(net.Id), net.bridge);
-            net.gateway = firstHost(parseSubnet(net.subnet));
-            await this.store.save(net);
-          }
-        }
-        // The bridge's subnet may have changed (options, or moved above) since the address was given out.
-        if (!contains(parseSubnet(net.subnet!), ep.IPAddress) || net.allocations[ep.IPAddress] !== rec.cfg.id) {
-          releaseIps(net, rec.cfg.id);
-          ep.IPAddress = allocateIp(net, rec.cfg.id);
-          ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
-          ep.Gateway = net.gateway!;
-          ep.MacAddress = macFor(ep.IPAddress);
-          await this.store.save(net);
-        }
-        ensureBridge(net.bridge!, net.gateway!, ep.IPPrefixLen);
-        if (this.o.outbound && !net.Internal) await enableNat(net.bridge!, net.subnet!);
-        createEndpointLink(net.bridge!, ep.veth!, ep.vethPeer!);
-      });
-    } catch (e) {
-      this.starting.delete(rec.cfg.id);
-      throw e;
+    const nets: NetworkRecord[] = [];
+    for (const [name, ep] of bridged) {
+      const net = this.store.find(ep.NetworkID);
+      if (!net) throw new EngineError(404, `network ${name} not found`, { reason: 'network not found' });
+      this.inFlight.add(inFlightKey(rec.cfg.id, net.Id));
+      await this.prepareEndpoint(rec, net, ep);
+      nets.push(net);
     }
-    ep.EndpointID = randomId();
+    // Docker's order: the first network is eth0 (configured by the shim), the others follow in
+    // started() once the container's namespace exists.
+    bridged.forEach(([, ep], i) => {
+      ep.ifname = interfaceName(i);
+      ep.EndpointID = randomId();
+    });
+    this.startExtras.set(rec.cfg.id, bridged.slice(1));
     await this.o.saveConfig(rec);
-    await this.refreshHosts(net.Id);
-    const outbound = this.o.outbound && !net.Internal;
+    for (const net of nets) await this.refreshHosts(net.Id);
+    const first = bridged[0]![1];
     return {
       namespace: 'new',
       network: {
-        veth: { peer: ep.vethPeer!, name: 'eth0', address: `${ep.IPAddress}/${ep.IPPrefixLen}`, mac: ep.MacAddress },
-        routes: outbound ? [{ destination: 'default', gateway: net.gateway! }] : [],
+        veth: { peer: first.vethPeer!, name: first.ifname!, address: `${first.IPAddress}/${first.IPPrefixLen}`, mac: first.MacAddress },
+        routes: this.routesFor(rec, first),
       },
-      ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, ep.IPAddress),
+      // Published ports connect to the first network's address.
+      ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, first.IPAddress),
     };
+  }
+
+  /** The network's bridge exists (its subnet still free), ep has an address in it, and its veth pair is on the bridge. */
+  private async prepareEndpoint(rec: ContainerRecord, net: NetworkRecord, ep: EndpointRecord): Promise<void> {
+    await this.mutex.run(net.Id, async () => {
+      if (!linkExists(net.bridge!)) {
+        const clash = subnetCollision(net.subnet!, net.bridge);
+        // A subnet Berth picked itself moves on (another data root or a new host route took it
+        // meanwhile); one the user chose is an error.
+        if (clash && !this.autoSubnet(net)) throw internal(`the subnet ${net.subnet} of network ${net.Name} overlaps the host route ${clash}; choose another with new Berth({ bridge: { subnet } }) or recreate the network`);
+        if (clash) {
+          net.subnet = pickFreeSubnet(undefined, this.userSubnets(net.Id), net.bridge);
+          net.gateway = firstHost(parseSubnet(net.subnet));
+          await this.store.save(net);
+        }
+      }
+      // The bridge's subnet may have changed (options, or moved above) since the address was given out.
+      if (!contains(parseSubnet(net.subnet!), ep.IPAddress) || net.allocations[ep.IPAddress] !== rec.cfg.id) {
+        releaseIps(net, rec.cfg.id);
+        ep.IPAddress = allocateIp(net, rec.cfg.id);
+        ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
+        ep.Gateway = net.gateway!;
+        ep.MacAddress = macFor(ep.IPAddress);
+        await this.store.save(net);
+      }
+      ensureBridge(net.bridge!, net.gateway!, ep.IPPrefixLen);
+      if (this.o.outbound && !net.Internal) await enableNat(net.bridge!, net.subnet!);
+      createEndpointLink(net.bridge!, ep.veth!, ep.vethPeer!);
+    });
+  }
+
+  /** The container's bridge endpoints in Docker's order (the create-time network first, then connects). */
+  private bridgedEndpoints(rec: ContainerRecord): [string, EndpointRecord][] {
+    return Object.entries(rec.cfg.endpoints ?? {}).filter(([, ep]) => ep.veth);
+  }
+
+  /**
+   * Only with outbound access, and only on one interface: the default route goes through the first
+   * bridge network that is not Internal. Otherwise no route is added (the subnets are on-link).
+   */
+  private routesFor(rec: ContainerRecord, ep: EndpointRecord): { destination: string; gateway?: string }[] {
+    if (!this.o.outbound) return [];
+    const owner = this.bridgedEndpoints(rec).find(([, e]) => !this.store.find(e.NetworkID)?.Internal)?.[1];
+    return owner === ep ? [{ destination: 'default', gateway: ep.Gateway }] : [];
   }
 
   private bridgedNetIds(rec: ContainerRecord): string[] {
     return Object.values(rec.cfg.endpoints ?? {}).filter((ep) => ep.veth).map((ep) => ep.NetworkID);
   }
 
-  /** After the shim reported success: the bound ports go into the state; connect events. */
-  started(rec: ContainerRecord, started: ShimStarted): void {
-    this.starting.delete(rec.cfg.id);
+  /**
+   * After the shim reported success: the other bridge endpoints are moved into the container (before
+   * the start event), the bound ports go into the state; connect events. Returns the error that must
+   * fail the start (the caller stops the container): its process already runs.
+   */
+  started(rec: ContainerRecord, started: ShimStarted): EngineError | undefined {
+    this.clearInFlight(rec.cfg.id);
     if (started.ports?.length) rec.state.ports = started.ports;
     else delete rec.state.ports;
+    let failure: EngineError | undefined;
+    const extras = this.startExtras.get(rec.cfg.id) ?? [];
+    this.startExtras.delete(rec.cfg.id);
+    // Only what prepareStart set up; one disconnected meanwhile is skipped, one connected meanwhile waits for the next start.
+    for (const [name, ep] of extras.filter(([n, ep]) => rec.cfg.endpoints?.[n] === ep)) {
+      const r = plugIntoRunning(started.pid, ep, ep.ifname!, this.routesFor(rec, ep));
+      if (r === 'gone') break; // exited at once: the exit deletes the veths
+      if (r instanceof Error) {
+        failure = internal(`failed to start container ${rec.cfg.id.slice(0, 12)}: connecting it to network ${name} failed: ${r.message}`, r);
+        break;
+      }
+    }
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
       const net = this.store.find(ep.NetworkID);
       if (net) this.emit(net, 'connect', { container: rec.cfg.id });
     }
+    return failure;
+  }
+
+  private clearInFlight(containerId: string): void {
+    for (const k of this.inFlight) if (k.startsWith(`${containerId}/`)) this.inFlight.delete(k);
   }
 
   /** A failed start: the veth goes; a taken port becomes Docker's 500. */
   async startFailed(rec: ContainerRecord, e: unknown): Promise<unknown> {
     const ids = this.bridgedNetIds(rec);
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkQuiet(ep.veth);
-    this.starting.delete(rec.cfg.id);
+    this.clearInFlight(rec.cfg.id);
+    this.startExtras.delete(rec.cfg.id);
     for (const id of ids) await this.teardownIfIdle(id).catch(() => {});
     if (e instanceof ShimStartError && e.stage === 'ports') {
       const ep = Object.values(rec.cfg.endpoints ?? {})[0];
@@ -446,7 +530,7 @@ export class NetworkService {
     const net = this.store.find(netId);
     if (!net?.bridge) return;
     await this.mutex.run(netId, async () => {
-      if ([...this.starting.values()].includes(netId)) return;
+      if ([...this.inFlight].some((k) => k.endsWith(`/${netId}`))) return;
       if (this.endpointsOn(netId).some(({ rec }) => isUp(rec))) return;
       await this.teardownBridge(net);
     });

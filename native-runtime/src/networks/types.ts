@@ -39,4 +39,6 @@ export interface EndpointRecord {
   /** Host end of the veth pair; the peer is `vethPeer`. Absent for host/none. */
   veth?: string;
   vethPeer?: string;
+  /** The interface inside the container for the current run (eth0, eth1, …); set at start or live connect. */
+  ifname?: string;
 }

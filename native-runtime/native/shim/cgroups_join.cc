@@ -9,10 +9,29 @@
 
 #include "fd.h"
 
+static bool has_tasks_file(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tasks", dir);
+  return access(path, F_OK) == 0;
+}
+
+bool cgroups_join_self(const char *const *dirs, int n, Error *e) {
+  char path[4096];
+  for (int i = 0; i < n; i++) {
+    if (!has_tasks_file(dirs[i])) continue;
+    snprintf(path, sizeof path, "%s/tasks", dirs[i]);
+    Fd fd(open(path, O_WRONLY | O_CLOEXEC));
+    if (!fd.ok()) return fail(e, "cgroups", errno, "open %s", path);
+    if (write(fd.get(), "0", 1) != 1) return fail(e, "cgroups", errno, "write %s", path);
+  }
+  return true;
+}
+
 bool cgroups_join(const char *const *dirs, int n, pid_t pid, Error *e) {
   char path[4096], buf[32];
   int len = snprintf(buf, sizeof buf, "%d\n", (int)pid);
   for (int i = 0; i < n; i++) {
+    if (has_tasks_file(dirs[i])) continue;  // the process joins these itself (cgroups_join_self)
     snprintf(path, sizeof path, "%s/cgroup.procs", dirs[i]);
     Fd fd(open(path, O_WRONLY | O_CLOEXEC));
     if (!fd.ok()) return fail(e, "cgroups", errno, "open %s", path);

@@ -83,6 +83,8 @@ bool open_target(const ExecConfig &c, Target *t, Error *e) {
   char go;
   if (read(f.sync_rd, &go, 1) != 1) _exit(1);  // the shim died before releasing us
   close(f.sync_rd);
+  // The cgroup paths are the host's: join before entering the container's mount namespace.
+  if (!cgroups_join_self(c.cgroups, c.ncgroups, &e)) process_fail(f, e);
   for (size_t i = 0; i < sizeof kNamespaces / sizeof kNamespaces[0]; i++) {
     if (!t.ns[i].ok()) continue;
     if (setns(t.ns[i].get(), kNamespaces[i].flag) < 0) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "capabilities.h"
+#include "cgroups_join.h"
 #include "fsutil.h"
 #include "init.h"
 #include "namespaces.h"
@@ -107,6 +108,8 @@ bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Err
   char go;
   if (read(f.sync_rd, &go, 1) != 1) _exit(1);  // the shim died before releasing us
   close(f.sync_rd);
+  // Still in the host's mount view and single-threaded: join the v1 groups before anything else runs.
+  if (!cgroups_join_self(c.cgroups, c.ncgroups, e)) return false;
 
   umask(0);  // device nodes and mount points get exactly the modes we ask for
   if (!namespaces_join_net(f.netns, e) || !network_setup_in_container(c, e) || !rootfs_setup(c, rootfs_dir, e)) return false;

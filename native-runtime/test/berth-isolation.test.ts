@@ -61,6 +61,16 @@ describe('isolation', () => {
     assert.ok(!destinations.includes('00000000'), `no default route: ${routes}`);
   });
 
+  test('the process starts with default signal dispositions, so `yes | head` ends (Node ignores SIGPIPE)', async () => {
+    for (const Init of [false, true]) {
+      const r = await sh(env.berth, 'grep -E "^Sig(Ign|Blk)" /proc/self/status; yes | head -c 5 | wc -c', { HostConfig: { NetworkMode: 'none', Init } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /SigBlk:\s+0000000000000000/);
+      assert.match(r.stdout, /SigIgn:\s+0000000000000000/);
+      assert.match(r.stdout, /^5$/m);
+    }
+  });
+
   test("User '1000:1000', WorkingDir and Env", async () => {
     const r = await sh(env.berth, 'id -u; id -g; pwd; echo $FOO; echo $PATH', {
       User: '1000:1000',

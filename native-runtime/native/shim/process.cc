@@ -56,8 +56,21 @@ const char *env_path(const ProcessSpec &p) {
   return kDefaultPath;
 }
 
+// Ignored signals survive execve, and Node (so the shim) ignores SIGPIPE: without this, `yes | head` in a
+// container would spin forever. The process starts as runc starts it: default dispositions, nothing blocked.
+static void reset_signals() {
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
 // execvpe would search the shim's PATH; the container's PATH comes from its own env.
 bool exec_process(const ProcessSpec &p, Error *e) {
+  reset_signals();
   const char *file = p.args[0];
   char *const *argv = (char *const *)p.args;
   char *const *envp = (char *const *)p.env;

@@ -19,6 +19,7 @@ import { familiarString, parseNormalizedNamed, withDefaultTag } from '../images/
 import { normalizeContainerConfig, type ContainerConfig } from '../images/types.js';
 import { diffDirectory } from '../layers/diff.js';
 import { writeLayer } from '../layers/write.js';
+import { unpackImage } from '../snapshots/unpack.js';
 import { diskUsage } from '../util/du.js';
 import { withoutEntries } from './filter.js';
 import { z } from 'zod';
@@ -136,6 +137,13 @@ export async function commitContainer(deps: CommitDeps, idOrName: string, option
     ...(opts.author ? { author: opts.author } : {}),
     ...(opts.comment ? { comment: opts.comment } : {}),
   });
+  // Unpack the new layer now, as import, pull and build do, so the image can be analysed (and run)
+  // without a first container having to unpack it.
+  await unpackImage(
+    deps.stores.snapshots,
+    deps.stores.content,
+    image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
+  );
   if (ref) {
     try {
       await deps.stores.images.tag(image.id, ref);

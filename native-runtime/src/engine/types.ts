@@ -69,6 +69,7 @@ export interface HealthConfig {
   Timeout?: number;
   Retries?: number;
   StartPeriod?: number;
+  StartInterval?: number;
 }
 
 // ───────────────────────────── containers ─────────────────────────────

@@ -24,27 +24,9 @@ export interface ImageInspect {
   Metadata: { LastTagTime: string };
 }
 
-export interface ImageHistoryItem {
-  Comment: string;
-  Created: number;
-  CreatedBy: string;
-  Id: string;
-  Size: number;
-  Tags: string[] | null;
-}
+export type { ImageHistoryEntry as ImageHistoryItem } from '../engine/types.js';
 
-export interface ImageSummary {
-  Containers: number;
-  Created: number;
-  Id: string;
-  Labels: Record<string, string> | null;
-  ParentId: string;
-  RepoDigests: string[] | null;
-  RepoTags: string[] | null;
-  SharedSize: number;
-  Size: number;
-  VirtualSize: number;
-}
+export type { ImageSummary } from '../engine/types.js';
 
 /** One item of DELETE /images/{name}. */
 export type ImageDeleteItem = { Untagged: string } | { Deleted: string };

@@ -31,42 +31,9 @@ export interface Index {
   annotations?: Record<string, string>;
 }
 
-export interface HealthConfig {
-  Test?: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  Retries?: number;
-}
-
-/** Docker's container.Config as it appears in image configs and in ImageInspect (field order matters for byte-equal JSON). */
-export interface ContainerConfig {
-  Hostname: string;
-  Domainname: string;
-  User: string;
-  AttachStdin: boolean;
-  AttachStdout: boolean;
-  AttachStderr: boolean;
-  ExposedPorts?: Record<string, Record<string, never>>;
-  Tty: boolean;
-  OpenStdin: boolean;
-  StdinOnce: boolean;
-  Env: string[] | null;
-  Cmd: string[] | null;
-  Healthcheck?: HealthConfig;
-  ArgsEscaped?: boolean;
-  Image: string;
-  Volumes: Record<string, Record<string, never>> | null;
-  WorkingDir: string;
-  Entrypoint: string[] | null;
-  NetworkDisabled?: boolean;
-  MacAddress?: string;
-  OnBuild: string[] | null;
-  Labels: Record<string, string> | null;
-  StopSignal?: string;
-  StopTimeout?: number;
-  Shell?: string[];
-}
+// One definition of Docker's container.Config and HealthConfig, shared with the Engine API types.
+export type { ContainerConfig, HealthConfig } from '../engine/types.js';
+import type { ContainerConfig, HealthConfig } from '../engine/types.js';
 
 export interface HistoryEntry {
   created?: string;

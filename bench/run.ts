@@ -1,5 +1,5 @@
 // `npm run bench [suite…]`: every benchmark, side by side with its baseline, printed as one table.
-// Suites: runtime, ports, layers, registry, build, analysis (and engine-api when registered).
+// Suites: runtime, ports, layers, registry, build, analysis, engine-api.
 import { printTable, type Row } from './lib.ts';
 
 type Suite = () => Promise<Row[]>;
@@ -11,6 +11,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   registry: async () => (await import('./registry.ts')).registryBenchmarks,
   build: async () => (await import('./build.ts')).buildBenchmarks,
   analysis: async () => (await import('./analysis.ts')).analysisBenchmarks,
+  'engine-api': async () => (await import('./engine-api.ts')).engineApiBenchmarks,
 };
 
 const only = process.argv.slice(2);

@@ -25,7 +25,7 @@ export interface ServerConfig {
 }
 
 /** Reads the environment once, at the boundary; the rest of the server takes a ServerConfig. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
   const parsed = envSchema.parse(env);
   if ((parsed.TLS_CERT && !parsed.TLS_KEY) || (!parsed.TLS_CERT && parsed.TLS_KEY)) {
     throw new Error('TLS_CERT and TLS_KEY must be set together');

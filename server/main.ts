@@ -7,8 +7,11 @@ import { loadConfig } from './config.ts';
 import { bootstrap } from './bootstrap.ts';
 import { createRequestHandler } from './http/handler.ts';
 import { createUpgradeHandler } from './ws/upgrade.ts';
-import { execUnavailableRoute } from './ws/exec-placeholder.ts';
+import { execTerminalRoute } from './ws/exec-terminal.ts';
+import { handleLogsDownload } from './api/routers/containers/logs-download.ts';
+import { setSecurityHeaders } from './http/security-headers.ts';
 import { purgeExpiredSessions } from './auth/sessions.ts';
+import { startEngineApiFor } from './engine-api/start.ts';
 
 const projectDir = path.resolve(import.meta.dirname, '..');
 
@@ -22,8 +25,14 @@ async function main(): Promise<void> {
   const nextApp = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port });
   await nextApp.prepare();
   const handler = createRequestHandler(services, nextApp.getRequestHandler(), path.join(projectDir, 'public'));
+  // Streamed downloads are plain HTTP routes beside tRPC; they check the session and role themselves.
+  const routes = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    setSecurityHeaders(res, { dev: config.dev, tls: config.tls !== null });
+    if (await handleLogsDownload(services, req, res)) return;
+    await handler(req, res);
+  };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    handler(req, res).catch((err: unknown) => {
+    routes(req, res).catch((err: unknown) => {
       console.error('request failed:', err);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('Internal Server Error');
@@ -34,7 +43,7 @@ async function main(): Promise<void> {
     : http.createServer(onRequest);
 
   const nextUpgrade = config.dev ? nextApp.getUpgradeHandler() : null;
-  const onUpgrade = createUpgradeHandler(services, { '/ws/exec': execUnavailableRoute }, nextUpgrade);
+  const onUpgrade = createUpgradeHandler(services, { '/ws/exec': execTerminalRoute(services) }, nextUpgrade);
   server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
 
   const sweep = setInterval(() => void purgeExpiredSessions(services.db).catch(() => undefined), 10 * 60 * 1000);
@@ -46,12 +55,19 @@ async function main(): Promise<void> {
   });
   const scheme = config.tls ? 'https' : 'http';
   console.log(`Berth dashboard on ${scheme}://${config.host}:${config.port} (data in ${config.root})`);
+  // The Docker Engine API ($BERTH_RUN/berth.sock; BERTH_ENGINE_API=0 turns it off), over the same engine.
+  const engineApi = await startEngineApiFor(services).catch((err: unknown) => {
+    console.error(`Engine API off: ${err instanceof Error ? err.message : String(err)}`);
+    return null;
+  });
+  if (engineApi?.socketPath) console.log(`Docker Engine API on unix://${engineApi.socketPath}`);
   if (services.setupToken.value && (await services.db.user.count()) === 0) {
     console.log(`First run off loopback: the setup page asks for this one-time token: ${services.setupToken.value}`);
   }
 
   const shutdown = () => {
     server.close();
+    void engineApi?.close();
     // Containers keep running in their shims; only the engine's lock and watchers go.
     void services.engines.close().catch(() => undefined);
     void services.db.$disconnect().finally(() => process.exit(0));

@@ -2,6 +2,8 @@
 
 import type { ReactNode } from 'react';
 import { useMe } from '@/components/auth/use-me';
+import { EndpointSwitcher } from '@/components/shell/endpoint-switcher';
+import { Shortcuts } from '@/components/shell/shortcuts';
 import { Sidebar } from '@/components/shell/sidebar';
 import { UserMenu } from '@/components/shell/user-menu';
 import { ThemeToggle } from '@/components/theme';
@@ -14,6 +16,8 @@ export default function ShellLayout({ children }: { children: ReactNode }) {
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex h-14 items-center justify-end gap-3 border-b border-slate-200 bg-white px-6 dark:border-slate-800 dark:bg-slate-900">
+          <Shortcuts />
+          <EndpointSwitcher />
           <ThemeToggle />
           {user ? <UserMenu username={user.username} role={user.role} /> : null}
         </header>

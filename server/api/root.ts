@@ -1,4 +1,14 @@
 import { auditRouter } from './routers/audit/router.ts';
+import { analysisRouter } from './routers/analysis/router.ts';
+import { buildsRouter } from './routers/builds/router.ts';
+import { imagesRouter } from './routers/images/router.ts';
+import { networksRouter } from './routers/networks/router.ts';
+import { registriesRouter } from './routers/registries/router.ts';
+import { settingsRouter } from './routers/settings/router.ts';
+import { volumesRouter } from './routers/volumes/router.ts';
+import { containersRouter } from './routers/containers/router.ts';
+import { endpointsRouter } from './routers/endpoints/router.ts';
+import { eventsRouter } from './routers/events/router.ts';
 import { authRouter } from './routers/auth/router.ts';
 import { systemRouter } from './routers/system/router.ts';
 import { usersRouter } from './routers/users/router.ts';
@@ -9,6 +19,16 @@ export const appRouter = router({
   users: usersRouter,
   audit: auditRouter,
   system: systemRouter,
+  containers: containersRouter,
+  events: eventsRouter,
+  endpoints: endpointsRouter,
+  images: imagesRouter,
+  builds: buildsRouter,
+  volumes: volumesRouter,
+  networks: networksRouter,
+  registries: registriesRouter,
+  settings: settingsRouter,
+  analysis: analysisRouter,
 });
 
 export type AppRouter = typeof appRouter;

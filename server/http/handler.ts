@@ -8,6 +8,7 @@ import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
 import { appRouter } from '../api/root.ts';
 import type { Services } from '../api/services.ts';
 import { createContext } from '../api/trpc.ts';
+import { handleTransfers } from './image-transfer.ts';
 import { decidePage, isAssetPath } from './page-guard.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
@@ -33,6 +34,8 @@ export function createRequestHandler(services: Services, pages: PageHandler | nu
     router: appRouter,
     basePath: '/api/trpc/',
     createContext: ({ req, res }) => createContext(services, req, res),
+    // A subscription answers over SSE with 200 before its procedure runs; refuse a missing session at the HTTP level too.
+    responseMeta: ({ ctx, type }) => (type === 'subscription' && ctx && !ctx.session ? { status: 401 } : {}),
     onError({ error, path: procedure }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${procedure ?? '?'}:`, error.cause ?? error);
     },
@@ -46,6 +49,7 @@ export function createRequestHandler(services: Services, pages: PageHandler | nu
       return sendJson(res, 403, { message: 'Cross-origin request refused.' });
     }
     if (url.pathname === '/api/trpc' || url.pathname.startsWith('/api/trpc/')) return trpc(req, res);
+    if (await handleTransfers(services, req, res, url.pathname)) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/')) {
       return sendJson(res, 404, { message: `No such endpoint: ${url.pathname}` });
     }

@@ -1,11 +1,11 @@
-import { NotAvailable } from '@/components/ui/not-available';
+import { ImagesList } from '@/components/images/images-list';
 import { PageHeader } from '@/components/ui/controls';
 
 export default function ImagesPage() {
   return (
     <>
-      <PageHeader title="Images" />
-      <NotAvailable what="Images" arrivesWith="the runtime core issue" />
+      <PageHeader title="Images" subtitle="Live from the engine's image and container events." />
+      <ImagesList />
     </>
   );
 }

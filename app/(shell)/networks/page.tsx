@@ -1,11 +1,11 @@
-import { NotAvailable } from '@/components/ui/not-available';
+import { NetworksView } from '@/components/networks/networks-view';
 import { PageHeader } from '@/components/ui/controls';
 
 export default function NetworksPage() {
   return (
     <>
-      <PageHeader title="Networks" />
-      <NotAvailable what="Networks" arrivesWith="the runtime I/O issue" />
+      <PageHeader title="Networks" subtitle="Bridge networks and the containers attached to each, live." />
+      <NetworksView />
     </>
   );
 }

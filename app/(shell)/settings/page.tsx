@@ -25,11 +25,31 @@ export default function SettingsPage() {
             </Link>
           </Card>
         ) : null}
-        <Card title="Endpoints">
-          <p className="text-sm text-slate-500">Remote Docker and Berth endpoints arrive with the dashboard issue. Not available yet.</p>
-        </Card>
+        {isAdmin ? (
+          <Card title="Endpoints">
+            <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Remote Docker engines over a unix socket or TCP with TLS.</p>
+            <Link href="/settings/endpoints" className="text-sm font-medium text-sky-600 hover:underline">
+              Manage endpoints →
+            </Link>
+          </Card>
+        ) : null}
         <Card title="Registries">
-          <p className="text-sm text-slate-500">Registry credentials arrive with the registry issue. Not available yet.</p>
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Logins for pulls and pushes, encrypted at rest.</p>
+          <Link href="/settings/registries" className="text-sm font-medium text-sky-600 hover:underline">
+            Manage registries →
+          </Link>
+        </Card>
+        <Card title="Defaults for new containers">
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Limits, restart policy and network the create form starts from.</p>
+          <Link href="/settings/defaults" className="text-sm font-medium text-sky-600 hover:underline">
+            Edit defaults →
+          </Link>
+        </Card>
+        <Card title="Outbound network access">
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Default route and nameservers for bridged containers (off by default).</p>
+          <Link href="/settings/outbound" className="text-sm font-medium text-sky-600 hover:underline">
+            Open outbound settings →
+          </Link>
         </Card>
       </div>
     </>

@@ -1,11 +1,11 @@
-import { NotAvailable } from '@/components/ui/not-available';
+import { VolumesView } from '@/components/volumes/volumes-view';
 import { PageHeader } from '@/components/ui/controls';
 
 export default function VolumesPage() {
   return (
     <>
-      <PageHeader title="Volumes" />
-      <NotAvailable what="Volumes" arrivesWith="the runtime I/O issue" />
+      <PageHeader title="Volumes" subtitle="Named volumes and the containers that mount them, live." />
+      <VolumesView />
     </>
   );
 }

@@ -78,7 +78,7 @@ export async function startRegistry(opts: { token?: TokenAuthConfig } = {}): Pro
   const cfg = path.join(dir, 'config.yml');
   await fsp.writeFile(cfg, lines.join('\n') + '\n');
   let out = '';
-  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir } as NodeJS.ProcessEnv });
+  const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir } as unknown as NodeJS.ProcessEnv });
   child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20000)));
   let exited = false;

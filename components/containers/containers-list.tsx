@@ -1,0 +1,305 @@
+'use client';
+
+import { useSubscription } from '@trpc/tanstack-react-query';
+import Link from 'next/link';
+import { useEffect, useMemo, useState } from 'react';
+import { useHasRole } from '../auth/use-role';
+import { Sparkline } from '../charts/sparkline';
+import { errorMessage, useTRPC, useTRPCClient } from '../trpc/react';
+import type { ContainerSummary } from '../trpc/types';
+import { Alert, Button, Select, TextInput } from '../ui/controls';
+import { EmptyState } from '../ui/empty-state';
+import { containerName, formatBytes, formatPercent, shortId, timeAgo } from '../ui/format';
+import { healthOf, StateBadge } from '../ui/state-badge';
+import { useBulkRunner, type BulkAction, type BulkProgress } from './use-container-actions';
+
+const STATES = ['running', 'paused', 'restarting', 'created', 'exited', 'dead'] as const;
+const HISTORY = 30;
+
+type Usage = { cpu: number[]; mem: number[]; memLimit: number };
+
+/** Live CPU and memory of the rows on screen, over one multiplexed subscription. */
+function useRowUsage(ids: string[]): Record<string, Usage> {
+  const trpc = useTRPC();
+  const [usage, setUsage] = useState<Record<string, Usage>>({});
+  const key = ids.join(',');
+  useEffect(() => setUsage((u) => Object.fromEntries(Object.entries(u).filter(([id]) => ids.includes(id)))), [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  useSubscription(
+    trpc.containers.statsMany.subscriptionOptions(
+      { ids },
+      {
+        enabled: ids.length > 0,
+        onData: ({ id, point }) =>
+          setUsage((u) => {
+            const prev = u[id] ?? { cpu: [], mem: [], memLimit: 0 };
+            return {
+              ...u,
+              [id]: { cpu: [...prev.cpu, point.cpuPercent].slice(-HISTORY), mem: [...prev.mem, point.memUsage].slice(-HISTORY), memLimit: point.memLimit },
+            };
+          }),
+      },
+    ),
+  );
+  return usage;
+}
+
+function PortLinks({ c }: { c: ContainerSummary }) {
+  const seen = new Set<string>();
+  const links = c.Ports.filter((p) => p.PublicPort).filter((p) => {
+    const k = `${p.IP}:${p.PublicPort}/${p.Type}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  if (!links.length) return <span className="text-slate-400">—</span>;
+  return (
+    <span className="flex flex-wrap gap-1">
+      {links.map((p) => {
+        const host = !p.IP || p.IP === '0.0.0.0' || p.IP === '::' ? (typeof window === 'undefined' ? 'localhost' : window.location.hostname) : p.IP;
+        const label = `${host}:${p.PublicPort}`;
+        return p.Type === 'tcp' ? (
+          <a key={label} href={`http://${label}/`} target="_blank" rel="noreferrer" className="text-sky-600 hover:underline" data-testid="port-link">
+            {label}
+            <span className="text-slate-400">→{p.PrivatePort}</span>
+          </a>
+        ) : (
+          <span key={label}>
+            {label}/udp
+          </span>
+        );
+      })}
+    </span>
+  );
+}
+
+export function ContainersList() {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const canOperate = useHasRole('operator');
+  const [rows, setRows] = useState<ContainerSummary[] | null>(null);
+  const [query, setQuery] = useState('');
+  const [state, setState] = useState('');
+  const [label, setLabel] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [progress, setProgress] = useState<BulkProgress | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const runBulk = useBulkRunner();
+
+  const sub = useSubscription(trpc.containers.watchList.subscriptionOptions({ all: true }, { onData: (list) => setRows(list) }));
+
+  const labelKeys = useMemo(() => {
+    const keys = new Set<string>();
+    for (const c of rows ?? []) for (const [k, v] of Object.entries(c.Labels ?? {})) keys.add(`${k}=${v}`);
+    return [...keys].sort();
+  }, [rows]);
+
+  const visible = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return (rows ?? []).filter((c) => {
+      if (state && c.State !== state) return false;
+      if (label) {
+        const [k, v] = label.split('=');
+        if ((c.Labels ?? {})[k!] !== v) return false;
+      }
+      if (!q) return true;
+      return [containerName(c.Names, c.Id), c.Image, c.Id, c.Command, c.Status].some((s) => s.toLowerCase().includes(q));
+    });
+  }, [rows, query, state, label]);
+
+  // Only running rows that are listed get a stats stream.
+  const liveIds = useMemo(() => visible.filter((c) => c.State === 'running').slice(0, 100).map((c) => c.Id), [visible]);
+  const usage = useRowUsage(liveIds);
+
+  const allChecked = visible.length > 0 && visible.every((c) => selected.has(c.Id));
+
+  const bulk = async (action: BulkAction) => {
+    const ids = visible.filter((c) => selected.has(c.Id)).map((c) => c.Id);
+    if (!ids.length) return;
+    if (action === 'remove' && !window.confirm(`Remove ${ids.length} container(s)? Running ones are killed first.`)) return;
+    setNotice(null);
+    const result = await runBulk(action, ids, setProgress);
+    if (action === 'remove') setSelected(new Set());
+    if (result.failures.length) setNotice(result.failures.map((f) => `${shortId(f.id)}: ${f.message}`).join('\n'));
+    setTimeout(() => setProgress((p) => (p === result || p?.done === p?.total ? null : p)), 1500);
+  };
+
+  const copyRun = async (id: string) => {
+    try {
+      const { command } = await client.containers.dockerRun.query({ id });
+      await navigator.clipboard.writeText(command).catch(() => undefined);
+      setNotice(null);
+      setCopied(command);
+    } catch (err) {
+      setNotice(errorMessage(err));
+    }
+  };
+  const [copied, setCopied] = useState<string | null>(null);
+
+  return (
+    <div className="space-y-3">
+      <div className="flex flex-wrap items-center gap-2">
+        <TextInput
+          data-search
+          aria-label="Search containers"
+          placeholder="Search name, image, id…  ( / )"
+          className="w-72"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        <Select aria-label="State filter" className="w-40" value={state} onChange={(e) => setState(e.target.value)}>
+          <option value="">All states</option>
+          {STATES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </Select>
+        <Select aria-label="Label filter" className="w-56" value={label} onChange={(e) => setLabel(e.target.value)}>
+          <option value="">All labels</option>
+          {labelKeys.map((l) => (
+            <option key={l}>{l}</option>
+          ))}
+        </Select>
+        <span className="flex-1" />
+        {canOperate ? (
+          <div className="flex gap-1" role="group" aria-label="Bulk actions">
+            {(['start', 'stop', 'restart', 'kill', 'remove'] as const).map((a) => (
+              <Button key={a} variant={a === 'remove' ? 'danger' : 'secondary'} disabled={!selected.size || (progress !== null && progress.done < progress.total)} onClick={() => void bulk(a)}>
+                {a[0]!.toUpperCase() + a.slice(1)}
+              </Button>
+            ))}
+          </div>
+        ) : null}
+      </div>
+
+      {progress ? (
+        <div role="status" data-testid="bulk-progress" className="rounded-md border border-slate-200 bg-white p-2 text-sm dark:border-slate-800 dark:bg-slate-900">
+          <div className="mb-1">
+            {progress.action}: {progress.done} of {progress.total}
+            {progress.failures.length ? `, ${progress.failures.length} failed` : ''}
+          </div>
+          <div className="h-1.5 rounded bg-slate-200 dark:bg-slate-800">
+            <div className="h-1.5 rounded bg-sky-600 transition-all" style={{ width: `${(progress.done / Math.max(1, progress.total)) * 100}%` }} />
+          </div>
+        </div>
+      ) : null}
+      {notice ? (
+        <Alert>
+          <pre className="whitespace-pre-wrap font-sans">{notice}</pre>
+        </Alert>
+      ) : null}
+      {copied ? (
+        <Alert kind="success">
+          Copied: <code data-testid="docker-run" className="break-all">{copied}</code>
+        </Alert>
+      ) : null}
+      {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
+
+      {rows === null && !sub.error ? <p className="text-sm text-slate-500">Loading containers…</p> : null}
+      {rows && rows.length === 0 ? (
+        <EmptyState title="No containers yet" testId="containers-empty">
+          {canOperate ? (
+            <>
+              <Link className="font-medium text-sky-600 hover:underline" href="/containers/new">
+                Create a container
+              </Link>{' '}
+              from an image such as busybox.
+            </>
+          ) : (
+            'An operator can create one; you can watch it appear here.'
+          )}
+        </EmptyState>
+      ) : null}
+      {rows && rows.length > 0 && visible.length === 0 ? <EmptyState title="Nothing matches">Clear the search or the filters.</EmptyState> : null}
+
+      {visible.length > 0 ? (
+        <table className="w-full text-left text-sm" data-testid="containers-table">
+          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+            <tr>
+              <th className="w-8 py-2">
+                <input
+                  type="checkbox"
+                  aria-label="Select all"
+                  checked={allChecked}
+                  onChange={(e) => setSelected(e.target.checked ? new Set(visible.map((c) => c.Id)) : new Set())}
+                />
+              </th>
+              <th className="py-2">Name</th>
+              <th className="py-2">Image</th>
+              <th className="py-2">State</th>
+              <th className="py-2">CPU</th>
+              <th className="py-2">Memory</th>
+              <th className="py-2">Ports</th>
+              <th className="py-2">Created</th>
+              <th className="py-2 text-right">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {visible.map((c) => {
+              const name = containerName(c.Names, c.Id);
+              const u = usage[c.Id];
+              return (
+                <tr key={c.Id} data-testid={`container-row-${name}`} className="border-b border-slate-100 align-middle dark:border-slate-800/60">
+                  <td className="py-2">
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${name}`}
+                      checked={selected.has(c.Id)}
+                      onChange={(e) =>
+                        setSelected((s) => {
+                          const n = new Set(s);
+                          if (e.target.checked) n.add(c.Id);
+                          else n.delete(c.Id);
+                          return n;
+                        })
+                      }
+                    />
+                  </td>
+                  <td className="py-2 font-medium">
+                    <Link href={`/containers/${c.Id}`} className="hover:underline">
+                      {name}
+                    </Link>
+                    <div className="font-mono text-xs text-slate-400">{shortId(c.Id)}</div>
+                  </td>
+                  <td className="py-2">{c.Image}</td>
+                  <td className="py-2" title={c.Status}>
+                    <StateBadge state={c.State} health={healthOf(c.Status)} />
+                  </td>
+                  <td className="py-2" data-testid="cpu-cell">
+                    {u ? (
+                      <span className="flex items-center gap-2">
+                        <Sparkline values={u.cpu} max={100} label={`CPU of ${name}`} />
+                        <span className="w-12 tabular-nums">{formatPercent(u.cpu.at(-1) ?? 0)}</span>
+                      </span>
+                    ) : (
+                      <span className="text-slate-400">—</span>
+                    )}
+                  </td>
+                  <td className="py-2">
+                    {u ? (
+                      <span className="flex items-center gap-2">
+                        <Sparkline values={u.mem} max={u.memLimit || undefined} color="#7c3aed" label={`Memory of ${name}`} />
+                        <span className="w-16 tabular-nums">{formatBytes(u.mem.at(-1) ?? 0)}</span>
+                      </span>
+                    ) : (
+                      <span className="text-slate-400">—</span>
+                    )}
+                  </td>
+                  <td className="py-2">
+                    <PortLinks c={c} />
+                  </td>
+                  <td className="py-2 tabular-nums" title={new Date(c.Created * 1000).toLocaleString()}>
+                    {timeAgo(c.Created)}
+                  </td>
+                  <td className="py-2 text-right">
+                    <Button variant="ghost" onClick={() => void copyRun(c.Id)} aria-label={`Copy docker run for ${name}`}>
+                      Copy docker run
+                    </Button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,305 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useRouter } from 'next/navigation';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { useHasRole } from '../auth/use-role';
+import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
+import type { CreateContainerInput } from '../trpc/types';
+import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+
+type KV = { key: string; value: string };
+type Port = { hostIp: string; hostPort: string; containerPort: string; proto: 'tcp' | 'udp' };
+type Vol = { source: string; target: string; readOnly: boolean };
+type Rate = { path: string; rate: string };
+
+/** Rows of inputs with add/remove; `render` draws one row and gets its index for error keys. */
+function Rows<T>({ label, rows, setRows, blank, render }: { label: string; rows: T[]; setRows: (r: T[]) => void; blank: T; render: (row: T, set: (r: T) => void, i: number) => ReactNode }) {
+  return (
+    <fieldset className="space-y-2">
+      <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">{label}</legend>
+      {rows.map((row, i) => (
+        <div key={i} className="flex items-start gap-2">
+          <div className="grid flex-1 grid-cols-4 gap-2">{render(row, (r) => setRows(rows.map((x, j) => (j === i ? r : x))), i)}</div>
+          <Button variant="ghost" aria-label={`Remove ${label} row ${i + 1}`} onClick={() => setRows(rows.filter((_, j) => j !== i))}>
+            ✕
+          </Button>
+        </div>
+      ))}
+      <Button variant="secondary" onClick={() => setRows([...rows, { ...blank }])}>
+        Add {label.toLowerCase().replace(/s$/, '')}
+      </Button>
+    </fieldset>
+  );
+}
+
+export function CreateContainerForm({ initialImage }: { initialImage: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const canOperate = useHasRole('operator');
+  const images = useQuery(trpc.containers.imageChoices.queryOptions());
+  const [image, setImage] = useState(initialImage);
+  const [name, setName] = useState('');
+  const [command, setCommand] = useState('');
+  const [entrypoint, setEntrypoint] = useState('');
+  const [env, setEnv] = useState<KV[]>([]);
+  const [labels, setLabels] = useState<KV[]>([]);
+  const [ports, setPorts] = useState<Port[]>([]);
+  const [volumes, setVolumes] = useState<Vol[]>([]);
+  const [network, setNetwork] = useState('');
+  const [restart, setRestart] = useState<CreateContainerInput['restart']>('no');
+  const [autoRemove, setAutoRemove] = useState(false);
+  const [tty, setTty] = useState(false);
+  const [openStdin, setOpenStdin] = useState(false);
+  const [user, setUser] = useState('');
+  const [workdir, setWorkdir] = useState('');
+  const [memory, setMemory] = useState('');
+  const [cpus, setCpus] = useState('');
+  const [pidsLimit, setPidsLimit] = useState('');
+  const [readBps, setReadBps] = useState<Rate[]>([]);
+  const [writeBps, setWriteBps] = useState<Rate[]>([]);
+  const [startNow, setStartNow] = useState(true);
+  // Settings → Defaults prefill limits, restart policy and network once, before the user edits them.
+  const defaults = useQuery(trpc.settings.containerDefaults.queryOptions());
+  const [prefilled, setPrefilled] = useState(false);
+  if (defaults.data && !prefilled) {
+    setPrefilled(true);
+    setMemory(defaults.data.memory);
+    setCpus(defaults.data.cpus);
+    setPidsLimit(defaults.data.pidsLimit);
+    setRestart(defaults.data.restart);
+    setNetwork(defaults.data.network);
+  }
+
+  const create = useMutation(
+    trpc.containers.create.mutationOptions({
+      onSuccess: (r) => router.push(`/containers/${r.id}${r.error ? `?startError=${encodeURIComponent(r.error)}` : ''}`),
+    }),
+  );
+  const fe = fieldErrorsOf(create.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate({
+      image,
+      name,
+      command,
+      entrypoint,
+      env,
+      labels,
+      ports,
+      volumes,
+      network,
+      restart,
+      autoRemove,
+      tty,
+      openStdin,
+      user,
+      workdir,
+      memory,
+      cpus,
+      pidsLimit,
+      deviceReadBps: readBps,
+      deviceWriteBps: writeBps,
+      start: startNow,
+    });
+  };
+  const check = (label: string, value: boolean, set: (v: boolean) => void) => (
+    <label className="flex items-center gap-2 text-sm">
+      <input type="checkbox" checked={value} onChange={(e) => set(e.target.checked)} />
+      {label}
+    </label>
+  );
+
+  return (
+    <form onSubmit={submit} aria-label="Create container" className="space-y-4" noValidate>
+      {!canOperate ? <Alert kind="info">Creating containers needs the operator role. You can fill the form, but the server will refuse it.</Alert> : null}
+      <Card title="Container">
+        <div className="grid grid-cols-2 gap-4">
+          <Field label="Image" errors={fe.image}>
+            <TextInput name="image" list="image-choices" value={image} onChange={(e) => setImage(e.target.value)} placeholder="busybox:latest" />
+          </Field>
+          <datalist id="image-choices">
+            {(images.data ?? []).map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
+          <Field label="Name" errors={fe.name} hint="Optional; Docker picks one when empty.">
+            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} />
+          </Field>
+          <Field label="Command" errors={fe.command} hint='Shell words, e.g. sh -c "echo hi; sleep 1d"'>
+            <TextInput name="command" value={command} onChange={(e) => setCommand(e.target.value)} />
+          </Field>
+          <Field label="Entrypoint" errors={fe.entrypoint}>
+            <TextInput name="entrypoint" value={entrypoint} onChange={(e) => setEntrypoint(e.target.value)} />
+          </Field>
+          <Field label="User" errors={fe.user} hint="name, uid or uid:gid">
+            <TextInput name="user" value={user} onChange={(e) => setUser(e.target.value)} />
+          </Field>
+          <Field label="Working directory" errors={fe.workdir}>
+            <TextInput name="workdir" value={workdir} onChange={(e) => setWorkdir(e.target.value)} />
+          </Field>
+          <Field label="Network" errors={fe.network} hint="Empty for the engine's default; none, host, or a network name.">
+            <TextInput name="network" value={network} onChange={(e) => setNetwork(e.target.value)} />
+          </Field>
+          <Field label="Restart policy" errors={fe.restart}>
+            <Select name="restart" value={restart} onChange={(e) => setRestart(e.target.value as typeof restart)}>
+              <option value="no">no</option>
+              <option value="always">always</option>
+              <option value="unless-stopped">unless-stopped</option>
+              <option value="on-failure">on-failure</option>
+            </Select>
+          </Field>
+        </div>
+        <div className="mt-3 flex flex-wrap gap-6">
+          {check('Remove when it exits (--rm)', autoRemove, setAutoRemove)}
+          {check('TTY (-t)', tty, setTty)}
+          {check('Keep stdin open (-i)', openStdin, setOpenStdin)}
+          {check('Start after creating', startNow, setStartNow)}
+        </div>
+      </Card>
+
+      <Card title="Environment and labels">
+        <div className="space-y-4">
+          <Rows
+            label="Environment variables"
+            rows={env}
+            setRows={setEnv}
+            blank={{ key: '', value: '' }}
+            render={(r, set, i) => (
+              <>
+                <Field label="Name" errors={fe[`env.${i}.key`]}>
+                  <TextInput value={r.key} onChange={(e) => set({ ...r, key: e.target.value })} />
+                </Field>
+                <div className="col-span-3">
+                  <Field label="Value" errors={fe[`env.${i}.value`]}>
+                    <TextInput value={r.value} onChange={(e) => set({ ...r, value: e.target.value })} />
+                  </Field>
+                </div>
+              </>
+            )}
+          />
+          <Rows
+            label="Labels"
+            rows={labels}
+            setRows={setLabels}
+            blank={{ key: '', value: '' }}
+            render={(r, set, i) => (
+              <>
+                <Field label="Key" errors={fe[`labels.${i}.key`]}>
+                  <TextInput value={r.key} onChange={(e) => set({ ...r, key: e.target.value })} />
+                </Field>
+                <div className="col-span-3">
+                  <Field label="Label value" errors={fe[`labels.${i}.value`]}>
+                    <TextInput value={r.value} onChange={(e) => set({ ...r, value: e.target.value })} />
+                  </Field>
+                </div>
+              </>
+            )}
+          />
+        </div>
+      </Card>
+
+      <Card title="Ports and volumes">
+        <div className="space-y-4">
+          <Rows
+            label="Ports"
+            rows={ports}
+            setRows={setPorts}
+            blank={{ hostIp: '127.0.0.1', hostPort: '', containerPort: '', proto: 'tcp' }}
+            render={(r, set, i) => (
+              <>
+                <Field label="Host IP" errors={fe[`ports.${i}.hostIp`]}>
+                  <TextInput value={r.hostIp} onChange={(e) => set({ ...r, hostIp: e.target.value })} />
+                </Field>
+                <Field label="Host port" errors={fe[`ports.${i}.hostPort`]} hint="empty: any free port">
+                  <TextInput value={r.hostPort} onChange={(e) => set({ ...r, hostPort: e.target.value })} />
+                </Field>
+                <Field label="Container port" errors={fe[`ports.${i}.containerPort`]}>
+                  <TextInput value={r.containerPort} onChange={(e) => set({ ...r, containerPort: e.target.value })} />
+                </Field>
+                <Field label="Protocol">
+                  <Select value={r.proto} onChange={(e) => set({ ...r, proto: e.target.value as 'tcp' | 'udp' })}>
+                    <option>tcp</option>
+                    <option>udp</option>
+                  </Select>
+                </Field>
+              </>
+            )}
+          />
+          <Rows
+            label="Volumes"
+            rows={volumes}
+            setRows={setVolumes}
+            blank={{ source: '', target: '', readOnly: false }}
+            render={(r, set, i) => (
+              <>
+                <div className="col-span-2">
+                  <Field label="Host path or volume" errors={fe[`volumes.${i}.source`]}>
+                    <TextInput value={r.source} onChange={(e) => set({ ...r, source: e.target.value })} />
+                  </Field>
+                </div>
+                <Field label="Container path" errors={fe[`volumes.${i}.target`]}>
+                  <TextInput value={r.target} onChange={(e) => set({ ...r, target: e.target.value })} />
+                </Field>
+                <label className="flex items-center gap-2 pt-6 text-sm">
+                  <input type="checkbox" checked={r.readOnly} onChange={(e) => set({ ...r, readOnly: e.target.checked })} /> read-only
+                </label>
+              </>
+            )}
+          />
+        </div>
+      </Card>
+
+      <Card title="Limits">
+        <div className="grid grid-cols-3 gap-4">
+          <Field label="Memory" errors={fe.memory} hint="e.g. 64m, 1g">
+            <TextInput name="memory" value={memory} onChange={(e) => setMemory(e.target.value)} />
+          </Field>
+          <Field label="CPUs" errors={fe.cpus} hint="e.g. 0.5">
+            <TextInput name="cpus" value={cpus} onChange={(e) => setCpus(e.target.value)} />
+          </Field>
+          <Field label="Pids limit" errors={fe.pidsLimit}>
+            <TextInput name="pidsLimit" value={pidsLimit} onChange={(e) => setPidsLimit(e.target.value)} />
+          </Field>
+        </div>
+        <div className="mt-4 space-y-4">
+          {[
+            ['Device read bps', readBps, setReadBps, 'deviceReadBps'] as const,
+            ['Device write bps', writeBps, setWriteBps, 'deviceWriteBps'] as const,
+          ].map(([label, rows, setRows, key]) => (
+            <Rows
+              key={key}
+              label={label}
+              rows={rows}
+              setRows={setRows}
+              blank={{ path: '/dev/', rate: '' }}
+              render={(r, set, i) => (
+                <>
+                  <div className="col-span-2">
+                    <Field label="Device" errors={fe[`${key}.${i}.path`]}>
+                      <TextInput value={r.path} onChange={(e) => set({ ...r, path: e.target.value })} />
+                    </Field>
+                  </div>
+                  <Field label="Rate" errors={fe[`${key}.${i}.rate`]} hint="e.g. 1m">
+                    <TextInput value={r.rate} onChange={(e) => set({ ...r, rate: e.target.value })} />
+                  </Field>
+                </>
+              )}
+            />
+          ))}
+        </div>
+      </Card>
+
+      {create.error && !Object.keys(fe).length ? <Alert>{errorMessage(create.error)}</Alert> : null}
+      {create.error && Object.keys(fe).length ? <Alert>Some fields need attention; see the messages beside them.</Alert> : null}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : startNow ? 'Create and start' : 'Create'}
+        </Button>
+        <Button variant="secondary" onClick={() => router.push('/containers')}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,132 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { useHasRole } from '../auth/use-role';
+import { JsonTree } from '../containers/json-tree';
+import { ConfirmDialog } from '../images/confirm-dialog';
+import { errorMessage, useTRPC } from '../trpc/react';
+import type { RouterOutputs } from '../trpc/types';
+import { Alert, Button, Card, TextInput } from '../ui/controls';
+import { shortId } from '../ui/format';
+
+type NetworkRow = RouterOutputs['networks']['list'][number];
+
+function Inspect({ id, onClose }: { id: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.networks.inspect.queryOptions({ id }));
+  return (
+    <Card title={`Network ${q.data?.Name ?? shortId(id)}`} actions={<Button variant="ghost" onClick={onClose}>Close</Button>}>
+      {q.error ? <Alert>{errorMessage(q.error)}</Alert> : null}
+      {q.data ? <div data-testid="network-inspect"><JsonTree value={q.data} /></div> : null}
+    </Card>
+  );
+}
+
+export function NetworksView() {
+  const trpc = useTRPC();
+  const canOperate = useHasRole('operator');
+  const [rows, setRows] = useState<NetworkRow[] | null>(null);
+  const sub = useSubscription(trpc.networks.watchList.subscriptionOptions(undefined, { onData: setRows }));
+  const [form, setForm] = useState({ name: '', subnet: '', gateway: '', internal: false });
+  const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [inspecting, setInspecting] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<NetworkRow | null>(null);
+  const [pruneAsk, setPruneAsk] = useState(false);
+  const onError = (e: unknown) => setNotice({ kind: 'error', text: errorMessage(e) });
+  const create = useMutation(
+    trpc.networks.create.mutationOptions({ onSuccess: () => (setNotice({ kind: 'success', text: `Created ${form.name}.` }), setForm({ name: '', subnet: '', gateway: '', internal: false })), onError }),
+  );
+  const remove = useMutation(trpc.networks.remove.mutationOptions({ onSettled: () => setRemoving(null), onError }));
+  const prune = useMutation(
+    trpc.networks.prune.mutationOptions({ onSuccess: (r) => setNotice({ kind: 'success', text: `Pruned ${r.deleted.length} network(s).` }), onError, onSettled: () => setPruneAsk(false) }),
+  );
+  return (
+    <div className="space-y-4">
+      {canOperate ? (
+        <Card>
+          <form
+            className="flex flex-wrap items-center gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              create.mutate(form);
+            }}
+          >
+            <TextInput aria-label="Network name" className="w-48" placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            <TextInput aria-label="Subnet" className="w-44" placeholder="Subnet (auto)" value={form.subnet} onChange={(e) => setForm({ ...form, subnet: e.target.value })} />
+            <TextInput aria-label="Gateway" className="w-36" placeholder="Gateway (auto)" value={form.gateway} onChange={(e) => setForm({ ...form, gateway: e.target.value })} />
+            <label className="flex items-center gap-1 text-sm">
+              <input type="checkbox" checked={form.internal} onChange={(e) => setForm({ ...form, internal: e.target.checked })} /> Internal
+            </label>
+            <Button type="submit" disabled={!form.name.trim() || create.isPending}>
+              Create network
+            </Button>
+            <span className="flex-1" />
+            <Button variant="secondary" onClick={() => setPruneAsk(true)}>
+              Prune unused
+            </Button>
+          </form>
+        </Card>
+      ) : null}
+      {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
+      {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
+      {inspecting ? <Inspect id={inspecting} onClose={() => setInspecting(null)} /> : null}
+      <table className="w-full text-left text-sm" data-testid="networks-table">
+        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+          <tr>
+            <th className="py-2">Name</th>
+            <th className="py-2">ID</th>
+            <th className="py-2">Driver</th>
+            <th className="py-2">Subnet</th>
+            <th className="py-2">Used by</th>
+            <th className="py-2 text-right">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(rows ?? []).map((n) => (
+            <tr key={n.id} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="network-row" data-name={n.name}>
+              <td className="py-2 font-medium">
+                {n.name}
+                {n.internal ? <span className="ml-2 rounded bg-slate-200 px-1 text-xs dark:bg-slate-800">internal</span> : null}
+              </td>
+              <td className="py-2 font-mono text-xs">{shortId(n.id)}</td>
+              <td className="py-2">{n.driver}</td>
+              <td className="py-2 font-mono text-xs">{n.subnets.join(', ') || '—'}</td>
+              <td className="py-2">
+                {n.usedBy.length
+                  ? n.usedBy.map((c) => (
+                      <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
+                        {c.name}
+                      </Link>
+                    ))
+                  : '—'}
+              </td>
+              <td className="py-2 text-right">
+                <Button variant="ghost" onClick={() => setInspecting(n.id)}>
+                  Inspect
+                </Button>
+                {canOperate && !n.builtin ? (
+                  <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(n)}>
+                    Remove
+                  </Button>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {removing ? (
+        <ConfirmDialog title={`Remove network ${removing.name}?`} confirmLabel="Remove" busy={remove.isPending} onCancel={() => setRemoving(null)} onConfirm={() => remove.mutate({ id: removing.id })}>
+          {removing.usedBy.length ? <p>Containers on it: {removing.usedBy.map((c) => c.name).join(', ')}. The engine refuses while they are connected.</p> : <p>No container uses it.</p>}
+        </ConfirmDialog>
+      ) : null}
+      {pruneAsk ? (
+        <ConfirmDialog title="Prune unused networks?" confirmLabel="Prune" busy={prune.isPending} onCancel={() => setPruneAsk(false)} onConfirm={() => prune.mutate()}>
+          <p>Removes every user-defined network no container uses.</p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,133 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { useHasRole } from '../auth/use-role';
+import { ConfirmDialog } from '../images/confirm-dialog';
+import { JsonTree } from '../containers/json-tree';
+import { errorMessage, useTRPC } from '../trpc/react';
+import type { RouterOutputs } from '../trpc/types';
+import { Alert, Button, Card, TextInput } from '../ui/controls';
+import { EmptyState } from '../ui/empty-state';
+import { formatBytes } from '../ui/format';
+
+type VolumeRow = RouterOutputs['volumes']['list'][number];
+
+function Inspect({ name, onClose }: { name: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.volumes.inspect.queryOptions({ name }));
+  return (
+    <Card title={`Volume ${name}`} actions={<Button variant="ghost" onClick={onClose}>Close</Button>}>
+      {q.error ? <Alert>{errorMessage(q.error)}</Alert> : null}
+      {q.data ? <div data-testid="volume-inspect"><JsonTree value={q.data.volume} /></div> : null}
+    </Card>
+  );
+}
+
+export function VolumesView() {
+  const trpc = useTRPC();
+  const canOperate = useHasRole('operator');
+  const [rows, setRows] = useState<VolumeRow[] | null>(null);
+  const sub = useSubscription(trpc.volumes.watchList.subscriptionOptions(undefined, { onData: setRows }));
+  const [name, setName] = useState('');
+  const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
+  const [inspecting, setInspecting] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<VolumeRow | null>(null);
+  const [pruneAsk, setPruneAsk] = useState(false);
+  const onError = (e: unknown) => setNotice({ kind: 'error', text: errorMessage(e) });
+  const create = useMutation(trpc.volumes.create.mutationOptions({ onSuccess: (v) => (setName(''), setNotice({ kind: 'success', text: `Created ${v.name}.` })), onError }));
+  const remove = useMutation(trpc.volumes.remove.mutationOptions({ onSettled: () => setRemoving(null), onError }));
+  const prune = useMutation(
+    trpc.volumes.prune.mutationOptions({
+      onSuccess: (r) => setNotice({ kind: 'success', text: `Pruned ${r.deleted.length} volume(s); reclaimed ${formatBytes(r.spaceReclaimed)}.` }),
+      onError,
+      onSettled: () => setPruneAsk(false),
+    }),
+  );
+  return (
+    <div className="space-y-4">
+      {canOperate ? (
+        <Card>
+          <form
+            className="flex flex-wrap items-center gap-2"
+            onSubmit={(e) => {
+              e.preventDefault();
+              create.mutate({ name: name.trim(), labels: [] });
+            }}
+          >
+            <TextInput aria-label="Volume name" className="w-64" placeholder="Name (empty: generated)" value={name} onChange={(e) => setName(e.target.value)} />
+            <Button type="submit" disabled={create.isPending}>
+              Create volume
+            </Button>
+            <span className="flex-1" />
+            <Button variant="secondary" onClick={() => setPruneAsk(true)}>
+              Prune unused
+            </Button>
+          </form>
+        </Card>
+      ) : null}
+      {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
+      {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
+      {inspecting ? <Inspect name={inspecting} onClose={() => setInspecting(null)} /> : null}
+      {rows && rows.length === 0 ? (
+        <EmptyState title="No volumes" testId="volumes-empty">
+          Create one here, or mount a named volume in a new container.
+        </EmptyState>
+      ) : (
+        <table className="w-full text-left text-sm" data-testid="volumes-table">
+          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+            <tr>
+              <th className="py-2">Name</th>
+              <th className="py-2">Driver</th>
+              <th className="py-2">Mountpoint</th>
+              <th className="py-2">Used by</th>
+              <th className="py-2 text-right">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(rows ?? []).map((v) => (
+              <tr key={v.name} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="volume-row" data-name={v.name}>
+                <td className="py-2 font-medium">{v.name}</td>
+                <td className="py-2">{v.driver}</td>
+                <td className="max-w-xs truncate py-2 font-mono text-xs" title={v.mountpoint}>
+                  {v.mountpoint}
+                </td>
+                <td className="py-2" data-testid="volume-users">
+                  {v.usedBy.length
+                    ? v.usedBy.map((c) => (
+                        <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
+                          {c.name}
+                        </Link>
+                      ))
+                    : '—'}
+                </td>
+                <td className="py-2 text-right">
+                  <Button variant="ghost" onClick={() => setInspecting(v.name)}>
+                    Inspect
+                  </Button>
+                  {canOperate ? (
+                    <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(v)}>
+                      Remove
+                    </Button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {removing ? (
+        <ConfirmDialog title={`Remove volume ${removing.name}?`} confirmLabel="Remove" busy={remove.isPending} onCancel={() => setRemoving(null)} onConfirm={() => remove.mutate({ name: removing.name, force: false })}>
+          {removing.usedBy.length ? <p>In use by {removing.usedBy.map((c) => c.name).join(', ')}: the engine refuses until they are removed.</p> : <p>Its data is deleted.</p>}
+        </ConfirmDialog>
+      ) : null}
+      {pruneAsk ? (
+        <ConfirmDialog title="Prune unused volumes?" confirmLabel="Prune" busy={prune.isPending} onCancel={() => setPruneAsk(false)} onConfirm={() => prune.mutate()}>
+          <p>Deletes every anonymous volume no container uses.</p>
+        </ConfirmDialog>
+      ) : null}
+    </div>
+  );
+}

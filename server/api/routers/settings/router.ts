@@ -1,0 +1,19 @@
+import { adminProcedure, protectedProcedure, router } from '../../trpc.ts';
+import { containerDefaults, outboundSetting, readDefaults, readOutbound, writeDefaults, writeOutbound } from './store.ts';
+
+export const settingsRouter = router({
+  /** Prefills the create form: limits, restart policy and network. */
+  containerDefaults: protectedProcedure.query(({ ctx }) => readDefaults(ctx.services.db)),
+  setContainerDefaults: adminProcedure.input(containerDefaults).mutation(async ({ ctx, input }) => {
+    await writeDefaults(ctx.services.db, input);
+    return input;
+  }),
+
+  /** The embedded engine reads this when it is constructed: a change applies after a restart. */
+  outbound: protectedProcedure.query(({ ctx }) => readOutbound(ctx.services.db)),
+  setOutbound: adminProcedure.input(outboundSetting).mutation(async ({ ctx, input }) => {
+    ctx.audit.target = input.enabled ? 'on' : 'off';
+    await writeOutbound(ctx.services.db, input);
+    return { ...input, appliesOnRestart: true };
+  }),
+});

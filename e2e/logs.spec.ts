@@ -95,7 +95,18 @@ test.describe.serial('logs', () => {
     await expect(page.getByRole('button', { name: 'Resume follow ↓' })).toBeVisible();
     await lines.hover();
     for (let i = 0; i < 20; i++) await page.mouse.wheel(0, 2000);
-    await lines.evaluate((el) => (el.scrollTop = el.scrollHeight / 2));
+    // Wheel scrolling is animated: let it settle, or it carries on past the jump below.
+    let last = -1;
+    await expect
+      .poll(async () => {
+        const now = await lines.evaluate((el) => el.scrollTop);
+        const settled = now === last;
+        last = now;
+        return settled;
+      }, { intervals: [200] })
+      .toBe(true);
+    // To the middle: row 500000 at the top of the pane (rows are a fixed 18 px).
+    await lines.evaluate((el) => (el.scrollTop = 500_000 * 18));
     await expect(lines.locator('[data-row="500000"]')).toHaveText('500001');
     await lines.evaluate((el) => (el.scrollTop = el.scrollHeight));
     await expect(lines.locator('[data-row="999999"]')).toHaveText('1000000');

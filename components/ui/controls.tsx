@@ -22,14 +22,17 @@ export function Button({ variant = 'primary', className, ...props }: ButtonHTMLA
 }
 
 const fieldClass =
-  'w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm outline-none focus:border-sky-500 focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-900';
+  'rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm outline-none focus:border-sky-500 focus:ring-2 focus:ring-sky-500/30 dark:border-slate-700 dark:bg-slate-900';
+
+/** Full width unless the caller sets a width: two width utilities would fight over CSS order. */
+const widthOf = (className?: string) => (className && /(^|\s)(w-|flex-1)/.test(className) ? undefined : 'w-full');
 
 export function TextInput({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
-  return <input {...props} className={clsx(fieldClass, className)} />;
+  return <input {...props} className={clsx(fieldClass, widthOf(className), className)} />;
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select {...props} className={clsx(fieldClass, className)} />;
+  return <select {...props} className={clsx(fieldClass, widthOf(className), className)} />;
 }
 
 /** A labelled form field with the server's validation messages under it (outside the label, so the name stays short). */

@@ -2,10 +2,13 @@
 // docker.io is installed, against dockerd in its own loopback-only network namespace (`unshare --net`,
 // lo up, --bridge=none --iptables=false --ip6tables=false, cgroupfs, temp data/exec roots, containers
 // --network none). busybox gets into dockerd with `docker load` of Berth's `docker save`.
+// `docker run --rm` is measured in interleaved rounds: Berth with dockerd's exact flags (--network none),
+// Berth on its default bridge, dockerd; the order rotates each round so load shifts hit all three.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { Berth } from '@berth/runtime';
 import { startEngineApi } from '../server/engine-api/server.ts';
@@ -13,6 +16,8 @@ import { runCommand, type CliResult } from '../server/engine-api/test-env.ts';
 import { fmtMs, median, removeCgroupParent, tempRoot, type Row } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+/** BENCH_ENGINE_API=run: only the `docker run --rm` rows. */
+const ONLY_RUN = process.env.BENCH_ENGINE_API === 'run';
 const DOCKERD = '/usr/sbin/dockerd';
 const LOG_BYTES = 200 * 1024 * 1024;
 const DOCKERFILE = 'FROM busybox\nRUN echo a > /a\nCOPY f.txt /f.txt\nENV X=1\nWORKDIR /w\nCMD ["cat", "/a"]\n';
@@ -83,12 +88,23 @@ async function startDockerd(dir: string): Promise<{ host: string; stop(): Promis
   };
 }
 
-/** Every measurement for one engine, by row name. */
+/** `docker run --rm busybox true` per variant (median), the variants taking turns within each round. */
+async function measureRun(variants: Target[]): Promise<Map<string, number>> {
+  const args = (t: Target): string[] => ['run', '--rm', ...t.net, 'busybox', 'true'];
+  for (const t of variants) for (let i = 0; i < 2; i++) await ok(t, args(t)); // warm-up
+  const xs = new Map<string, number[]>(variants.map((t) => [t.name, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (let k = 0; k < variants.length; k++) {
+      const t = variants[(i + k) % variants.length]!;
+      xs.get(t.name)!.push((await ok(t, args(t))).ms);
+    }
+  }
+  return new Map([...xs].map(([name, v]) => [name, median(v)]));
+}
+
+/** Every other measurement for one engine, by row name. */
 async function measure(t: Target): Promise<Map<string, number>> {
   const m = new Map<string, number>();
-  await ok(t, ['run', '--rm', ...t.net, 'busybox', 'true']); // warm-up
-  m.set('run', await timed(t, ['run', '--rm', ...t.net, 'busybox', 'true'], RUNS));
-
   await ok(t, ['run', '-d', '--name', 'bench-exec', ...t.net, 'busybox', 'sleep', '3600']);
   m.set('exec', await timed(t, ['exec', 'bench-exec', 'true'], RUNS));
   m.set('stats', await timed(t, ['stats', '--no-stream', 'bench-exec'], Math.min(RUNS, 5)));
@@ -129,23 +145,34 @@ export async function engineApiBenchmarks(): Promise<Row[]> {
   const dockerDir = fs.mkdtempSync('/var/tmp/berth-bench-dockerd-');
   let dockerd: Awaited<ReturnType<typeof startDockerd>> = null;
   try {
-    const b = await measure(berthT);
-    let d: Map<string, number> | null = null;
     dockerd = await startDockerd(dockerDir);
+    let dockerT: Target | null = null;
     if (dockerd) {
-      const dockerT: Target = { name: 'dockerd', host: dockerd.host, net: ['--network', 'none'], dir: dockerDir };
+      dockerT = { name: 'dockerd', host: dockerd.host, net: ['--network', 'none'], dir: dockerDir };
       const tar = path.join(dockerDir, 'busybox.tar');
       await ok(berthT, ['save', '-o', tar, 'busybox']);
       await ok(dockerT, ['load', '-i', tar]);
-      d = await measure(dockerT);
     }
-    const row = (key: string, name: string, target: string): Row => {
-      const bv = b.get(key)!;
-      const dv = d?.get(key);
-      return { name, berth: fmtMs(bv), baseline: dv === undefined ? 'dockerd not installed' : `${fmtMs(dv)} (dockerd 20.10)`, ratio: dv === undefined ? '–' : `${(bv / dv).toFixed(2)}×`, target };
-    };
+    const berthNone: Target = { ...berthT, name: 'berth --network none', net: ['--network', 'none'] };
+    const runs = await measureRun([berthNone, berthT, ...(dockerT ? [dockerT] : [])]);
+    const load = os.loadavg()[0]!.toFixed(1);
+    const dRun = dockerT ? runs.get(dockerT.name) : undefined;
+    const versus = (bv: number, dv: number | undefined): Pick<Row, 'berth' | 'baseline' | 'ratio'> => ({
+      berth: fmtMs(bv),
+      baseline: dv === undefined ? 'dockerd not installed' : `${fmtMs(dv)} (dockerd 20.10, --network none)`,
+      ratio: dv === undefined ? '–' : `${(bv / dv).toFixed(2)}×`,
+    });
+    const interleaved = `median of ${RUNS}, interleaved, load ${load}`;
+    const runRows: Row[] = [
+      { name: `docker CLI: run --rm --network none busybox true (${interleaved})`, ...versus(runs.get(berthNone.name)!, dRun), target: '≤ 0.25× dockerd' },
+      { name: `docker CLI: run --rm busybox true, Berth's default bridge (${interleaved})`, ...versus(runs.get(berthT.name)!, dRun), target: '≤ 0.25× dockerd' },
+    ];
+    if (ONLY_RUN) return runRows;
+    const b = await measure(berthT);
+    const d = dockerT ? await measure(dockerT) : null;
+    const row = (key: string, name: string, target: string): Row => ({ name, ...versus(b.get(key)!, d?.get(key)), target });
     return [
-      row('run', `docker CLI: run --rm busybox true (median of ${RUNS})`, '≤ 0.25× dockerd'),
+      ...runRows,
       row('exec', `docker CLI: exec <running> true (median of ${RUNS})`, '≤ dockerd'),
       row('build-cold', 'docker CLI: build, 5 steps, --no-cache (median of 5)', '≤ dockerd'),
       row('build-cached', 'docker CLI: build, 5 steps, fully cached (median of 5)', '≤ dockerd'),

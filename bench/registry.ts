@@ -7,6 +7,7 @@
 // nothing is ever "already there".
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Berth } from '@berth/runtime';
@@ -116,52 +117,63 @@ export async function registryBenchmarks(): Promise<Row[]> {
     const pushS: number[] = [];
     const pullB: number[] = [];
     const pullS: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      // Berth push, then Berth pull (download + verify + unpack) into a fresh root.
-      {
-        const reg = await startRegistry();
-        try {
-          const ref = `${reg.host}/${repo}:${tag}`;
-          await source.getImage(`${repo}:${tag}`).tag({ repo: `${reg.host}/${repo}`, tag });
-          pushB.push(await timeMs(async () => drain(await source.getImage(ref).push())));
-          const dst = tempRoot('reg-dst');
-          roots.push(dst);
-          const b = new Berth({ root: dst.root, run: dst.run, cgroupParent });
-          await b.ping(); // the starter image, outside the timing
-          pullB.push(await timeMs(async () => drain(await b.pull(ref))));
-          const got = await b.getImage(ref).inspect();
-          if (got.Id !== inspect.Id) throw new Error(`pulled ${got.Id}, pushed ${inspect.Id}`);
-          await b.close();
-          dst.cleanup();
-          await source.getImage(ref).remove().catch(() => {});
-        } finally {
-          await reg.stop();
-        }
+    // Berth push, then Berth pull (download + verify + unpack) into a fresh root.
+    const berthRun = async (): Promise<void> => {
+      const reg = await startRegistry();
+      try {
+        const ref = `${reg.host}/${repo}:${tag}`;
+        await source.getImage(`${repo}:${tag}`).tag({ repo: `${reg.host}/${repo}`, tag });
+        pushB.push(await timeMs(async () => drain(await source.getImage(ref).push())));
+        const dst = tempRoot('reg-dst');
+        roots.push(dst); // removed at the end, not between runs (see below)
+        const b = new Berth({ root: dst.root, run: dst.run, cgroupParent });
+        await b.ping(); // the starter image, outside the timing
+        pullB.push(await timeMs(async () => drain(await b.pull(ref))));
+        const got = await b.getImage(ref).inspect();
+        if (got.Id !== inspect.Id) throw new Error(`pulled ${got.Id}, pushed ${inspect.Id}`);
+        await b.close();
+        await source.getImage(ref).remove().catch(() => {});
+      } finally {
+        await reg.stop();
       }
-      // skopeo: the same layout pushed to a fresh registry, then copied back out and unpacked with tar.
-      {
-        const reg = await startRegistry();
-        try {
-          const dest = `docker://${reg.host}/${repo}:${tag}`;
-          pushS.push(await timeMs(() => skopeo(['copy', '--dest-tls-verify=false', `oci:${layoutDir}`, dest])));
-          const out = path.join(work, `pulled-${i}`);
-          const unpacked = path.join(work, `unpacked-${i}`);
-          fs.mkdirSync(unpacked);
-          pullS.push(
-            await timeMs(() => {
-              skopeo(['copy', '--src-tls-verify=false', dest, `oci:${out}`]);
-              execFileSync('tar', ['-C', unpacked, '-xzf', path.join(out, 'blobs/sha256', findLayerBlob(out))]);
-            }),
-          );
-          fs.rmSync(out, { recursive: true, force: true });
-          fs.rmSync(unpacked, { recursive: true, force: true });
-        } finally {
-          await reg.stop();
-        }
+    };
+    // skopeo: the same layout pushed to a fresh registry, then copied back out and unpacked with tar.
+    const skopeoRun = async (i: number): Promise<void> => {
+      const reg = await startRegistry();
+      try {
+        const dest = `docker://${reg.host}/${repo}:${tag}`;
+        pushS.push(await timeMs(() => skopeo(['copy', '--dest-tls-verify=false', `oci:${layoutDir}`, dest])));
+        const out = path.join(work, `pulled-${i}`);
+        const unpacked = path.join(work, `unpacked-${i}`);
+        fs.mkdirSync(unpacked);
+        pullS.push(
+          await timeMs(() => {
+            skopeo(['copy', '--src-tls-verify=false', dest, `oci:${out}`]);
+            execFileSync('tar', ['-C', unpacked, '-xzf', path.join(out, 'blobs/sha256', findLayerBlob(out))]);
+          }),
+        );
+      } finally {
+        await reg.stop();
+      }
+    };
+    // Interleaved, alternating which goes first. Nothing unpacked is deleted until every run is done: on
+    // ext4 without a journal (this machine's), removing a tree makes creating files next to it slow for
+    // minutes (freed inodes are skipped, one by one, on every create), and that would be charged to
+    // whichever pull came next.
+    for (let i = 0; i < RUNS; i++) {
+      if (i % 2 === 0) {
+        await berthRun();
+        await skopeoRun(i);
+      } else {
+        await skopeoRun(i);
+        await berthRun();
       }
     }
+    const load = os.loadavg()[0]!.toFixed(1);
+    const samples = (xs: number[]): string => xs.map((x) => fmtMs(x)).join(', ');
+    console.error(`registry: Berth pull ${samples(pullB)}; skopeo + tar ${samples(pullS)}; Berth push ${samples(pushB)}; skopeo push ${samples(pushS)}; load ${load}`);
     const rootfsMiB = fmtBytes(fs.statSync(rootfs.tar).size);
-    const what = `${rootfs.label}, ${rootfsMiB} rootfs, ${fmtBytes(layerBytes)} gzip layer`;
+    const what = `${rootfs.label}, ${rootfsMiB} rootfs, ${fmtBytes(layerBytes)} gzip layer; median of ${RUNS}, interleaved, load ${load}`;
     const pb = median(pushB);
     const ps = median(pushS);
     const lb = median(pullB);

@@ -9,6 +9,7 @@
         "native/addon/fs.cc",
         "native/addon/net.cc",
         "native/addon/layer_tar.cc",
+        "native/addon/spawn.cc",
         "native/shim/netlink.cc",
         "native/shim/error.cc"
       ],

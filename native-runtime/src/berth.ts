@@ -13,6 +13,8 @@ import { ContainerServices } from './containers/services.js';
 import { ContainerStore } from './containers/store.js';
 import { NetworkService, type BridgeOptions } from './networks/index.js';
 import { VolumeService } from './volumes/index.js';
+import { flushDeferredSyncs } from './util/atomic.js';
+import { flushTrash } from './util/trash.js';
 import type {
   AttachOptions,
   BuildOptions,
@@ -147,6 +149,7 @@ export class Berth implements Engine {
       const events = new EventBus({ logPath: path.join(this.root, 'events.log'), readOnly: this.readOnly });
       const store = new ContainerStore(path.join(this.root, 'containers'));
       await store.load();
+      if (!this.readOnly) store.sweepTrash();
       const volumes = new VolumeService(this.root, events, () => store.all().map((r) => ({ id: r.cfg.id, mounts: r.cfg.mounts })));
       await volumes.load();
       const networks = new NetworkService({
@@ -233,7 +236,7 @@ export class Berth implements Engine {
     }
   }
 
-  /** Stops watchers and releases the lock. Containers keep running. */
+  /** Stops watchers, deletes idle bridges and releases the lock. Containers keep running. */
   async close(): Promise<void> {
     const core = this.core;
     this.closed = true;
@@ -241,8 +244,11 @@ export class Berth implements Engine {
       const c = await core.catch(() => undefined);
       c?.services.close();
       c?.containers.close();
+      // Idle bridges stay up while the engine runs (as docker0); they go now.
+      await c?.networks.close().catch(() => {});
       c?.events.close();
     }
+    await Promise.all([flushDeferredSyncs(), flushTrash()]);
     this.analyzerInstance?.close();
     this.releaseLock();
   }

@@ -1,5 +1,5 @@
 // Attach to running containers: a Tty+OpenStdin shell, re-attach from a new Berth after the owner was
-// SIGKILLed, and StdinOnce half-close semantics (`echo hi | docker attach`).
+// SIGKILLed, StdinOnce half-close semantics (`echo hi | docker attach`), and attach before start.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { demux } from '../src/logs/format.ts';
@@ -76,7 +76,44 @@ describe('attach', () => {
     const got: Buffer[] = [];
     for await (const d of replay) got.push(d as Buffer);
     assert.equal(demux(Buffer.concat(got)).stdout.toString(), 'hi\n');
-    await assert.rejects(c.attach({ stream: true, stdout: true }), (e: { statusCode?: number }) => e.statusCode === 409);
+    await b.close();
+  });
+
+  test('attach before start (docker run, docker start -a): the stream carries the run from its first byte', async () => {
+    const b = env.open();
+    // Output written the instant the process starts, and input typed before it exists.
+    const c = await b.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'echo first; echo oops >&2; [ -f /ran ] && exit 0; touch /ran; read l; echo "got $l"'], OpenStdin: true, StdinOnce: true } as never);
+    const collect = (s: NodeJS.ReadableStream): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      s.on('data', (d: Buffer) => chunks.push(d));
+      return new Promise((res) => s.on('end', () => res(Buffer.concat(chunks))));
+    };
+    const s = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true });
+    const out = collect(s);
+    s.end('typed early\n');
+    await c.start();
+    const d = demux(await out);
+    assert.equal(d.stdout.toString(), 'first\ngot typed early\n');
+    assert.equal(d.stderr.toString(), 'oops\n');
+    assert.equal((await c.wait()).StatusCode, 0);
+
+    // Exited: the next attach waits for the next run (docker start -a).
+    const again = await c.attach({ stream: true, stdout: true, stderr: true });
+    const out2 = collect(again);
+    await c.start();
+    assert.equal(demux(await out2).stdout.toString(), 'first\n');
+
+    // A client that leaves before the start does not hold the process back.
+    const gone = await c.attach({ stream: true, stdout: true });
+    gone.destroy();
+    await c.start();
+    assert.equal((await c.wait()).StatusCode, 0);
+
+    // Removing the container ends a waiting stream.
+    const waiting = await c.attach({ stream: true, stdout: true });
+    const ended = collect(waiting);
+    await c.remove();
+    assert.equal((await ended).length, 0);
     await b.close();
   });
 });

@@ -210,6 +210,30 @@ describe('Berth lifecycle', () => {
     await rejectsWith(c.inspect(), 404);
   });
 
+  test('AutoRemove: the rootfs is mounted volatile, a restart keeps the container (as dockerd) and remounts it', async () => {
+    const b = env.berth;
+    const c = await b.createContainer(sleeper({ HostConfig: { AutoRemove: true, NetworkMode: 'none' } }));
+    await c.start();
+    const overlayOpts = (pid: number): string =>
+      fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((l) => / \/ \/ .* - overlay /.test(l)) ?? '';
+    assert.match(overlayOpts((await c.inspect()).State.Pid), /volatile/);
+    await c.restart({ t: 0 });
+    await sleep(300); // an AutoRemove begun by the restart's stop would have removed it by now
+    const again = await c.inspect();
+    assert.equal(again.State.Running, true, 'running again after the restart, with a volatile remount of the same upper');
+    assert.match(overlayOpts(again.State.Pid), /volatile/);
+    const removed = c.wait({ condition: 'removed' });
+    await c.kill();
+    assert.equal((await removed).StatusCode, 137);
+    await rejectsWith(c.inspect(), 404);
+
+    // Containers kept after exit are not volatile: their upper dir must survive a crash.
+    const kept = await b.createContainer(sleeper({ HostConfig: { NetworkMode: 'none' } }));
+    await kept.start();
+    assert.doesNotMatch(overlayOpts((await kept.inspect()).State.Pid), /volatile/);
+    await kept.remove({ force: true });
+  });
+
   test('config merges with the image like Docker; Init, ExtraHosts, resolv.conf', async () => {
     const r = await sh(env.berth, 'echo $$; cat /etc/hosts; cat /etc/resolv.conf; cat /etc/hostname; echo HOME=$HOME', {
       Hostname: 'web1',

@@ -43,8 +43,8 @@ export function makeNetEnv(tag: string): NetEnv {
     openNet,
     async cleanup() {
       for (const b of opened) await b.close().catch(() => {});
-      // The default cleanup opens the root again; the persisted bridge name is reused, and removing
-      // the last container deletes the bridge.
+      // The default cleanup opens the root again (the persisted bridge name is reused), removes the
+      // containers and closes it: close() deletes the idle bridge.
       await cleanup();
       if (linkExists(bridge)) throw new Error(`bridge ${bridge} was left on the host`);
     },

@@ -101,7 +101,8 @@ describe('several bridge networks per container; connect of a running container'
     for (const n of ['net1', 'net2']) await b.getNetwork(n).remove().catch(() => {});
     const left = [`br-${net1Id?.slice(0, 12)}`, `br-${net2Id?.slice(0, 12)}`];
     for (const id of ids) for (const n of [net1Id, net2Id]) if (n) left.push(vethNames(id, n).host, vethNames(id, n).peer);
-    const remaining = left.filter(linkExists);
+    // Bridges go with their network at once; veth pairs die with the namespaces (the kernel, async).
+    const remaining = await waitFor(() => (left.some(linkExists) ? undefined : []), 10_000, 'the links to go').catch(() => left.filter(linkExists));
     await env.cleanup();
     assert.deepEqual(remaining, [], 'no bridge or veth of the test stays on the host');
   });

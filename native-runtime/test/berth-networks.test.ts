@@ -3,10 +3,13 @@
 // and events. Each run uses its own bridge name and a /24 no host route overlaps; nothing leaves
 // the namespaces the test creates.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EngineEvent } from '../src/engine/types.ts';
 import { contains, parseSubnet } from '../src/networks/cidr.ts';
-import { collectJson, sh } from './berth-helpers.ts';
+import { vethNames } from '../src/networks/links.ts';
+import { collectJson, sh, waitFor } from './berth-helpers.ts';
 import { HTTPD, linkExists, makeNetEnv, freeSubnet24, type NetEnv } from './berth-networks-env.ts';
 
 let env: NetEnv;
@@ -42,6 +45,7 @@ describe('networks', () => {
       assert.match(ep.MacAddress, /^02:42(:[0-9a-f]{2}){4}$/);
       assert.match(ep.EndpointID, /^[0-9a-f]{64}$/);
       assert.equal(ep.NetworkID, (await b.getNetwork('bridge').inspect()).Id);
+      assert.ok(linkExists(vethNames(c.id, ep.NetworkID).host), "the container's host end is on the bridge");
       // Legacy top-level fields mirror the default bridge.
       assert.equal(ns.IPAddress, ep.IPAddress);
       assert.equal(ns.Gateway, ep.Gateway);
@@ -76,9 +80,62 @@ describe('networks', () => {
     } finally {
       await c.remove({ force: true });
     }
-    assert.ok(!linkExists(env.bridge), 'an idle bridge is deleted');
+    // As docker0: the bridge stays up while the engine runs; the veth pair dies with the namespace.
+    assert.ok(linkExists(env.bridge), 'the idle bridge stays up until close');
     const stopped = await b.getNetwork('bridge').inspect();
+    await waitFor(() => !linkExists(vethNames(c.id, stopped.Id).host) || undefined, 10_000, 'the kernel to delete the veth pair');
     assert.deepEqual(stopped.Containers, {});
+  });
+
+  test('at open, the address map agrees with the containers (a lost deferred write is repaired)', async () => {
+    const own = makeNetEnv('nrec');
+    try {
+      let b = own.nb;
+      const c = await b.createContainer({ Image: 'busybox', Cmd: ['sleep', '60'] });
+      await c.start();
+      const ipC = (await c.inspect()).NetworkSettings.IPAddress;
+      const netId = (await b.getNetwork('bridge').inspect()).Id;
+      await b.close();
+      // As if a power cut undid the allocation and a release: c's address is missing, a gone container holds another.
+      const file = path.join(own.root, 'networks', `${netId}.json`);
+      const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as { allocations: Record<string, string> };
+      const next = own.subnet.replace(/0\/24$/, String(Number(ipC.split('.')[3]) + 1));
+      rec.allocations = { [next]: 'f'.repeat(64) };
+      fs.writeFileSync(file, JSON.stringify(rec));
+      b = own.openNet();
+      const d = await b.createContainer({ Image: 'busybox', Cmd: ['sleep', '60'] });
+      await d.start();
+      const ipD = (await d.inspect()).NetworkSettings.IPAddress;
+      assert.notEqual(ipD, ipC, 'the running container keeps its address to itself');
+      assert.equal(ipD, next, "the gone container's address is free again");
+      for (const x of [c, d]) await b.getContainer(x.id).remove({ force: true });
+    } finally {
+      await own.cleanup();
+    }
+  });
+
+  test('close() deletes an idle bridge and keeps one a running container uses', async () => {
+    const own = makeNetEnv('ncls');
+    try {
+      let b = own.nb;
+      const r = await sh(b, 'true');
+      assert.equal(r.code, 0);
+      assert.ok(linkExists(own.bridge), 'up after the container exited');
+      await b.close();
+      assert.ok(!linkExists(own.bridge), 'an idle bridge goes at close');
+
+      b = own.openNet();
+      const c = await b.createContainer({ Image: 'busybox', Cmd: ['sleep', '60'] });
+      await c.start();
+      await b.close();
+      assert.ok(linkExists(own.bridge), 'a running container keeps its bridge over a close');
+      b = own.openNet();
+      await b.getContainer(c.id).remove({ force: true });
+      await b.close();
+      assert.ok(!linkExists(own.bridge));
+    } finally {
+      await own.cleanup();
+    }
   });
 
   test('default networks are listed like Docker; filters', async () => {

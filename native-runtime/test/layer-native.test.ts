@@ -253,6 +253,36 @@ test('replacements inside one layer: file over dir, dir over file, symlink over 
   assert.equal((await fsp.stat(path.join(dest, 'l1'))).nlink, 2);
 });
 
+test('top-level directories: made under a temporary name and renamed into place, none left over; existing ones kept; ext4 root marked +T', async (t) => {
+  const root = await tmpRoot(t);
+  const dest = path.join(root, 'dest');
+  await fsp.mkdir(path.join(dest, 'keep'), { recursive: true });
+  await fsp.writeFile(path.join(dest, 'keep/old'), 'old');
+  await fsp.writeFile(path.join(dest, 'f'), 'a file the layer makes a directory');
+  await applyLayer(
+    dribble(await makeTar([
+      { name: 'etc/', type: 'directory', mode: 0o750 },
+      { name: 'etc/x', body: 'x' },
+      { name: 'usr/bin/ls', body: 'ls', mode: 0o755 },
+      { name: 'keep/', type: 'directory', mode: 0o711 },
+      { name: 'keep/new', body: 'new' },
+      { name: 'f/', type: 'directory', mode: 0o755 },
+    ])),
+    dest,
+  );
+  assert.deepEqual((await fsp.readdir(dest)).sort(), ['etc', 'f', 'keep', 'usr']);
+  assert.equal((await fsp.stat(path.join(dest, 'etc'))).mode & 0o7777, 0o750);
+  assert.equal(await fsp.readFile(path.join(dest, 'usr/bin/ls'), 'utf8'), 'ls');
+  assert.equal((await fsp.stat(path.join(dest, 'keep'))).mode & 0o7777, 0o711);
+  assert.deepEqual((await fsp.readdir(path.join(dest, 'keep'))).sort(), ['new', 'old']);
+  assert.ok((await fsp.stat(path.join(dest, 'f'))).isDirectory());
+  // The flag only exists on ext2/3/4 (stat -f says "ext2/ext3" for all of them).
+  if (execFileSync('stat', ['-f', '-c', '%T', dest], { encoding: 'utf8' }).trim() === 'ext2/ext3') {
+    const flags = execFileSync('lsattr', ['-d', dest], { encoding: 'utf8' }).split(' ')[0]!;
+    assert.match(flags, /T/, `lsattr: ${flags}`);
+  }
+});
+
 test('diffDirectory: byte order, whiteouts, opaque dirs, skipped specials, big files across chunks, deterministic', async (t) => {
   const root = await tmpRoot(t);
   const dir = path.join(root, 'up');

@@ -1,5 +1,6 @@
 // Faults between Berth and a real registry: the registry vanishing mid-pull (through a throttling TCP proxy
-// that counts bytes), a connection dropped once (resumed with Range), and a tampered blob.
+// that counts bytes), a connection dropped once (resumed with Range), and a tampered blob; each also for
+// the layer pull extracts while it downloads (its snapshot must never be committed unverified).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
@@ -7,12 +8,17 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { openImageStores, type ImageStores } from '../src/images/open.js';
 import { hostArchitecture, normalizeContainerConfig } from '../src/images/types.js';
 import { writeLayer } from '../src/layers/write.js';
 import { RegistryPolicy } from '../src/registry/allow-list.js';
 import { pull } from '../src/registry/pull.js';
+import { chainIds } from '../src/snapshots/chain.js';
+import { OverlaySnapshotter } from '../src/snapshots/overlay.js';
+import { EXTRACT_PREFIX } from '../src/snapshots/unpack.js';
 import { push } from '../src/registry/push.js';
 import type { ProgressMessage } from '../src/registry/progress.js';
 import { makeTar, tmpRoot } from './layers-helpers.js';
@@ -87,6 +93,34 @@ function throttlingProxy(target: number, opts: { chunk: number; intervalMs: numb
   return p;
 }
 
+/** HTTP proxy to the registry that flips the byte at `offset` (in the first chunk) of blob `victim`. */
+async function tamperingProxy(target: number, victim: string, offset = 10): Promise<{ port: number; close(): void }> {
+  const server = http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port: target, path: req.url, method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      let flipped = false;
+      ur.on('data', (c: Buffer) => {
+        if (!flipped && req.method === 'GET' && req.url?.endsWith(`/blobs/${victim}`) && c.length > offset) {
+          c = Buffer.from(c);
+          c[offset] = c[offset]! ^ 0xff;
+          flipped = true;
+        }
+        res.write(c);
+      });
+      ur.on('end', () => res.end());
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
 async function randomLayerImage(stores: ImageStores, tag: string, sizes: number[]): Promise<{ id: string; layers: string[] }> {
   const layers = [];
   const diffIds = [];
@@ -103,6 +137,19 @@ async function randomLayerImage(stores: ImageStores, tag: string, sizes: number[
     tags: [tag],
   });
   return { id: rec.id, layers: layers.map((l) => l.digest) };
+}
+
+/** Pulls ref (through a tampering proxy) into a fresh root: verification fails and nothing is kept. */
+async function pullRefused(t: { after: (fn: () => Promise<void> | void) => void }, ref: string, victim: string, imageId: string): Promise<ImageStores> {
+  const dst = await openImageStores(await tmpRoot(t));
+  await assert.rejects(pull(dst, ref, { policy }), (e: Error) => {
+    assert.match(e.message, new RegExp(`verification failed for digest ${victim}`));
+    return true;
+  });
+  assert.equal(await dst.content.has(victim), false);
+  assert.deepEqual(await fsp.readdir(path.join(dst.content.root, 'ingest')), []);
+  assert.equal(await dst.images.find(imageId), null);
+  return dst;
 }
 
 describe('registry faults', () => {
@@ -179,36 +226,179 @@ describe('registry faults', () => {
 
   test('a tampered blob fails verification and is not stored', async (t) => {
     const victim = img.layers[1]!;
-    const server = http.createServer((req, res) => {
-      const up = http.request({ host: '127.0.0.1', port: reg.port, path: req.url, method: req.method, headers: req.headers }, (ur) => {
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        let flipped = false;
-        ur.on('data', (c: Buffer) => {
-          if (!flipped && req.method === 'GET' && req.url?.endsWith(`/blobs/${victim}`) && c.length > 10) {
-            c = Buffer.from(c);
-            c[10] = c[10]! ^ 0xff;
-            flipped = true;
-          }
-          res.write(c);
-        });
-        ur.on('end', () => res.end());
-      });
-      req.pipe(up);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const server = await tamperingProxy(reg.port, victim);
     try {
-      const dst = await openImageStores(await tmpRoot(t));
-      const port = (server.address() as net.AddressInfo).port;
-      await assert.rejects(pull(dst, `127.0.0.1:${port}/${repo}`, { policy }), (e: Error) => {
-        assert.match(e.message, new RegExp(`verification failed for digest ${victim}`));
-        return true;
-      });
-      assert.equal(await dst.content.has(victim), false);
-      assert.deepEqual(await fsp.readdir(path.join(dst.content.root, 'ingest')), []);
-      assert.equal(await dst.images.find(img.id), null);
+      await pullRefused(t, `127.0.0.1:${server.port}/${repo}`, victim, img.id);
     } finally {
-      server.closeAllConnections();
       server.close();
     }
+  });
+});
+
+describe('the layer extracted while it downloads', () => {
+  let reg: RegistryServer;
+  let img: { id: string; layers: string[]; diffIds: string[]; body: Buffer };
+  const repo = 'streamed/img:1';
+  before(async () => {
+    reg = await startRegistry();
+    const root = await fsp.mkdtemp('/var/tmp/berth-test-streamed-');
+    try {
+      const src = await openImageStores(root);
+      const body = randomBytes(1_500_000);
+      const layers = [];
+      const diffIds = [];
+      for (const entries of [
+        [{ name: 'data/', type: 'directory' as const, mode: 0o755 }, { name: 'data/big.bin', body }],
+        [{ name: 'small.txt', body: 'second layer\n' }],
+      ]) {
+        const w = await writeLayer(Readable.from([await makeTar(entries)]), src.content, { level: 1 });
+        layers.push({ mediaType: w.mediaType, digest: w.digest, size: w.size });
+        diffIds.push(w.diffId);
+      }
+      const created = '2024-05-06T07:08:09Z';
+      const rec = await src.images.create({
+        config: { architecture: hostArchitecture(), os: 'linux', created, config: normalizeContainerConfig({ Cmd: ['/x'] }), rootfs: { type: 'layers', diff_ids: diffIds } },
+        layers,
+        tags: [`${reg.host}/${repo}`],
+      });
+      await push(src, `${reg.host}/${repo}`, { policy });
+      img = { id: rec.id, layers: layers.map((l) => l.digest), diffIds, body };
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+
+  /** Snapshots other than committed ones: extraction leftovers. */
+  const unfinished = async (stores: ImageStores): Promise<string[]> => (await stores.snapshots.list()).filter((x) => x.kind !== 'committed').map((x) => x.key);
+
+  test('extraction starts before the download ends; progress keeps Docker\'s order; the files are right', async (t) => {
+    const proxy = throttlingProxy(reg.port, { chunk: 16 * 1024, intervalMs: 5 });
+    await proxy.start();
+    const dst = await openImageStores(await tmpRoot(t));
+    const first = img.layers[0]!.slice(7, 19);
+    let check: Promise<void> | undefined;
+    let extractingMidDownload = false;
+    const msgs: ProgressMessage[] = [];
+    const onProgress = (m: ProgressMessage): void => {
+      msgs.push(m);
+      if (!check && m.status === 'Downloading' && m.id === first && (m.progressDetail?.current ?? 0) > 1_000_000) {
+        check = dst.snapshots.list().then((l) => {
+          extractingMidDownload = l.some((x) => x.kind === 'active' && x.key.startsWith(EXTRACT_PREFIX));
+        });
+      }
+    };
+    const r = await pull(dst, `127.0.0.1:${proxy.port}/${repo}`, { policy, onProgress });
+    await check;
+    await proxy.kill();
+    assert.equal(r.imageId, img.id);
+    assert.ok(extractingMidDownload, 'an extraction snapshot existed while the first layer was still downloading');
+    const order = ['Download complete', 'Extracting', 'Pull complete'].map((st) => msgs.findIndex((m) => m.status === st && m.id === first));
+    assert.ok(order.every((x, k) => x >= 0 && (k === 0 || x > order[k - 1]!)), `order of ${JSON.stringify(order)}`);
+    const [c0, c1] = chainIds(img.diffIds);
+    assert.deepEqual(await fsp.readFile(path.join(await dst.snapshots.fsPath(c0!), 'data/big.bin')), img.body);
+    assert.equal(await fsp.readFile(path.join(await dst.snapshots.fsPath(c1!), 'small.txt'), 'utf8'), 'second layer\n');
+    assert.deepEqual(await fsp.readdir(await dst.snapshots.fsPath(c0!)), ['data'], 'no temporary names left in the layer');
+    assert.deepEqual(await unfinished(dst), []);
+  });
+
+  test('tampered where the tar still reads right: verification fails, nothing is stored or committed', async (t) => {
+    const victim = img.layers[0]!;
+    // Byte 4 is in the gzip header's MTIME: the layer inflates to the same tar (same diffID), so only
+    // the blob digest tells, and it comes after the last byte was extracted.
+    const server = await tamperingProxy(reg.port, victim, 4);
+    try {
+      const dst = await pullRefused(t, `127.0.0.1:${server.port}/${repo}`, victim, img.id);
+      assert.deepEqual(await dst.snapshots.list(), []);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('the registry killed mid-layer: no snapshot at all; the retry completes without fetching the stored layer again', async (t) => {
+    const proxy = throttlingProxy(reg.port, { chunk: 16 * 1024, intervalMs: 5 });
+    await proxy.start();
+    const dst = await openImageStores(await tmpRoot(t));
+    const ref = `127.0.0.1:${proxy.port}/${repo}`;
+    const [first, second] = img.layers.map((d) => d.slice(7, 19));
+    let secondDone = false;
+    let killed: Promise<void> | undefined;
+    const onProgress = (m: ProgressMessage): void => {
+      if (m.status === 'Download complete' && m.id === second) secondDone = true;
+      if (!killed && secondDone && m.status === 'Downloading' && m.id === first && (m.progressDetail?.current ?? 0) > 300_000) killed = proxy.kill();
+    };
+    await assert.rejects(pull(dst, ref, { policy, onProgress, retries: 1, retryDelayMs: 50 }), (e: Error & { statusCode?: number }) => {
+      assert.equal(e.statusCode, 502);
+      assert.match(e.message, new RegExp(`downloading ${img.layers[0]} .* failed after 2 attempts`));
+      return true;
+    });
+    assert.ok(killed, 'the proxy was killed mid-layer');
+    assert.deepEqual(await dst.snapshots.list(), [], 'nothing was committed, and the half extraction was removed');
+    assert.equal(await dst.content.has(img.layers[0]!), false);
+    assert.equal(await dst.content.has(img.layers[1]!), true);
+    assert.deepEqual(await fsp.readdir(path.join(dst.content.root, 'ingest')), []);
+
+    proxy.bytes = 0;
+    await proxy.start();
+    const msgs: ProgressMessage[] = [];
+    const r = await pull(dst, ref, { policy, onProgress: (m) => msgs.push(m) });
+    await proxy.kill();
+    assert.equal(r.imageId, img.id);
+    assert.ok(!msgs.some((m) => m.status === 'Downloading' && m.id === second), 'the stored layer is not fetched again');
+    assert.deepEqual(await unfinished(dst), []);
+  });
+
+  test('kill -9 mid-layer: after recovery no snapshot and no half blob remain; the pull then completes', async (t) => {
+    const proxy = throttlingProxy(reg.port, { chunk: 16 * 1024, intervalMs: 5 });
+    await proxy.start();
+    const root = await tmpRoot(t);
+    const ref = `127.0.0.1:${proxy.port}/${repo}`;
+    const first = img.layers[0]!.slice(7, 19);
+    const src = (m: string): string => JSON.stringify(fileURLToPath(new URL(`../src/${m}`, import.meta.url)));
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      import { openImageStores } from ${src('images/open.ts')};
+      import { RegistryPolicy } from ${src('registry/allow-list.ts')};
+      import { pull } from ${src('registry/pull.ts')};
+      const stores = await openImageStores(${JSON.stringify(root)});
+      await pull(stores, ${JSON.stringify(ref)}, { policy: new RegistryPolicy({ offline: true }), onProgress: (m) => console.log(JSON.stringify(m)) });
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, sig) => r(sig)));
+    let out = '';
+    let sawExtraction = false;
+    for await (const c of child.stdout) {
+      out += String(c);
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      const m = lines.map((l) => JSON.parse(l) as ProgressMessage).find((x) => x.status === 'Downloading' && x.id === first && (x.progressDetail?.current ?? 0) > 500_000);
+      if (!m) continue;
+      const seen = await OverlaySnapshotter.open(path.join(root, 'snapshots')); // reads the records only
+      sawExtraction = (await seen.list()).some((x) => x.kind === 'active' && x.key.startsWith(EXTRACT_PREFIX));
+      child.kill('SIGKILL');
+      break;
+    }
+    assert.equal(await exited, 'SIGKILL');
+    assert.ok(sawExtraction, 'the child was extracting when it was killed');
+    const dst = await openImageStores(root, { recover: true });
+    assert.deepEqual(await dst.snapshots.list(), []);
+    assert.deepEqual(await fsp.readdir(path.join(dst.content.root, 'ingest')), []);
+    assert.equal(await dst.content.has(img.layers[0]!), false);
+    const r = await pull(dst, ref, { policy });
+    await proxy.kill();
+    assert.equal(r.imageId, img.id);
+    assert.deepEqual(await unfinished(dst), []);
+  });
+
+  test('a connection dropped once mid-layer is resumed with Range while extracting', async (t) => {
+    const proxy = throttlingProxy(reg.port, { chunk: 64 * 1024, intervalMs: 1, dropOnceAfter: 900_000 });
+    await proxy.start();
+    const dst = await openImageStores(await tmpRoot(t));
+    const r = await pull(dst, `127.0.0.1:${proxy.port}/${repo}`, { policy, retryDelayMs: 10 });
+    await proxy.kill();
+    assert.equal(r.imageId, img.id);
+    assert.ok(proxy.bytes < 1_500_000 + 300_000, `resumed: ${proxy.bytes} bytes served`);
+    const [c0] = chainIds(img.diffIds);
+    assert.deepEqual(await fsp.readFile(path.join(await dst.snapshots.fsPath(c0!), 'data/big.bin')), img.body);
   });
 });

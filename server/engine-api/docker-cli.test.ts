@@ -199,6 +199,13 @@ describe('docker CLI against Berth', () => {
     const swarm = await e.docker(['node', 'ls']);
     assert.notEqual(swarm.code, 0);
     assert.match(swarm.stderr, /not a swarm manager/);
+    // A command that does not exist fails the start as with dockerd (exit 127, the daemon's message),
+    // ends the attached CLI at once, and --rm still removes the container.
+    const missing = await e.docker(['run', '--rm', '--name', 'nocmd', 'busybox', 'nosuchcmd'], { timeoutMs: 20_000 });
+    assert.equal(missing.code, 127, missing.stderr);
+    assert.match(missing.stderr, /Error response from daemon: .*executable file not found in \$PATH/);
+    assert.ok(missing.ms < 10_000, `took ${missing.ms} ms`);
+    assert.doesNotMatch((await ok(['ps', '-a', '--format', '{{.Names}}'])).stdout, /^nocmd$/m);
   });
 
   it('writes audit rows for mutating calls as engine-api', async () => {

@@ -31,8 +31,9 @@ export const ROUTES: Route[] = [
   ...networkRoutes,
 ];
 
-/** BERTH_ENGINE_API_TRACE=1 logs every request with its duration on stderr (debugging clients). */
+/** BERTH_ENGINE_API_TRACE=1 logs every request's arrival and end (wall clock, ms) on stderr (debugging clients, latency). */
 const TRACE = process.env['BERTH_ENGINE_API_TRACE'] === '1';
+const clock = (): string => new Date().toISOString().slice(11, 23);
 
 export interface DispatchOptions {
   /** The engine, or null while it is unavailable (then every call is a 500 saying why). */
@@ -58,7 +59,8 @@ export function createDispatcher(opts: DispatchOptions) {
   async function dispatch(req: IncomingMessage, res: ServerResponse, upgrade: Ctx['upgrade']): Promise<void> {
     if (TRACE) {
       const t0 = performance.now();
-      const done = () => console.error(`engine-api: ${req.method} ${req.url} ${res.statusCode}${upgrade ? ' (upgraded)' : ''} ${(performance.now() - t0).toFixed(1)} ms`);
+      console.error(`engine-api: ${clock()} > ${req.method} ${req.url}`);
+      const done = () => console.error(`engine-api: ${clock()} < ${req.method} ${req.url} ${res.statusCode}${upgrade ? ' (upgraded)' : ''} ${(performance.now() - t0).toFixed(1)} ms`);
       (upgrade ? upgrade.socket : res).once('close', done);
     }
     const url = new URL(req.url ?? '/', 'http://engine');

@@ -1,5 +1,5 @@
 // Pure parts of the Engine API: versions, filters, registry auth, the mux framing, route matching,
-// error mapping, the attach overlap, and the environment settings.
+// error mapping, and the environment settings.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EngineError, noSuchContainer, notModified } from '@berth/runtime/errors';
@@ -9,7 +9,6 @@ import { parseFilters } from './filters.ts';
 import { FrameParser } from './frames.ts';
 import { decodeRegistryAuth, encodeRegistryAuth } from './registry-auth.ts';
 import { matchRoute } from './router.ts';
-import { overlap } from './routes/attach.ts';
 import { buildOptions } from './routes/build.ts';
 import { pullReference } from './routes/images.ts';
 import { demuxBuffer, muxFrame } from './streams.ts';
@@ -63,18 +62,6 @@ describe('framing', () => {
     const d = demuxBuffer(bytes);
     assert.equal(d.stdout.toString(), 'out');
     assert.equal(d.stderr.toString(), 'err!');
-  });
-});
-
-describe('attach overlap', () => {
-  it('finds the bytes the log and the live stream both hold', () => {
-    assert.equal(overlap(Buffer.from('abcdef'), Buffer.from('defgh')), 3);
-    assert.equal(overlap(Buffer.from('abc'), Buffer.from('xyz')), 0);
-    assert.equal(overlap(Buffer.from('abc'), Buffer.from('abc')), 3);
-    assert.equal(overlap(Buffer.from(''), Buffer.from('abc')), 0);
-    const past = Buffer.from(Array.from({ length: 5000 }, (_, i) => `${i}\n`).join(''));
-    const live = Buffer.from(Array.from({ length: 3000 }, (_, i) => `${i + 4000}\n`).join(''));
-    assert.equal(overlap(past, live), Buffer.from(Array.from({ length: 1000 }, (_, i) => `${i + 4000}\n`).join('')).length);
   });
 });
 

@@ -80,6 +80,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitFs(env, exports);
   InitNet(env, exports);
   InitLayerTar(env, exports);
+  InitSpawn(env, exports);
   exports.Set("shimPath", Napi::Function::New(env, ShimPath, "shimPath"));
   return exports;
 }

@@ -23,11 +23,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -532,13 +536,62 @@ bool RemoveTree(int dirfd, const char *name, const std::string &entry, LayerErr 
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Where a layer's inodes go. ext4 without a journal will not reuse an inode freed in the last 5 minutes
+// while it is still in a dirty inode table block: every create scans past all of them, from the start of
+// the group. The layers of one data root share a group (ext4 keeps a subdirectory and its files in its
+// parent's), so right after a layer, an image or a container tree was removed there, unpacking the next
+// one can cost seconds of system time instead of a fraction of one. So the layer root is marked as the
+// top of a hierarchy (chattr +T), and its top-level directories are made under a random name and renamed
+// into place: ext4's Orlov allocator then starts each in a little-used group chosen from a hash of the
+// name, instead of next to the freed inodes. Best effort: other filesystems lack the flag, and where an
+// inode goes never changes what is written.
+
+class TopDirs {
+ public:
+  // Marks dir; spreading is on when the filesystem took the flag.
+  explicit TopDirs(const std::string &dir) {
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+      if (!(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        spread_ = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+      } else {
+        spread_ = true;
+      }
+    }
+    close(fd);
+    if (getrandom(&next_, sizeof next_, GRND_NONBLOCK) != (ssize_t)sizeof next_) next_ = ((uint64_t)getpid() << 32) ^ (uint64_t)time(nullptr);
+  }
+
+  // mkdirat(root, name, mode), as mkdirat reports it (EEXIST included).
+  int Mkdir(int root, const char *name, mode_t mode) {
+    if (!spread_) return mkdirat(root, name, mode);
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, ".berth-mkdir-%016llx", (unsigned long long)next_++);
+    if (mkdirat(root, tmp, mode) < 0) return mkdirat(root, name, mode);
+    if (renameat2(root, tmp, root, name, RENAME_NOREPLACE) == 0) return 0;
+    int e = errno;
+    unlinkat(root, tmp, AT_REMOVEDIR);
+    if (e != EEXIST) return mkdirat(root, name, mode);  // no RENAME_NOREPLACE here: as without spreading
+    errno = e;
+    return -1;
+  }
+
+ private:
+  bool spread_ = false;
+  uint64_t next_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------------
 // The directory chain: O_PATH fds of the directories along the last parent used, so consecutive
 // entries in one directory cost no lookups. Any removal of a directory truncates it.
 
 class DirChain {
  public:
   enum Mode { kCreate, kExisting };
-  explicit DirChain(int root) : root_(root) {}
+  DirChain(int root, TopDirs *top) : root_(root), top_(top) {}
   ~DirChain() { Truncate(0); }
   DirChain(const DirChain &) = delete;
   DirChain &operator=(const DirChain &) = delete;
@@ -556,6 +609,7 @@ class DirChain {
 
  private:
   int root_;
+  TopDirs *top_;  // makes the root's subdirectories; null: plain mkdirat
   std::vector<std::string> names_;
   std::vector<int> fds_;
 };
@@ -570,7 +624,8 @@ int DirChain::Walk(const std::vector<std::string> &comps, size_t n, Mode mode, c
     const char *c = comps[i].c_str();
     int fd = openat(parent, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && mode == kCreate) {
-      if (mkdirat(parent, c, 0755) < 0 && errno != EEXIST) {
+      int made = i == 0 && top_ ? top_->Mkdir(parent, c, 0755) : mkdirat(parent, c, 0755);
+      if (made < 0 && errno != EEXIST) {
         Sys(err, errno, "mkdir " + Join(comps, i + 1), entry);
         return -1;
       }
@@ -659,7 +714,8 @@ bool DiskUsage(const std::string &path, Usage *u, LayerErr *err) {
 
 class Applier : public TarSink {
  public:
-  Applier(int root, std::string rootPath, bool sameOwner) : root_(root), rootPath_(std::move(rootPath)), sameOwner_(sameOwner), dst_(root), src_(root) {}
+  Applier(int root, std::string rootPath, bool sameOwner)
+      : root_(root), rootPath_(std::move(rootPath)), sameOwner_(sameOwner), top_(rootPath_), dst_(root, &top_), src_(root, nullptr) {}
   ~Applier() override { CloseFd(&file_); }
 
   bool Begin(Entry &e, LayerErr *err) override;
@@ -682,6 +738,7 @@ class Applier : public TarSink {
   int root_;
   std::string rootPath_;
   bool sameOwner_;
+  TopDirs top_;
   DirChain dst_, src_;
   Entry cur_;
   std::vector<std::string> comps_;
@@ -782,7 +839,7 @@ bool Applier::Whiteout(int pfd, size_t depth, const std::string &base, LayerErr 
 bool Applier::Directory(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err) {
   const std::string &entry = cur_.name;
   const char *b = base.c_str();
-  if (mkdirat(pfd, b, 0700) < 0) {
+  if ((depth == 0 ? top_.Mkdir(pfd, b, 0700) : mkdirat(pfd, b, 0700)) < 0) {
     if (errno != EEXIST) return Sys(err, errno, "mkdir " + rel, entry);
     struct stat st;
     if (fstatat(pfd, b, &st, AT_SYMLINK_NOFOLLOW) < 0) return Sys(err, errno, "lstat " + rel, entry);

@@ -208,10 +208,12 @@ static bool parse_network(const JsonNode *root, ShimConfig *c, Error *e) {
     ns->veth_name = "eth0";
     if (veth->type != JSON_OBJECT || !json_string(veth, "peer", true, &ns->veth_peer, e) ||
         !json_string(veth, "name", false, &ns->veth_name, e) || !json_string(veth, "address", false, &ns->address, e) ||
-        !json_string(veth, "mac", false, &ns->mac, e))
+        !json_string(veth, "mac", false, &ns->mac, e) || !json_string(veth, "host", false, &ns->veth_host, e) ||
+        !json_string(veth, "bridge", false, &ns->bridge, e))
       return e->stage[0] ? false : fail(e, "config", EINVAL, "\"network.veth\" must be an object");
-    if (strlen(ns->veth_peer) >= 16 || strlen(ns->veth_name) >= 16)
+    if (strlen(ns->veth_peer) >= 16 || strlen(ns->veth_name) >= 16 || (ns->veth_host && strlen(ns->veth_host) >= 16))
       return fail(e, "config", EINVAL, "interface names must be shorter than 16 bytes");
+    if (!ns->veth_host != !ns->bridge) return fail(e, "config", EINVAL, "\"network.veth.host\" and \"bridge\" go together");
   }
   const JsonNode *rs = json_get(n, "routes");
   if (rs && rs->type != JSON_NULL) {
@@ -253,7 +255,8 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
   if (!object(root, "overlay", &ov, e)) return false;
   if (!json_string(ov, "cwd", true, &c->overlay.cwd, e) ||
       !json_string_array(ov, "lower", true, &c->overlay.lower, &c->overlay.nlower, e) ||
-      !json_string(ov, "upper", false, &c->overlay.upper, e) || !json_string(ov, "work", false, &c->overlay.work, e))
+      !json_string(ov, "upper", false, &c->overlay.upper, e) || !json_string(ov, "work", false, &c->overlay.work, e) ||
+      !json_bool(ov, "volatile", &c->overlay.volatile_upper, e))
     return false;
   if (c->overlay.nlower == 0) return fail(e, "config", EINVAL, "\"overlay.lower\" must not be empty");
   if (!c->overlay.upper != !c->overlay.work) return fail(e, "config", EINVAL, "\"overlay.upper\" and \"overlay.work\" go together");

@@ -131,28 +131,70 @@ bool nl_create_bridge(const char *name, Error *e) {
   return fail(e, "network", EEXIST, "%s exists and is not a bridge", name);
 }
 
-bool nl_create_veth(const char *name, const char *peer, unsigned mtu, Error *e) {
-  ifinfomsg ifi = link_msg(0);
-  Msg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
-  m.attr_str(IFLA_IFNAME, name);
-  if (mtu) m.attr_u32(IFLA_MTU, mtu);
+// IFLA_LINKINFO of a veth pair: kind, and the peer's own ifinfomsg and attributes.
+static void add_veth_peer(Msg &m, const char *peer, unsigned mtu, pid_t netns_pid, const unsigned char *mac) {
   size_t info = m.nest_begin(IFLA_LINKINFO);
   m.attr_str(IFLA_INFO_KIND, "veth");
   size_t data = m.nest_begin(IFLA_INFO_DATA);
   size_t pinfo = m.nest_begin(VETH_INFO_PEER);
-  // The peer's attributes follow its own ifinfomsg.
   ifinfomsg pifi = link_msg(0);
   size_t at = NLMSG_ALIGN(m.h.nlmsg_len);
   memcpy(m.buf + at, &pifi, sizeof pifi);
   m.h.nlmsg_len = (unsigned)(at + NLMSG_ALIGN(sizeof pifi));
   m.attr_str(IFLA_IFNAME, peer);
   if (mtu) m.attr_u32(IFLA_MTU, mtu);
+  if (netns_pid > 0) m.attr_u32(IFLA_NET_NS_PID, (unsigned)netns_pid);
+  if (mac) m.attr(IFLA_ADDRESS, mac, 6);
   m.nest_end(pinfo);
   m.nest_end(data);
   m.nest_end(info);
+}
+
+bool nl_create_veth(const char *name, const char *peer, unsigned mtu, Error *e) {
+  ifinfomsg ifi = link_msg(0);
+  Msg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+  m.attr_str(IFLA_IFNAME, name);
+  if (mtu) m.attr_u32(IFLA_MTU, mtu);
+  add_veth_peer(m, peer, mtu, 0, nullptr);
   char what[96];
   snprintf(what, sizeof what, "create veth pair %s/%s", name, peer);
   return talk(m, what, e);
+}
+
+static bool parse_mac(const char *mac, unsigned char out[6], Error *e) {
+  unsigned v[6];
+  char extra;
+  if (sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
+    return fail(e, "network", EINVAL, "bad MAC address %s", mac);
+  for (int i = 0; i < 6; i++) out[i] = (unsigned char)v[i];
+  return true;
+}
+
+bool nl_create_veth_into(const char *host, const char *bridge, const char *peer, const char *mac, pid_t pid, Error *e) {
+  unsigned char addr[6];
+  if (mac && !parse_mac(mac, addr, e)) return false;
+  int bidx = link_index(bridge, e);
+  if (bidx <= 0) return false;
+  for (int attempt = 0;; attempt++) {
+    ifinfomsg ifi = link_msg(0);
+    ifi.ifi_change = IFF_UP;
+    ifi.ifi_flags = IFF_UP;
+    Msg m(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+    m.attr_str(IFLA_IFNAME, host);
+    m.attr_u32(IFLA_MASTER, (unsigned)bidx);
+    add_veth_peer(m, peer, 0, pid, mac ? addr : nullptr);
+    char what[96];
+    snprintf(what, sizeof what, "create veth %s on %s with %s in the namespace of %d", host, bridge, peer, (int)pid);
+    Error err{};
+    if (talk(m, what, &err)) return true;
+    // Left over from the last run (the kernel removes a pair asynchronously with its namespace).
+    if (err.err != EEXIST || attempt > 0) {
+      *e = err;
+      return false;
+    }
+    Error ignored{};
+    nl_delete_link(host, &ignored);
+  }
 }
 
 bool nl_set_master(const char *name, const char *master, Error *e) {
@@ -212,11 +254,7 @@ bool nl_rename(const char *name, const char *new_name, Error *e) {
 
 bool nl_set_mac(const char *name, const char *mac, Error *e) {
   unsigned char a[6];
-  unsigned v[6];
-  char extra;
-  if (sscanf(mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
-    return fail(e, "network", EINVAL, "bad MAC address %s", mac);
-  for (int i = 0; i < 6; i++) a[i] = (unsigned char)v[i];
+  if (!parse_mac(mac, a, e)) return false;
   int idx = link_index(name, e);
   if (idx <= 0) return false;
   ifinfomsg ifi = link_msg(idx);

@@ -17,6 +17,9 @@ bool nl_set_up(const char *name, bool up, Error *e);
 bool nl_delete_link(const char *name, Error *e);
 // Moves a link into the net namespace of pid.
 bool nl_set_netns_pid(const char *name, pid_t pid, Error *e);
+// A veth pair whose host end is up on bridge and whose peer is created directly in the net namespace of
+// pid, named peer, with mac (may be null). A leftover host end of that name is replaced once.
+bool nl_create_veth_into(const char *host, const char *bridge, const char *peer, const char *mac, pid_t pid, Error *e);
 bool nl_rename(const char *name, const char *new_name, Error *e);
 bool nl_set_mac(const char *name, const char *mac, Error *e);
 // "10.0.0.2/24"; the address already being there is fine.

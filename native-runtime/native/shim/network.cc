@@ -5,8 +5,10 @@
 #include "netlink.h"
 
 bool network_move_peer(const ShimConfig &c, pid_t init, Error *e) {
-  if (!c.network.veth_peer) return true;
-  return nl_set_netns_pid(c.network.veth_peer, init, e);
+  const NetworkSpec &n = c.network;
+  if (!n.veth_peer) return true;
+  if (n.veth_host) return nl_create_veth_into(n.veth_host, n.bridge, n.veth_name, n.mac, init, e);
+  return nl_set_netns_pid(n.veth_peer, init, e);
 }
 
 bool network_setup_in_container(const ShimConfig &c, Error *e) {
@@ -15,8 +17,9 @@ bool network_setup_in_container(const ShimConfig &c, Error *e) {
   if (!nl_set_up("lo", true, e)) return false;
   const NetworkSpec &n = c.network;
   if (n.veth_peer) {
-    if (strcmp(n.veth_peer, n.veth_name) != 0 && !nl_rename(n.veth_peer, n.veth_name, e)) return false;
-    if (n.mac && !nl_set_mac(n.veth_name, n.mac, e)) return false;
+    // A pair the shim created arrives named and with its MAC (network_move_peer).
+    if (!n.veth_host && strcmp(n.veth_peer, n.veth_name) != 0 && !nl_rename(n.veth_peer, n.veth_name, e)) return false;
+    if (!n.veth_host && n.mac && !nl_set_mac(n.veth_name, n.mac, e)) return false;
     if (!nl_set_up(n.veth_name, true, e)) return false;
     if (n.address && !nl_add_address(n.veth_name, n.address, e)) return false;
   }

@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "capabilities.h"
@@ -58,10 +60,18 @@ const char *env_path(const ProcessSpec &p) {
 
 // Ignored signals survive execve, and Node (so the shim) ignores SIGPIPE: without this, `yes | head` in a
 // container would spin forever. The process starts as runc starts it: default dispositions, nothing blocked.
+// The raw syscall, because glibc's sigaction refuses its two internal signals (32, 33), which posix_spawn
+// hands to the shim ignored.
 static void reset_signals() {
-  for (int sig = 1; sig < NSIG; sig++) {
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    uint64_t mask;
+  } dfl = {SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig <= 64; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    signal(sig, SIG_DFL);
+    syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
   }
   sigset_t none;
   sigemptyset(&none);
@@ -87,6 +97,26 @@ bool exec_process(const ProcessSpec &p, Error *e) {
     if (snprintf(path, sizeof path, "%.*s/%s", (int)len, len ? dir : ".", file) < (int)sizeof path) {
       execve(path, argv, envp);
       if (errno != ENOENT && errno != ENOTDIR) saved = errno;  // e.g. EACCES: remember, keep looking
+    }
+    dir = colon ? colon + 1 : nullptr;
+  }
+  if (saved == ENOENT) return fail(e, "exec", ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+  return fail(e, "exec", saved, "exec %s", file);
+}
+
+// With waitForAttach the start is reported before execve, so what execve would refuse for sure (no such
+// file, not executable) is checked first and fails the start, as dockerd's start fails.
+static bool check_executable(const ProcessSpec &p, Error *e) {
+  const char *file = p.args[0];
+  if (strchr(file, '/')) return access(file, X_OK) == 0 || fail(e, "exec", errno, "exec %s", file);
+  int saved = ENOENT;
+  for (const char *dir = env_path(p); dir;) {
+    const char *colon = strchr(dir, ':');
+    size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
+    char path[4096];
+    if (snprintf(path, sizeof path, "%.*s/%s", (int)len, len ? dir : ".", file) < (int)sizeof path) {
+      if (access(path, X_OK) == 0) return true;
+      if (errno != ENOENT && errno != ENOTDIR) saved = errno;
     }
     dir = colon ? colon + 1 : nullptr;
   }
@@ -147,6 +177,7 @@ bool process_launch(const ProcessSpec &p, const LaunchOptions &o, const Containe
   if (o.seccomp && p.no_new_privileges && !seccomp_install(e)) return false;
   if (chdir(p.cwd) < 0) return fail(e, "cwd", errno, "chdir %s", p.cwd);
 
+  if (f.ready_wr >= 0 && !check_executable(p, e)) return false;
   pause_for_attach(f);
   if (p.init && o.allow_init) {
     sigset_t old;

@@ -5,6 +5,7 @@ import type { AttachOptions } from '../engine/engine.js';
 import { badParameter, conflict, internal } from '../errors.js';
 import { attachmentStream, resizeOnce } from '../exec/stream.js';
 import { attachShim } from '../native/index.js';
+import type { PendingAttaches } from './pending-attach.js';
 import type { ContainerRecord } from './record.js';
 
 export interface AttachInputs {
@@ -12,6 +13,8 @@ export interface AttachInputs {
   socket: string;
   /** Past output, already framed for this container (attach with logs: true). */
   logs?: () => Promise<Buffer>;
+  /** Where an attachment to a container that is not running waits for its next start. */
+  pending: PendingAttaches;
 }
 
 /** A Duplex that only replays bytes and ignores input (attach with stream: false). */
@@ -26,13 +29,18 @@ export async function attachContainer(inp: AttachInputs, o: AttachOptions): Prom
   const prefix = o.logs && inp.logs ? await inp.logs() : undefined;
   if (o.stream === false) return replayOnly(prefix ?? Buffer.alloc(0));
   if (rec.state.status === 'paused') throw conflict(`You cannot attach to a paused container, unpause it first`);
+  if (rec.state.status === 'restarting') throw conflict(`Container ${rec.cfg.id} is restarting, wait until the container is running`);
+  const wants = { stdin: !!o.stdin && rec.cfg.config.OpenStdin, stdout: !!o.stdout, stderr: !!o.stderr };
   if (rec.state.status !== 'running') {
-    if (prefix) return replayOnly(prefix);
-    throw conflict('You cannot attach to a stopped container, start it first');
+    // As dockerd: the stream carries the next run, from its first byte.
+    const p = inp.pending.add(rec.cfg.id, wants);
+    const d = attachmentStream(p.attachment, { tty: rec.cfg.config.Tty, ...(prefix ? { prefix } : {}) });
+    p.withdrawOn(d);
+    return d;
   }
   let a;
   try {
-    a = await attachShim(inp.socket, { stdin: !!o.stdin && rec.cfg.config.OpenStdin, stdout: !!o.stdout, stderr: !!o.stderr });
+    a = await attachShim(inp.socket, wants);
   } catch (e) {
     throw internal(`cannot attach to container ${rec.cfg.id.slice(0, 12)}: ${(e as Error).message}`, e);
   }

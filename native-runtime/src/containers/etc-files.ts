@@ -1,10 +1,9 @@
 // /etc/hosts, /etc/hostname and /etc/resolv.conf, written in the container's directory and bind-mounted.
 // resolv.conf never copies the host's: outbound access is off, and the host's resolver sits at a private
 // address no container may reach (stack-notes: "The network around a container").
-import { promises as fsp } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import { badParameter } from '../errors.js';
-import { replaceFile } from './replace-file.js';
 
 export interface EtcFilesInput {
   hostname: string;
@@ -72,10 +71,15 @@ export function resolvConfText(inp: EtcFilesInput): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Writes the three files of a new container. Nothing reads them before the container starts, so they are
+ * written in place (no temp + rename); regenerated from the config whenever needed, so no fsync.
+ */
 export async function writeEtcFiles(containerDir: string, inp: EtcFilesInput): Promise<EtcFiles> {
   const p = etcPaths(containerDir);
-  await fsp.mkdir(containerDir, { recursive: true });
-  // Regenerated from the config whenever needed, so no fsync (replace-file.ts).
-  await Promise.all([replaceFile(p.hosts, hostsText(inp)), replaceFile(p.hostname, `${inp.hostname}\n`), replaceFile(p.resolvConf, resolvConfText(inp))]);
+  fs.mkdirSync(containerDir, { recursive: true });
+  fs.writeFileSync(p.hosts, hostsText(inp));
+  fs.writeFileSync(p.hostname, `${inp.hostname}\n`);
+  fs.writeFileSync(p.resolvConf, resolvConfText(inp));
   return p;
 }

@@ -1,7 +1,7 @@
 // The container state machine: create, start, stop, kill, restart, remove, wait, rename, pause, and
 // what happens when a shim reports an exit. Every state change is saved (atomically) before it is
 // announced with an event.
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CgroupDriver } from '../cgroups/types.js';
@@ -36,6 +36,7 @@ import { fullHostConfig, mergeConfig, netNamespace } from './config-merge.js';
 import { writeEtcFiles, etcPaths, hostsText } from './etc-files.js';
 import { containerMatcher } from './list-filter.js';
 import { KeyedMutex } from './locks.js';
+import { PendingAttaches } from './pending-attach.js';
 import { GO_ZERO_TIME, initialState, type ContainerConfigFile, type ContainerRecord } from './record.js';
 import { bootId, EXIT_FILE, ExitWatcher, isBerthShim, processAlive, readExitFile, readPidFile, startShim, type ExitFile, type ExitOutcome } from './shim.js';
 import { attachSocketPath, buildShimSpec, logRotation, shimRunDir } from './spec.js';
@@ -92,6 +93,10 @@ export class ContainerManager {
   private readonly waiters = new Waiters();
   private readonly mutex = new KeyedMutex();
   private readonly removing = new Set<string>();
+  /** Attachments made while a container was not running; its next start connects them (attach.ts). */
+  readonly pendingAttaches = new PendingAttaches();
+  /** Containers inside restart(): their exit is not an AutoRemove. */
+  private readonly restartingNow = new Set<string>();
   private hooks: ContainerHooks = {};
   private readonly restartTimers = new Map<string, NodeJS.Timeout>();
   /** Cgroup removals still running after an exit, and groups this process has removed. */
@@ -220,7 +225,7 @@ export class ContainerManager {
         this.d.stores.content,
         image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
       );
-      await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id } });
+      await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id }, durability: 'deferred' });
     });
     let made: ContainerRecord | undefined;
     try {
@@ -246,7 +251,7 @@ export class ContainerManager {
           WorkDir: `${own}/work`,
         },
       };
-      await fsp.mkdir(this.dir(id), { recursive: true, mode: 0o700 });
+      fs.mkdirSync(this.dir(id), { recursive: true, mode: 0o700 });
       await writeEtcFiles(this.dir(id), {
         hostname: config.Hostname,
         domainname: config.Domainname,
@@ -292,10 +297,8 @@ export class ContainerManager {
     // The last exit's cleanup may still run; a group left by a crash of Berth is removed here. A fresh
     // container, or one whose group this process removed, has none.
     const pending = this.cgroupCleanup.get(id);
-    await Promise.all([
-      fsp.rm(exitFile, { force: true }),
-      pending ?? (st.startedAt !== GO_ZERO_TIME && !this.groupFreed.has(id) ? this.d.cgroups.remove(id).catch(() => {}) : undefined),
-    ]);
+    fs.rmSync(exitFile, { force: true });
+    await (pending ?? (st.startedAt !== GO_ZERO_TIME && !this.groupFreed.has(id) ? this.d.cgroups.remove(id).catch(() => {}) : undefined));
     this.groupFreed.delete(id);
     // The groups are made while the rest of the start is prepared (independent work).
     const groups = this.d.cgroups.create(id, rec.cfg.limits).then(
@@ -319,11 +322,17 @@ export class ContainerManager {
       });
       const groupsFailed = await groups;
       if (groupsFailed) throw groupsFailed;
+      if (this.pendingAttaches.has(id)) spec.waitForAttach = true;
       started = await startShim(runDir, spec);
+      if (started.waitingForAttach) await this.pendingAttaches.connect(id, attachSocketPath(this.d.run, id));
     } catch (e) {
       await groups;
       await this.d.cgroups.remove(id).catch(() => {});
-      throw await this.startFailed(rec, this.d.networks ? await this.d.networks.startFailed(rec, e) : e);
+      const err = await this.startFailed(rec, this.d.networks ? await this.d.networks.startFailed(rec, e) : e);
+      // As dockerd: the attached streams end, and an AutoRemove container goes (once this start has let go).
+      this.pendingAttaches.drop(id);
+      if (rec.cfg.hostConfig.AutoRemove) setImmediate(() => void this.remove(id, { force: true }).catch(() => {}));
+      throw err;
     }
     const netFailure = this.d.networks?.started(rec, started);
     this.d.volumes?.mounted(id, rec.cfg.mounts);
@@ -341,6 +350,8 @@ export class ContainerManager {
     });
     this.hooks.started?.(rec, true);
     await this.store.saveState(rec);
+    // An attach that arrived while this start was under way is connected late rather than left waiting.
+    if (this.pendingAttaches.has(id)) void this.pendingAttaches.connect(id, attachSocketPath(this.d.run, id));
     if (netFailure) {
       // The process runs already but a further network could not be attached (src/networks): the
       // start fails, as Docker's does, and the kill is recorded as an ordinary exit.
@@ -430,7 +441,8 @@ export class ContainerManager {
     }
     // Kills anything the shim left behind and frees the group. That is cleanup, and slow on v1 (freeze,
     // kill, one rmdir per hierarchy), so waiters do not wait for it; start and remove do (cgroupCleanup).
-    const cleanup = this.d.cgroups.remove(id).catch(() => {});
+    // Its calls are synchronous, so it begins on the next turn of the loop, after the waiters are answered.
+    const cleanup = new Promise<void>((r) => setImmediate(r)).then(() => this.d.cgroups.remove(id)).catch(() => {});
     this.cgroupCleanup.set(id, cleanup);
     void cleanup.then(() => {
       this.groupFreed.add(id);
@@ -444,7 +456,7 @@ export class ContainerManager {
     this.exitListeners.delete(id);
     this.waiters.exited(id, rec.state.exitCode);
     if (again.restart) this.scheduleRestart(rec, again.delayMs);
-    if (rec.cfg.hostConfig.AutoRemove && this.store.has(id) && !this.removing.has(id)) {
+    if (rec.cfg.hostConfig.AutoRemove && this.store.has(id) && !this.removing.has(id) && !this.restartingNow.has(id)) {
       await this.remove(id, { force: true }).catch(() => {});
     }
   }
@@ -517,7 +529,13 @@ export class ContainerManager {
     this.mutable('restart a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
-      if (isActive(rec)) await this.stopLocked(rec, opts);
+      // As dockerd does, the stop half of a restart does not trigger AutoRemove.
+      this.restartingNow.add(rec.cfg.id);
+      try {
+        if (isActive(rec)) await this.stopLocked(rec, opts);
+      } finally {
+        this.restartingNow.delete(rec.cfg.id);
+      }
       await this.startLocked(rec);
       this.emit(rec, 'restart');
     });
@@ -572,16 +590,19 @@ export class ContainerManager {
         this.watchers.delete(id);
         this.hooks.exited?.(rec);
         await this.d.cgroups.remove(id).catch(() => {});
-        await this.d.stores.snapshots.remove(rec.cfg.snapshotKey).catch((e: Error) => {
+        // Made durable a moment later, like the create (util/atomic.ts): only a power loss in that moment
+        // can bring the record back, and a record whose files are gone fails its next start clearly.
+        await this.d.stores.snapshots.remove(rec.cfg.snapshotKey, { durability: 'deferred' }).catch((e: Error) => {
           if (!/does not exist/.test(e.message)) throw e;
         });
-        await fsp.rm(shimRunDir(this.d.run, id), { recursive: true, force: true });
+        fs.rmSync(shimRunDir(this.d.run, id), { recursive: true, force: true }); // tmpfs, a few entries
         await this.store.delete(id);
         await this.d.networks?.release(rec).catch(() => {});
         await this.d.volumes?.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
       } finally {
         this.removing.delete(id);
       }
+      this.pendingAttaches.drop(id);
       this.emit(rec, 'destroy');
       this.waiters.removed(id, rec.state.exitCode);
     });

@@ -1,6 +1,6 @@
 // Reads a file of a container's rootfs without mounting it: the upper dir first, then each lower
 // (top-most first), honouring overlay whiteouts (a 0:0 character device hides what is below).
-import { promises as fsp } from 'node:fs';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { OverlayMounts } from '../snapshots/types.js';
 
@@ -9,20 +9,23 @@ export function layerDirs(m: OverlayMounts): string[] {
   return m.upper ? [m.upper, ...dirs] : dirs;
 }
 
-/** The file's text from the top-most layer that has it, or null. */
+/**
+ * The file's text from the top-most layer that has it, or null. Synchronous: /etc/passwd and /etc/group
+ * are read on every start, and a lstat per layer through the thread pool costs more than the reads.
+ */
 export async function readRootfsFile(layers: string[], file: string): Promise<string | null> {
   const rel = path.posix.normalize(file).replace(/^\/+/, '');
   for (const dir of layers) {
     const p = path.join(dir, rel);
     let st;
     try {
-      st = await fsp.lstat(p);
+      st = fs.lstatSync(p);
     } catch {
       continue;
     }
     if (st.isCharacterDevice() && st.rdev === 0) return null; // whiteout
     if (!st.isFile()) return null;
-    return fsp.readFile(p, 'utf8');
+    return fs.readFileSync(p, 'utf8');
   }
   return null;
 }

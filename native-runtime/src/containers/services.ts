@@ -116,6 +116,7 @@ export class ContainerServices {
         rec,
         socket: attachSocketPath(this.d.run, rec.cfg.id),
         logs: async () => (await this.d.containers.logs(rec.cfg.id, { stdout: opts.stdout, stderr: opts.stderr })) as Buffer,
+        pending: this.d.containers.pendingAttaches,
       },
       opts,
     );

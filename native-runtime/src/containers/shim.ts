@@ -2,10 +2,9 @@
 // one is done. The shim writes exit.json before it exits, so exit.json is the primary signal; a slow
 // liveness poll catches a shim that died without writing it (SIGKILL, OOM of the shim itself).
 import * as fs from 'node:fs';
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { spawnShim, type ShimStarted } from '../native/index.js';
-import { replaceJson } from './replace-file.js';
+import { replaceJsonSync } from '../util/atomic.js';
 import type { ShimSpec } from './spec.js';
 
 export interface ExitFile {
@@ -52,9 +51,10 @@ export function readPidFile(file: string): { shimPid: number; pid: number } | nu
   }
 }
 
+/** Synchronous: a few hundred bytes, read on the exit path where a thread-pool round trip costs more. */
 export async function readExitFile(file: string): Promise<ExitFile | null> {
   try {
-    return JSON.parse(await fsp.readFile(file, 'utf8')) as ExitFile;
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ExitFile;
   } catch {
     return null;
   }
@@ -69,10 +69,10 @@ export function bootId(): string {
 }
 
 export async function startShim(runDir: string, spec: ShimSpec): Promise<ShimStarted> {
-  await fsp.mkdir(runDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const configPath = path.join(runDir, 'shim.json');
   // $BERTH_RUN is tmpfs: nothing to sync.
-  await replaceJson(configPath, spec, 0o600);
+  replaceJsonSync(configPath, spec, 0o600);
   return spawnShim(configPath);
 }
 

@@ -1,10 +1,10 @@
 // ContainerStore: the records under <root>/containers/<id>/ and lookups by id, id prefix or name.
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { conflict, nameInUse, noSuchContainer } from '../errors.js';
-import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
+import { readJsonOr, replaceJsonNowSyncLater, replaceJsonSync, writeJsonAtomic } from '../util/atomic.js';
+import { discardDir, emptyTrash } from '../util/trash.js';
 import { randomName } from './names.js';
-import { replaceJson } from './replace-file.js';
 import type { ContainerConfigFile, ContainerRecord, ContainerStateFile } from './record.js';
 
 export class ContainerStore {
@@ -80,11 +80,14 @@ export class ContainerStore {
     }
   }
 
+  /**
+   * A new record: state first, then config (load() skips a directory without both). Written at once and
+   * made durable just after (util/atomic.ts, deferred durability), so create does not wait for the disk.
+   */
   async add(rec: ContainerRecord): Promise<void> {
-    await fsp.mkdir(this.logDir(rec.cfg.id), { recursive: true, mode: 0o700 });
-    // state first: config's write fsyncs the directory, which commits both renames.
+    fs.mkdirSync(this.logDir(rec.cfg.id), { recursive: true, mode: 0o700 });
     await this.saveState(rec);
-    await this.saveConfig(rec);
+    replaceJsonNowSyncLater(path.join(this.dir(rec.cfg.id), 'config.json'), rec.cfg, 0o600);
     this.byId.set(rec.cfg.id, rec);
   }
 
@@ -94,13 +97,25 @@ export class ContainerStore {
 
   async saveState(rec: ContainerRecord): Promise<void> {
     // No fsync: a stale state.json after a crash is corrected by recover() (exit file, live shim).
-    await replaceJson(path.join(this.dir(rec.cfg.id), 'state.json'), rec.state, 0o600);
+    replaceJsonSync(path.join(this.dir(rec.cfg.id), 'state.json'), rec.state, 0o600);
   }
 
-  /** Forgets the record and deletes its directory (state.json first, so a crash mid-way forgets it too). */
+  /**
+   * Forgets the record and deletes its directory: state.json first, so a crash mid-way forgets it too;
+   * the rest is moved aside and deleted in the background (util/trash.ts).
+   */
   async delete(id: string): Promise<void> {
     this.byId.delete(id);
-    await fsp.rm(path.join(this.dir(id), 'state.json'), { force: true });
-    await fsp.rm(this.dir(id), { recursive: true, force: true });
+    fs.rmSync(path.join(this.dir(id), 'state.json'), { force: true });
+    discardDir(this.dir(id), this.trashDir);
+  }
+
+  private get trashDir(): string {
+    return path.join(this.root, 'trash');
+  }
+
+  /** The writer, at start: deletes what removals interrupted by a crash left in the trash. */
+  sweepTrash(): void {
+    emptyTrash(this.trashDir);
   }
 }

@@ -19,8 +19,17 @@ export interface AttachStreamOptions {
   onExit?: (code: number) => void;
 }
 
-export function attachmentStream(a: ShimAttachment, opts: AttachStreamOptions): Duplex {
+/**
+ * The Duplex over an attachment. `att` may still be pending (an attach made before the container
+ * starts): input written meanwhile is kept in order, including end(), and delivered once it connects;
+ * a pending attachment that never comes (null) simply ends the stream.
+ */
+export function attachmentStream(att: ShimAttachment | Promise<ShimAttachment | null>, opts: AttachStreamOptions): Duplex {
+  let a: ShimAttachment | null = null;
   let ended = false;
+  let wantsData = false;
+  let endInput = false;
+  const queued: { chunk: Buffer; cb: (e?: Error | null) => void }[] = [];
   const finish = (): void => {
     if (ended) return;
     ended = true;
@@ -28,35 +37,59 @@ export function attachmentStream(a: ShimAttachment, opts: AttachStreamOptions): 
   };
   const d = new Duplex({
     read() {
-      a.socket.resume();
+      wantsData = true;
+      a?.socket.resume();
     },
     write(chunk: Buffer, _enc, cb) {
-      if (a.socket.destroyed) return cb();
-      a.write(chunk);
+      if (!a) return void queued.push({ chunk, cb });
+      if (!a.socket.destroyed) a.write(chunk);
       cb();
     },
     final(cb) {
-      if (!a.socket.destroyed) a.end();
+      if (!a) endInput = true;
+      else if (!a.socket.destroyed) a.end();
       cb();
     },
     destroy(err, cb) {
-      a.close();
+      a?.close();
       cb(err);
     },
   });
   if (opts.prefix?.length) d.push(opts.prefix);
-  const out = (stream: 1 | 2) => (b: Buffer) => {
-    if (ended) return;
-    if (!d.push(opts.tty ? b : muxFrame(stream, b))) a.socket.pause();
+  const bind = (x: ShimAttachment): void => {
+    if (d.destroyed) return x.close();
+    a = x;
+    const out = (stream: 1 | 2) => (b: Buffer) => {
+      if (ended) return;
+      if (!d.push(opts.tty ? b : muxFrame(stream, b))) x.socket.pause();
+    };
+    x.on('stdout', out(1));
+    x.on('stderr', out(2));
+    x.on('exit', (code: number) => {
+      opts.onExit?.(code);
+      finish();
+    });
+    x.on('close', finish);
+    x.on('error', (e: Error) => d.destroy(e));
+    for (const q of queued.splice(0)) {
+      x.write(q.chunk);
+      q.cb();
+    }
+    if (endInput) x.end();
+    if (wantsData) x.socket.resume();
   };
-  a.on('stdout', out(1));
-  a.on('stderr', out(2));
-  a.on('exit', (code: number) => {
-    opts.onExit?.(code);
-    finish();
-  });
-  a.on('close', finish);
-  a.on('error', (e: Error) => d.destroy(e));
+  if (att instanceof Promise) {
+    att.then(
+      (x) => {
+        if (x) return bind(x);
+        for (const q of queued.splice(0)) q.cb();
+        finish();
+      },
+      (e: Error) => d.destroy(e),
+    );
+  } else {
+    bind(att);
+  }
   return d;
 }
 

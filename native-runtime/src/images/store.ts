@@ -8,7 +8,7 @@ import type { ContentStore, Descriptor } from '../content/types.js';
 import { SnapshotError, type Snapshotter } from '../snapshots/types.js';
 import { chainIds } from '../snapshots/chain.js';
 import { activeLeases, type Lease } from '../archive/lease.js';
-import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
+import { readJsonOrSync, writeJsonAtomic } from '../util/atomic.js';
 import { hexOf } from '../util/ids.js';
 import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary } from './docker-shapes.js';
 import { ImageError } from './errors.js';
@@ -80,11 +80,15 @@ interface RefsFile {
   refs: Record<string, string>;
 }
 
+/** Image configs kept in memory (a few KiB each). */
+const CONFIG_CACHE_ENTRIES = 64;
+
 export class ImageStore {
   readonly root: string;
   readonly content: ContentStore;
   readonly snapshots: Snapshotter | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly configTexts = new Map<string, string>();
 
   constructor(root: string, content: ContentStore, snapshots?: Snapshotter) {
     this.root = root;
@@ -109,8 +113,8 @@ export class ImageStore {
     return path.join(this.root, 'meta', `${hexOf(id)}.json`);
   }
 
-  private readRefs(): Promise<RefsFile> {
-    return readJsonOr<RefsFile>(path.join(this.root, 'refs.json'), { refs: {} });
+  private async readRefs(): Promise<RefsFile> {
+    return readJsonOrSync<RefsFile>(path.join(this.root, 'refs.json'), { refs: {} });
   }
 
   private writeRefs(refs: RefsFile): Promise<void> {
@@ -118,7 +122,7 @@ export class ImageStore {
   }
 
   private async readRecord(id: string): Promise<ImageRecord | null> {
-    return readJsonOr<ImageRecord | null>(this.recordPath(id), null);
+    return readJsonOrSync<ImageRecord | null>(this.recordPath(id), null);
   }
 
   async records(): Promise<ImageRecord[]> {
@@ -133,7 +137,14 @@ export class ImageStore {
 
   async config(idOrRecord: string | ImageRecord): Promise<ImageConfig> {
     const id = typeof idOrRecord === 'string' ? idOrRecord : idOrRecord.id;
-    return this.content.readJson<ImageConfig>(id);
+    // The config is content-addressed, so its text never changes: kept, and parsed afresh per caller.
+    let text = this.configTexts.get(id);
+    if (text === undefined) {
+      text = (await this.content.readBuffer(id)).toString('utf8');
+      if (this.configTexts.size >= CONFIG_CACHE_ENTRIES) this.configTexts.delete(this.configTexts.keys().next().value!);
+      this.configTexts.set(id, text);
+    }
+    return JSON.parse(text) as ImageConfig;
   }
 
   async manifest(rec: ImageRecord): Promise<Manifest> {

@@ -44,8 +44,10 @@ export async function applyLayer(source: ByteStream, destDir: string, opts: Appl
   if (!rst.isDirectory()) throw new Error(`applyLayer: ${root} is not a directory`);
   const sameOwner = opts.sameOwner ?? process.getuid?.() === 0;
 
-  const raw = await decompressed(source);
   const native = await import('../native/index.js');
+  // Nothing awaits between here and the loop below: a stream error (bytes of a download that turn out
+  // corrupt) must find the loop listening.
+  const raw = await decompressed(source);
   let applier: InstanceType<typeof native.NativeLayerApplier>;
   try {
     applier = new native.NativeLayerApplier(root, { sameOwner, entryNames: opts.onEntry !== undefined });

@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LayerError } from './errors.js';
 
+const INFLATE_CHUNK = 1 << 20;
+
 export type ByteStream = AsyncIterable<Uint8Array | string>;
 
 async function* asBuffers(src: ByteStream): AsyncGenerator<Buffer> {
@@ -36,7 +38,9 @@ export async function decompressed(src: ByteStream): Promise<Readable> {
   };
   const raw = Readable.from(rest(), { objectMode: false });
   if (first[0] === 0x1f && first[1] === 0x8b) {
-    const gunzip = createGunzip();
+    // zlib's default 16 KiB output chunks cost a thread-pool round trip and a Buffer each: inflating in
+    // 1 MiB steps takes half the CPU time.
+    const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK });
     raw.on('error', (e) => gunzip.destroy(e));
     return raw.pipe(gunzip);
   }

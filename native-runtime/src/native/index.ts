@@ -1,8 +1,6 @@
 // Typed access to the C++ addon (native/addon) and to berth-shim. The addon returns errors as values
 // (see types.ts); these wrappers turn them into NativeCallError exceptions.
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import type { Readable } from 'node:stream';
 
 import type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
 
@@ -162,59 +160,24 @@ export function spawnExecShim(configPath: string): Promise<ShimStarted> {
   return spawnShimMode('exec', configPath);
 }
 
-function spawnShimMode(mode: 'run' | 'exec', configPath: string): Promise<ShimStarted> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(shimPath(), [mode, configPath], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    });
-    const status = child.stdio[3] as Readable;
-    const stderr = child.stdio[2] as Readable;
-    let line = '';
-    let err = '';
-    let settled = false;
-
-    const finish = (e: Error | null, v?: ShimStarted): void => {
-      if (settled) return;
-      settled = true;
-      // The shim keeps running; nothing here may keep this process alive or hold its pipes.
-      status.destroy();
-      stderr.destroy();
-      child.unref();
-      if (e) reject(e);
-      else resolve(v!);
-    };
-
-    stderr.setEncoding('utf8');
-    stderr.on('data', (d: string) => {
-      if (err.length < 8192) err += d;
-    });
-    status.setEncoding('utf8');
-    status.on('data', (d: string) => {
-      line += d;
-      const nl = line.indexOf('\n');
-      if (nl < 0) return;
-      let parsed: ShimStatus;
-      try {
-        parsed = JSON.parse(line.slice(0, nl)) as ShimStatus;
-      } catch {
-        finish(new ShimStartError('status', 0, `unparseable status line: ${line.slice(0, nl)}`));
-        return;
-      }
-      if (parsed.ok) {
-        const started: ShimStarted = { shimPid: parsed.shimPid, pid: parsed.pid };
-        if (parsed.ports) started.ports = parsed.ports;
-        if (parsed.waitingForAttach) started.waitingForAttach = true;
-        finish(null, started);
-      }
-      else finish(new ShimStartError(parsed.stage, parsed.errno, parsed.message));
-    });
-    const noStatus = (): void =>
-      finish(new ShimStartError('status', 0, `berth-shim exited without a status line${err ? `: ${err.trim()}` : ''}`));
-    status.on('end', noStatus);
-    status.on('error', noStatus);
-    child.on('error', (e) => finish(new ShimStartError('spawn', 0, `cannot run ${shimPath()}: ${e.message}`)));
-  });
+async function spawnShimMode(mode: 'run' | 'exec', configPath: string): Promise<ShimStarted> {
+  const r = await addon.spawnShim(shimPath(), [mode, configPath]);
+  if (!r.ok) throw new ShimStartError('spawn', r.error.errno, r.error.message);
+  const { status, stderr } = r.value;
+  if (status === null) {
+    throw new ShimStartError('status', 0, `berth-shim exited without a status line${stderr ? `: ${stderr.trim()}` : ''}`);
+  }
+  let parsed: ShimStatus;
+  try {
+    parsed = JSON.parse(status) as ShimStatus;
+  } catch {
+    throw new ShimStartError('status', 0, `unparseable status line: ${status}`);
+  }
+  if (!parsed.ok) throw new ShimStartError(parsed.stage, parsed.errno, parsed.message);
+  const started: ShimStarted = { shimPid: parsed.shimPid, pid: parsed.pid };
+  if (parsed.ports) started.ports = parsed.ports;
+  if (parsed.waitingForAttach) started.waitingForAttach = true;
+  return started;
 }
 
 /** Creates (idempotently) a bridge with cidrAddress ("10.88.0.1/24") on it, and sets it up. */

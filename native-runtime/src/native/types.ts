@@ -26,6 +26,11 @@ export interface NativeAddon {
   getxattr(path: string, name: string): NativeResult<Buffer | null>;
   /** Absolute path of the berth-shim executable that was built next to the addon. */
   shimPath(): string;
+  /**
+   * posix_spawn(path, args) in a new session with /dev/null on 0 and 1, stderr on 2 and a status pipe on
+   * 3; resolves with the first line of the status pipe (null at EOF without one) and what stderr said.
+   */
+  spawnShim(path: string, args: string[]): Promise<NativeResult<{ pid: number; status: string | null; stderr: string }>>;
   /** Creates (idempotently) a bridge, adds cidrAddress ("10.88.0.1/24") to it and sets it up. */
   createBridge(name: string, cidrAddress: string): NativeResult<null>;
   /** Creates a veth pair; mtu 0/undefined keeps the kernel default. Both ends start down. */

@@ -33,3 +33,25 @@ export function releaseIps(net: NetworkRecord, containerId: string): boolean {
   }
   return freed;
 }
+
+/**
+ * After a restart: an address whose container is gone is freed, and a container's address missing
+ * from the map (a deferred write lost to a power cut) is taken back while it is free. True when
+ * something changed.
+ */
+export function reconcileAllocations(net: NetworkRecord, held: { ip: string; containerId: string }[], exists: (containerId: string) => boolean): boolean {
+  if (!net.subnet) return false;
+  const s = parseSubnet(net.subnet);
+  let changed = false;
+  for (const [ip, owner] of Object.entries(net.allocations)) {
+    if (exists(owner)) continue;
+    delete net.allocations[ip];
+    changed = true;
+  }
+  for (const { ip, containerId } of held) {
+    if (net.allocations[ip] || ip === net.gateway || !contains(s, ip)) continue;
+    net.allocations[ip] = containerId;
+    changed = true;
+  }
+  return changed;
+}

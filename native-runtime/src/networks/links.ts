@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { attachToBridge, createBridge, createVethPair, deleteLink, NativeCallError, setLinkUp } from '../native/index.js';
 import { sha256Hex } from '../util/ids.js';
 
+const EEXIST = 17;
 const ENODEV = 19;
 
 export function vethNames(containerId: string, networkId: string): { host: string; peer: string } {
@@ -28,12 +29,26 @@ export function ensureBridge(bridge: string, gateway: string, prefix: number): v
   createBridge(bridge, `${gateway}/${prefix}`);
 }
 
+/** Deletes a link if sysfs shows it (a stat, not a netlink call that may wait for the rtnl lock). */
+export function deleteLinkIfPresent(name: string): void {
+  if (linkExists(name)) deleteLinkQuiet(name);
+}
+
 /** A fresh veth pair whose host end is up on the bridge; the peer waits for the shim to move it. */
 export function createEndpointLink(bridge: string, host: string, peer: string): void {
-  // Left over from a crash: the pair would otherwise make the create fail with EEXIST.
-  deleteLinkQuiet(host);
-  deleteLinkQuiet(peer);
-  createVethPair(host, peer);
+  // Left over from the last run (the kernel deletes the pair asynchronously once the container's
+  // namespace is gone) or from a crash: the create would otherwise fail with EEXIST.
+  deleteLinkIfPresent(host);
+  deleteLinkIfPresent(peer);
+  try {
+    createVethPair(host, peer);
+  } catch (e) {
+    // The name can still be taken while sysfs no longer shows it (the kernel's cleanup in flight).
+    if (!(e instanceof NativeCallError && e.errno === EEXIST)) throw e;
+    deleteLinkQuiet(host);
+    deleteLinkQuiet(peer);
+    createVethPair(host, peer);
+  }
   try {
     attachToBridge(host, bridge);
     setLinkUp(host);

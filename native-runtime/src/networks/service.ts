@@ -1,8 +1,10 @@
 // Networks as the Engine API shows them (create, list, inspect, remove, connect, disconnect, prune),
 // and their part in a container's life: an address at create, a veth pair per bridge network and
 // published ports at start (the first network through the shim, the others moved in right after),
-// live connect and disconnect, clean-up at exit and remove, stale links after a crash. Docker's
-// predefined networks bridge (Berth's own Linux bridge), host and none always exist.
+// live connect and disconnect, clean-up at close and network remove, stale links after a crash.
+// Docker's predefined networks bridge (Berth's own Linux bridge), host and none always exist.
+// A network's Linux bridge stays up while the engine runs (as docker0 does) and goes at close();
+// a container's exit deletes no link: the kernel removes its veth pair with its namespace.
 import * as fs from 'node:fs';
 import path from 'node:path';
 import type { ContainerCreateBody, Filters, NetworkCreateOptions, NetworkInspect, PruneResponse } from '../engine/types.js';
@@ -17,9 +19,9 @@ import type { ContainerRecord } from '../containers/record.js';
 import { randomId, sha256Hex } from '../util/ids.js';
 import { contains, firstHost, ipToInt, macFor, overlaps, parseSubnet, subnetText } from './cidr.js';
 import { peerLines, rewriteInPlace, type HostsPeer } from './hosts.js';
-import { allocateIp, releaseIps } from './ipam.js';
+import { allocateIp, reconcileAllocations, releaseIps } from './ipam.js';
 import { interfaceName, nextInterfaceName, plugIntoRunning } from './live-link.js';
-import { createEndpointLink, deleteLinkQuiet, ensureBridge, linkExists, vethNames } from './links.js';
+import { createEndpointLink, deleteLinkIfPresent, deleteLinkQuiet, ensureBridge, linkExists, vethNames } from './links.js';
 import { disableNat, enableNat } from './outbound.js';
 import { portRequests, portTakenMessage, type ShimPort } from './ports.js';
 import { NetworkStore } from './store.js';
@@ -51,7 +53,8 @@ export interface NetworkServiceOptions {
 /** shim.json additions for a start (docs/runtime.md "Shim protocol"). */
 export interface StartNetwork {
   namespace: 'new' | 'host';
-  network?: { veth: { peer: string; name: string; address: string; mac: string }; routes: { destination: string; gateway?: string }[] };
+  /** veth.host and veth.bridge: the shim creates the pair (docs/runtime.md, "Container network"). */
+  network?: { veth: { peer: string; name: string; address: string; mac: string; host: string; bridge: string }; routes: { destination: string; gateway?: string }[] };
   ports: ShimPort[];
 }
 
@@ -68,6 +71,8 @@ export class NetworkService {
   private readonly inFlight = new Set<string>();
   /** prepareStart → started: the endpoints after the first, to be moved in once the process exists. */
   private readonly startExtras = new Map<string, [string, EndpointRecord][]>();
+  /** Bridges this engine has set up (name → "gateway/prefix", NAT): a start then needs no netlink call for them. */
+  private readonly bridgesUp = new Map<string, string>();
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.store = new NetworkStore(path.join(o.root, 'networks'));
@@ -284,9 +289,8 @@ export class NetworkService {
       });
       throw e;
     } finally {
-      if (!plugged && ep.veth) deleteLinkQuiet(ep.veth);
+      if (!plugged && ep.veth) deleteLinkIfPresent(ep.veth);
       this.inFlight.delete(key);
-      if (!plugged) await this.teardownIfIdle(net.Id).catch(() => {});
     }
   }
 
@@ -300,7 +304,7 @@ export class NetworkService {
     if (!entry) throw forbidden(`container ${rec.cfg.id} is not connected to network ${net.Name}`);
     const [name, ep] = entry;
     // Deleting the host end deletes the pair, the container's end included: no setns needed.
-    if (ep.veth) deleteLinkQuiet(ep.veth);
+    if (ep.veth) deleteLinkIfPresent(ep.veth);
     delete rec.cfg.endpoints![name];
     await this.mutex.run(net.Id, async () => {
       if (releaseIps(net, rec.cfg.id)) await this.store.save(net);
@@ -308,7 +312,6 @@ export class NetworkService {
     await this.o.saveConfig(rec);
     if (isUp(rec)) this.emit(net, 'disconnect', { container: rec.cfg.id });
     await this.refreshHosts(net.Id);
-    await this.teardownIfIdle(net.Id);
   }
 
   // ─────────────────────────── containers: create ───────────────────────────
@@ -332,7 +335,8 @@ export class NetworkService {
     const ec = (ecs[net.Name] ?? ecs[net.Id] ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
     rec.cfg.endpoints = {};
     await this.addEndpoint(rec, net, ec);
-    await this.refreshHosts(net.Id, rec);
+    // Only bridge networks have addresses, hence peers: on none/host every hosts file stays as written.
+    if (net.Driver === 'bridge') await this.refreshHosts(net.Id, rec);
     await this.writeResolvConf(rec, net);
   }
 
@@ -351,7 +355,7 @@ export class NetworkService {
     if (net.Driver === 'bridge') {
       await this.mutex.run(net.Id, async () => {
         ep.IPAddress = allocateIp(net, rec.cfg.id, ec.IPAMConfig?.IPv4Address);
-        await this.store.save(net);
+        this.store.saveSoon(net);
       });
       ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
       ep.Gateway = net.gateway!;
@@ -365,17 +369,18 @@ export class NetworkService {
     rec.cfg.endpoints![net.Name] = ep;
   }
 
-  /** Frees the addresses of a container whose create failed or that is being removed. */
+  /**
+   * Frees the addresses of a container whose create failed or that is being removed (it does not run,
+   * so it has no veth pair but one the kernel is still deleting: AutoRemove does not wait for that).
+   */
   async release(rec: ContainerRecord): Promise<void> {
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
-      if (ep.veth) deleteLinkQuiet(ep.veth);
       const net = this.store.find(ep.NetworkID);
       if (!net) continue;
       await this.mutex.run(net.Id, async () => {
-        if (releaseIps(net, rec.cfg.id)) await this.store.save(net);
+        if (releaseIps(net, rec.cfg.id)) this.store.saveSoon(net);
       });
       await this.refreshHosts(net.Id);
-      await this.teardownIfIdle(net.Id);
     }
   }
 
@@ -390,11 +395,12 @@ export class NetworkService {
     const bridged = this.bridgedEndpoints(rec);
     if (!bridged.length) return { namespace: 'new', ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, '127.0.0.1') };
     const nets: NetworkRecord[] = [];
-    for (const [name, ep] of bridged) {
+    for (const [i, [name, ep]] of bridged.entries()) {
       const net = this.store.find(ep.NetworkID);
       if (!net) throw new EngineError(404, `network ${name} not found`, { reason: 'network not found' });
       this.inFlight.add(inFlightKey(rec.cfg.id, net.Id));
-      await this.prepareEndpoint(rec, net, ep);
+      // The shim creates the first pair itself, its peer directly in the new namespace (no move).
+      await this.prepareEndpoint(rec, net, ep, i > 0);
       nets.push(net);
     }
     // Docker's order: the first network is eth0 (configured by the shim), the others follow in
@@ -410,7 +416,14 @@ export class NetworkService {
     return {
       namespace: 'new',
       network: {
-        veth: { peer: first.vethPeer!, name: first.ifname!, address: `${first.IPAddress}/${first.IPPrefixLen}`, mac: first.MacAddress },
+        veth: {
+          peer: first.vethPeer!,
+          name: first.ifname!,
+          address: `${first.IPAddress}/${first.IPPrefixLen}`,
+          mac: first.MacAddress,
+          host: first.veth!,
+          bridge: nets[0]!.bridge!,
+        },
         routes: this.routesFor(rec, first),
       },
       // Published ports connect to the first network's address.
@@ -418,8 +431,11 @@ export class NetworkService {
     };
   }
 
-  /** The network's bridge exists (its subnet still free), ep has an address in it, and its veth pair is on the bridge. */
-  private async prepareEndpoint(rec: ContainerRecord, net: NetworkRecord, ep: EndpointRecord): Promise<void> {
+  /**
+   * The network's bridge exists (its subnet still free), ep has an address in it, and (with createLink)
+   * its veth pair is on the bridge; without, the shim creates the pair and replaces a leftover host end.
+   */
+  private async prepareEndpoint(rec: ContainerRecord, net: NetworkRecord, ep: EndpointRecord, createLink = true): Promise<void> {
     await this.mutex.run(net.Id, async () => {
       if (!linkExists(net.bridge!)) {
         const clash = subnetCollision(net.subnet!, net.bridge);
@@ -439,11 +455,16 @@ export class NetworkService {
         ep.IPPrefixLen = parseSubnet(net.subnet!).prefix;
         ep.Gateway = net.gateway!;
         ep.MacAddress = macFor(ep.IPAddress);
-        await this.store.save(net);
+        this.store.saveSoon(net);
       }
-      ensureBridge(net.bridge!, net.gateway!, ep.IPPrefixLen);
-      if (this.o.outbound && !net.Internal) await enableNat(net.bridge!, net.subnet!);
-      createEndpointLink(net.bridge!, ep.veth!, ep.vethPeer!);
+      const nat = this.o.outbound && !net.Internal;
+      const want = `${net.gateway}/${ep.IPPrefixLen} nat=${nat}`;
+      if (this.bridgesUp.get(net.bridge!) !== want || !linkExists(net.bridge!)) {
+        ensureBridge(net.bridge!, net.gateway!, ep.IPPrefixLen);
+        if (nat) await enableNat(net.bridge!, net.subnet!);
+        this.bridgesUp.set(net.bridge!, want);
+      }
+      if (createLink) createEndpointLink(net.bridge!, ep.veth!, ep.vethPeer!);
     });
   }
 
@@ -462,10 +483,6 @@ export class NetworkService {
     return owner === ep ? [{ destination: 'default', gateway: ep.Gateway }] : [];
   }
 
-  private bridgedNetIds(rec: ContainerRecord): string[] {
-    return Object.values(rec.cfg.endpoints ?? {}).filter((ep) => ep.veth).map((ep) => ep.NetworkID);
-  }
-
   /**
    * After the shim reported success: the other bridge endpoints are moved into the container (before
    * the start event), the bound ports go into the state; connect events. Returns the error that must
@@ -479,14 +496,19 @@ export class NetworkService {
     const extras = this.startExtras.get(rec.cfg.id) ?? [];
     this.startExtras.delete(rec.cfg.id);
     // Only what prepareStart set up; one disconnected meanwhile is skipped, one connected meanwhile waits for the next start.
-    for (const [name, ep] of extras.filter(([n, ep]) => rec.cfg.endpoints?.[n] === ep)) {
+    const pending = extras.filter(([n, ep]) => rec.cfg.endpoints?.[n] === ep);
+    while (pending.length) {
+      const [name, ep] = pending[0]!;
       const r = plugIntoRunning(started.pid, ep, ep.ifname!, this.routesFor(rec, ep));
-      if (r === 'gone') break; // exited at once: the exit deletes the veths
+      if (r === 'gone') break; // exited at once
       if (r instanceof Error) {
         failure = internal(`failed to start container ${rec.cfg.id.slice(0, 12)}: connecting it to network ${name} failed: ${r.message}`, r);
         break;
       }
+      pending.shift();
     }
+    // Pairs never moved into the namespace do not die with it.
+    for (const [, ep] of pending) deleteLinkIfPresent(ep.veth!);
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
       const net = this.store.find(ep.NetworkID);
       if (net) this.emit(net, 'connect', { container: rec.cfg.id });
@@ -498,13 +520,11 @@ export class NetworkService {
     for (const k of this.inFlight) if (k.startsWith(`${containerId}/`)) this.inFlight.delete(k);
   }
 
-  /** A failed start: the veth goes; a taken port becomes Docker's 500. */
+  /** A failed start: the veth goes (the shim may not have moved it into a namespace); a taken port becomes Docker's 500. */
   async startFailed(rec: ContainerRecord, e: unknown): Promise<unknown> {
-    const ids = this.bridgedNetIds(rec);
-    for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkQuiet(ep.veth);
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkIfPresent(ep.veth);
     this.clearInFlight(rec.cfg.id);
     this.startExtras.delete(rec.cfg.id);
-    for (const id of ids) await this.teardownIfIdle(id).catch(() => {});
     if (e instanceof ShimStartError && e.stage === 'ports') {
       const ep = Object.values(rec.cfg.endpoints ?? {})[0];
       const msg = e.errno === 98 ? portTakenMessage(rec.cfg.name.slice(1), ep?.EndpointID || sha256Hex(rec.cfg.id), e.message) : `publishing ports failed: ${e.message}`;
@@ -514,15 +534,17 @@ export class NetworkService {
     return e;
   }
 
-  /** The container stopped: its namespace (and with it the veth pair) is gone. */
+  /**
+   * The container stopped. No link is deleted here: the kernel deletes the veth pair together with the
+   * namespace, and an RTM_DELLINK would hold this thread (and the exit's waiters) for tens of ms on the
+   * rtnl lock. A leftover of the same name is replaced at the next start; the bridge stays up.
+   */
   async exited(rec: ContainerRecord): Promise<void> {
     delete rec.state.ports;
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
-      if (ep.veth) deleteLinkQuiet(ep.veth);
       const net = this.store.find(ep.NetworkID);
       if (net) this.emit(net, 'disconnect', { container: rec.cfg.id });
     }
-    for (const id of this.bridgedNetIds(rec)) await this.teardownIfIdle(id).catch(() => {});
   }
 
   /** A bridge with no running container is deleted, so nothing of Berth's lingers on the host. */
@@ -538,16 +560,32 @@ export class NetworkService {
 
   private async teardownBridge(net: NetworkRecord): Promise<void> {
     if (!net.bridge) return;
+    this.bridgesUp.delete(net.bridge);
     if (this.o.outbound) await disableNat(net.bridge, net.subnet!).catch(() => {});
     deleteLinkQuiet(net.bridge);
   }
 
-  /** After a crash: veths of containers that are not running, and idle bridges, are removed. */
+  /** At open (after a crash too): address maps agree with the containers; stale veths and idle bridges go. */
   async recover(): Promise<void> {
+    if (this.o.readOnly) return;
+    const ids = new Set(this.o.containers().map((r) => r.cfg.id));
+    for (const net of this.store.all()) {
+      const held = this.endpointsOn(net.Id).filter(({ ep }) => ep.IPAddress).map(({ rec, ep }) => ({ ip: ep.IPAddress, containerId: rec.cfg.id }));
+      if (reconcileAllocations(net, held, (id) => ids.has(id))) await this.store.save(net);
+    }
+    await this.removeIdleLinks();
+  }
+
+  /** The engine closes: idle bridges go (running containers keep theirs until the next open). */
+  async close(): Promise<void> {
+    await this.removeIdleLinks();
+  }
+
+  private async removeIdleLinks(): Promise<void> {
     if (this.o.readOnly) return;
     for (const rec of this.o.containers()) {
       if (isUp(rec)) continue;
-      for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth && linkExists(ep.veth)) deleteLinkQuiet(ep.veth);
+      for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkIfPresent(ep.veth);
     }
     for (const net of this.store.all()) await this.teardownIfIdle(net.Id).catch(() => {});
   }

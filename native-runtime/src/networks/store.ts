@@ -3,7 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { conflict, noSuchNetwork } from '../errors.js';
-import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
+import { readJsonOr, replaceJsonNowSyncLater, writeJsonAtomic } from '../util/atomic.js';
 import type { NetworkRecord } from './types.js';
 
 export class NetworkStore {
@@ -45,6 +45,16 @@ export class NetworkStore {
 
   async save(rec: NetworkRecord): Promise<void> {
     await writeJsonAtomic(path.join(this.dir, `${rec.Id}.json`), rec, 0o600);
+    this.byId.set(rec.Id, rec);
+  }
+
+  /**
+   * For address allocations on the create / start / remove paths: replaced atomically now, made
+   * durable in the background (util/atomic). What a power loss could undo, recover() reconciles
+   * with the containers' own records.
+   */
+  saveSoon(rec: NetworkRecord): void {
+    replaceJsonNowSyncLater(path.join(this.dir, `${rec.Id}.json`), rec, 0o600);
     this.byId.set(rec.Id, rec);
   }
 

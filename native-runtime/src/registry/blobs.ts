@@ -28,6 +28,17 @@ export async function headBlob(s: RegistrySession, repo: string, digest: string,
 // One download per (store, digest) at a time in this process; a second caller waits for the first.
 const inflight = new Map<string, Promise<void>>();
 
+export interface DownloadOptions extends RetryOptions {
+  onBytes?: (current: number, total: number) => void;
+  signal?: AbortSignal;
+  /**
+   * Gets every byte of the blob once, in order, as it arrives (before it is verified: only a resolved
+   * downloadBlob says the bytes were right). When the blob is stored already, its bytes come from the
+   * store. A returned promise pauses the download until it settles.
+   */
+  tap?: (chunk: Buffer) => Promise<void> | undefined;
+}
+
 /**
  * Streams a blob into `content` unless it is there already. The bytes are hashed as they arrive (the
  * content store's ingest) and renamed into place only when digest and size match: a corrupt or short
@@ -38,7 +49,7 @@ export async function downloadBlob(
   repo: string,
   desc: Pick<Descriptor, 'digest' | 'size'>,
   content: ContentStore,
-  opts: RetryOptions & { onBytes?: (current: number, total: number) => void; signal?: AbortSignal } = {},
+  opts: DownloadOptions = {},
 ): Promise<void> {
   const key = `${content.path(desc.digest)}`;
   for (;;) {
@@ -46,7 +57,10 @@ export async function downloadBlob(
     if (!running) break;
     await running.catch(() => {});
   }
-  if (await content.has(desc.digest)) return;
+  if (await content.has(desc.digest)) {
+    if (opts.tap) await tapStored(content, desc.digest, opts.tap);
+    return;
+  }
   const p = doDownload(s, repo, desc, content, opts);
   inflight.set(key, p);
   try {
@@ -61,7 +75,7 @@ async function doDownload(
   repo: string,
   desc: Pick<Descriptor, 'digest' | 'size'>,
   content: ContentStore,
-  opts: RetryOptions & { onBytes?: (current: number, total: number) => void; signal?: AbortSignal },
+  opts: DownloadOptions,
 ): Promise<void> {
   const retries = opts.retries ?? 3;
   const delay = opts.retryDelayMs ?? 250;
@@ -92,6 +106,8 @@ async function doDownload(
           }
           received += chunk.length;
           opts.onBytes?.(received, desc.size);
+          const paused = opts.tap?.(chunk);
+          if (paused) await paused;
           yield chunk;
         }
         // A body that ends early without an error is a dropped connection too.
@@ -117,6 +133,14 @@ async function doDownload(
       throw new EngineError(500, `filesystem layer verification failed for digest ${desc.digest}: ${e.message}`, { cause: e });
     }
     throw e;
+  }
+}
+
+/** Feeds a stored blob to a tap, for a caller that asked for the bytes of a blob it did not have to fetch. */
+async function tapStored(content: ContentStore, digest: string, tap: NonNullable<DownloadOptions['tap']>): Promise<void> {
+  for await (const chunk of await content.readStream(digest)) {
+    const paused = tap(chunk as Buffer);
+    if (paused) await paused;
   }
 }
 

@@ -1,16 +1,18 @@
 // pull: reference -> manifest (platform chosen from an index) -> config -> layers (3 at a time, skipped
-// when present, verified while streaming) -> unpack (overlapping the downloads) -> image record, tag and
-// RepoDigest. Progress in `docker pull`'s JSON shape.
+// when present, verified while streaming) -> unpack (overlapping the downloads; the next layer to unpack
+// is extracted from its bytes as they arrive and committed once its digest is verified) -> image record,
+// tag and RepoDigest. Progress in `docker pull`'s JSON shape.
 import { withLease } from '../archive/lease.js';
 import { EngineError, badParameter } from '../errors.js';
 import type { ImageStores } from '../images/open.js';
 import { familiarString, parseNormalizedNamed, withDefaultTag, type Reference } from '../images/reference.js';
 import type { ImageConfig, Index } from '../images/types.js';
 import { chainIds } from '../snapshots/chain.js';
-import { unpackImage } from '../snapshots/unpack.js';
+import { unpackImage, type LiveLayer } from '../snapshots/unpack.js';
 import { RegistryPolicy } from './allow-list.js';
 import type { AuthConfig } from './auth.js';
 import { downloadBlob, type RetryOptions } from './blobs.js';
+import { ChunkPipe } from './chunk-pipe.js';
 import { RegistrySession } from './client.js';
 import { recordImage } from './image-record.js';
 import { getManifest, isIndexType, isManifestType, parseManifest, parsePlatform, selectPlatform, type FetchedManifest } from './manifests.js';
@@ -100,13 +102,18 @@ export async function pull(stores: ImageStores, refStr: string, opts: PullOption
     }
     const queue = layers.map((_, i) => i).filter((i) => !present[i]);
     queue.slice(conc).forEach((i) => emit?.({ status: 'Waiting', progressDetail: {}, id: shortId(layers[i]!.digest) }));
-    const gates = layers.map(() => {
-      let resolve!: () => void;
+    // ready[i]: the layer's live bytes as soon as its download starts (when the unpacker can take it at
+    // once), else nothing once it is downloaded and stored.
+    const ready = layers.map(() => {
+      let resolve!: (live: LiveLayer | undefined) => void;
       let reject!: (e: unknown) => void;
-      const p = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      const p = new Promise<LiveLayer | undefined>((res, rej) => ((resolve = res), (reject = rej)));
       p.catch(() => {});
       return { p, resolve, reject };
     });
+    // The layer the unpacker takes next: every layer below it is committed, so it can be extracted
+    // while it downloads. Later layers download on their own and are unpacked from the store.
+    let unpackNext = queue[0] ?? layers.length;
     let next = 0;
     let failed: unknown;
     const worker = async (): Promise<void> => {
@@ -114,41 +121,52 @@ export async function pull(stores: ImageStores, refStr: string, opts: PullOption
         const i = queue[next++]!;
         const l = layers[i]!;
         const id = shortId(l.digest);
+        const pipe = i === unpackNext ? new ChunkPipe() : undefined;
+        const download = downloadBlob(s, repo, l, stores.content, { ...opts, onBytes: throttled(emit, 'Downloading', id), tap: pipe && ((c) => pipe.push(c)) });
+        download.catch(() => {});
+        if (pipe) ready[i]!.resolve({ bytes: pipe, verified: download, cancel: () => pipe.cancel() });
         try {
-          await downloadBlob(s, repo, l, stores.content, { ...opts, onBytes: throttled(emit, 'Downloading', id) });
+          await download;
+          pipe?.end();
           emit?.({ status: 'Verifying Checksum', progressDetail: {}, id });
           emit?.({ status: 'Download complete', progressDetail: {}, id });
-          gates[i]!.resolve();
+          ready[i]!.resolve(undefined);
         } catch (e) {
+          pipe?.fail(e);
           failed ??= e;
-          gates[i]!.reject(e);
+          ready[i]!.reject(e);
           throw e;
         }
       }
     };
-    for (let i = 0; i < layers.length; i++) if (present[i]) gates[i]!.resolve();
+    for (let i = 0; i < layers.length; i++) if (present[i]) ready[i]!.resolve(undefined);
     const workers = Array.from({ length: Math.min(conc, queue.length) }, () => worker());
-    const downloaded = gates.map((g) => g.p);
 
-    // Unpack in order, each layer as soon as it and those below it are here.
+    // Unpack in order, each layer as soon as it and those below it are here (or, for the next one, as
+    // soon as its bytes start to arrive).
     const sizes: number[] = [];
     const unpackAll = async (): Promise<void> => {
       for (let i = 0; i < layers.length; i++) {
-        await downloaded[i];
+        const live = await ready[i]!.p;
         const id = shortId(layers[i]!.digest);
         const r = await unpackImage(
           stores.snapshots,
           stores.content,
-          layers.slice(0, i + 1).map((l, j) => ({ digest: l.digest, diffId: diffIds[j]! })),
+          layers.slice(0, i + 1).map((l, j) => ({ digest: l.digest, diffId: diffIds[j]!, ...(j === i && live ? { live } : {}) })),
           {
             onLayer: (idx, _c, state) => {
-              if (idx !== i || present[i]) return;
-              if (state === 'extracting') emit?.({ status: 'Extracting', progressDetail: { current: 0, total: layers[i]!.size }, id });
+              if (idx !== i || present[i] || state !== 'extracting') return;
+              const extracting = (): void => emit?.({ status: 'Extracting', progressDetail: { current: 0, total: layers[i]!.size }, id });
+              // Clients expect Docker's order (Download complete, Extracting, Pull complete), even when the
+              // extraction began with the first bytes.
+              if (live) live.verified.then(extracting, () => {});
+              else extracting();
             },
           },
         );
         if (!present[i]) emit?.({ status: 'Pull complete', progressDetail: {}, id });
         sizes[i] = r.sizes[i]!;
+        unpackNext = i + 1;
       }
     };
     const results = await Promise.allSettled([...workers, unpackAll()]);

@@ -26,11 +26,12 @@ import type { Usage } from '../util/du.js';
 export type { Usage };
 
 export interface Snapshotter {
-  prepare(key: string, parent?: string, opts?: { labels?: Record<string, string> }): Promise<OverlayMounts>;
+  prepare(key: string, parent?: string, opts?: PrepareOptions): Promise<OverlayMounts>;
   view(key: string, parent: string, opts?: { labels?: Record<string, string> }): Promise<OverlayMounts>;
   commit(name: string, activeKey: string, opts?: { labels?: Record<string, string> }): Promise<void>;
   mounts(key: string): Promise<OverlayMounts>;
-  remove(key: string): Promise<void>;
+  /** 'deferred': the record as in PrepareOptions; the files are moved aside and deleted in the background. */
+  remove(key: string, opts?: { durability?: 'now' | 'deferred' }): Promise<void>;
   usage(key: string): Promise<Usage>;
   stat(key: string): Promise<SnapshotInfo>;
   list(): Promise<SnapshotInfo[]>;
@@ -49,4 +50,13 @@ export class SnapshotError extends Error {
     this.name = 'SnapshotError';
     this.code = code;
   }
+}
+
+export interface PrepareOptions {
+  labels?: Record<string, string>;
+  /**
+   * 'deferred': the record is written at once and fsynced just after (util/atomic.ts), for a container's
+   * own layer on the create path; a power loss in that moment loses only this snapshot. Default 'now'.
+   */
+  durability?: 'now' | 'deferred';
 }

@@ -2,8 +2,10 @@
 // Each missing layer is extracted into a temporary *active* snapshot and committed under its chain
 // ID only when complete, so an interrupted unpack never leaves a committed snapshot with partial
 // contents; the leftover active snapshot is removed by cleanupExtractions() at start.
+// A layer still being downloaded can be extracted from its live bytes (`live`): it is committed only
+// once the download has verified the blob's digest, and discarded when that fails.
 import type { ContentStore } from '../content/types.js';
-import { applyLayer } from '../layers/apply.js';
+import { applyLayer, type ApplyResult } from '../layers/apply.js';
 import { randomHex } from '../util/ids.js';
 import { chainId } from './chain.js';
 import { SnapshotError, type Snapshotter } from './types.js';
@@ -15,6 +17,17 @@ export interface UnpackLayer {
   digest: string;
   /** Expected diffID; the extracted tar must hash to it. */
   diffId: string;
+  /** Extract from these bytes as they arrive instead of from the stored blob. */
+  live?: LiveLayer;
+}
+
+/** A layer blob being downloaded: its bytes, unverified until `verified` resolves. */
+export interface LiveLayer {
+  bytes: AsyncIterable<Uint8Array>;
+  /** Settles when the blob's digest has been checked and it is stored; rejects when it was not right. */
+  verified: Promise<void>;
+  /** Tells the producer nobody reads the bytes any longer (the layer existed, or extraction failed). */
+  cancel(): void;
 }
 
 export interface UnpackResult {
@@ -29,6 +42,19 @@ export async function unpackImage(
   layers: readonly UnpackLayer[],
   opts: { onLayer?: (index: number, chainId: string, state: 'exists' | 'extracting' | 'done') => void } = {},
 ): Promise<UnpackResult> {
+  try {
+    return await unpackLayers(snapshots, content, layers, opts);
+  } finally {
+    for (const l of layers) l.live?.cancel(); // a producer must never wait on bytes nobody reads
+  }
+}
+
+async function unpackLayers(
+  snapshots: Snapshotter,
+  content: ContentStore,
+  layers: readonly UnpackLayer[],
+  opts: { onLayer?: (index: number, chainId: string, state: 'exists' | 'extracting' | 'done') => void },
+): Promise<UnpackResult> {
   const ids: string[] = [];
   const sizes: number[] = [];
   let parent: string | undefined;
@@ -41,7 +67,7 @@ export async function unpackImage(
       await snapshots.prepare(key, parent, { labels: { 'berth.unpack': chain } });
       try {
         const dir = await snapshots.fsPath(key);
-        const res = await applyLayer(await content.readStream(layer.digest), dir);
+        const res = await extract(content, layer, dir);
         if (res.diffId !== layer.diffId) {
           throw new Error(`layer ${layer.digest}: diffID is ${res.diffId}, the image config says ${layer.diffId}`);
         }
@@ -53,6 +79,7 @@ export async function unpackImage(
       }
       opts.onLayer?.(i, chain, 'done');
     } else {
+      layer.live?.cancel();
       opts.onLayer?.(i, chain, 'exists');
     }
     sizes.push((await snapshots.usage(chain)).size);
@@ -60,6 +87,22 @@ export async function unpackImage(
     parent = chain;
   }
   return { chainIds: ids, sizes };
+}
+
+/** Applies the stored blob, or the live one: then nothing counts before its digest is verified. */
+async function extract(content: ContentStore, layer: UnpackLayer, dir: string): Promise<ApplyResult> {
+  const live = layer.live;
+  if (!live) return applyLayer(await content.readStream(layer.digest), dir);
+  let res: ApplyResult;
+  try {
+    res = await applyLayer(live.bytes, dir);
+  } catch (err) {
+    live.cancel();
+    await live.verified; // a failed download or a wrong digest explains a broken tar better than the tar error
+    throw err;
+  }
+  await live.verified;
+  return res;
 }
 
 async function isCommitted(snapshots: Snapshotter, key: string): Promise<boolean> {

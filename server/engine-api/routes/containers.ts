@@ -1,6 +1,7 @@
 // /containers/*: list, create, inspect, the lifecycle calls, rename, update, prune, remove, commit.
 import { z } from 'zod';
 import { ContainerCreateBodySchema, ResourceLimitsSchema, RestartPolicySchema, type ContainerCreateBody } from '@berth/runtime/engine';
+import { attachesDrained } from '../attachments.ts';
 import { route, type Ctx, type Route } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { parseFilters } from '../filters.ts';
@@ -72,18 +73,19 @@ async function unpause(ctx: Ctx): Promise<void> {
 
 /**
  * As dockerd (API ≥ 1.30): the headers go out at once, so the client knows the wait is registered
- * before it starts the container; the body follows at the exit.
+ * before it starts the container; the body follows at the exit, once attached output has gone out.
  */
 async function wait(ctx: Ctx): Promise<void> {
   const condition = ctx.query.str('condition') || 'not-running';
   if (!(WAIT_CONDITIONS as readonly string[]).includes(condition)) throw new ApiError(400, `invalid condition: "${condition}"`);
   const c = ctx.engine.getContainer(id(ctx));
-  await c.inspect(); // a missing container is a plain 404, before the headers
+  const info = await c.inspect(); // a missing container is a plain 404, before the headers
   const waited = c.wait({ condition: condition as (typeof WAIT_CONDITIONS)[number] });
   ctx.res.writeHead(200, { ...engineHeaders(), 'Content-Type': 'application/json' });
   ctx.res.flushHeaders();
   try {
     const r = await waited;
+    await attachesDrained(ctx.engine, info.Id);
     ctx.res.end(JSON.stringify(r) + '\n');
   } catch (e) {
     ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: (e as Error).message } }) + '\n');

@@ -2,27 +2,21 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import Link from 'next/link';
 import { useState } from 'react';
 import { useHasRole } from '../auth/use-role';
-import { JsonTree } from '../containers/json-tree';
 import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
-import { Alert, Button, Card, TextInput } from '../ui/controls';
+import { Alert, Button, TextInput } from '../ui/controls';
 import { shortId } from '../ui/format';
+import { CreateAndPruneBar, InspectCard, UsedByLinks } from '../ui/resource-parts';
 
 type NetworkRow = RouterOutputs['networks']['list'][number];
 
 function Inspect({ id, onClose }: { id: string; onClose: () => void }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.networks.inspect.queryOptions({ id }));
-  return (
-    <Card title={`Network ${q.data?.Name ?? shortId(id)}`} actions={<Button variant="ghost" onClick={onClose}>Close</Button>}>
-      {q.error ? <Alert>{errorMessage(q.error)}</Alert> : null}
-      {q.data ? <div data-testid="network-inspect"><JsonTree value={q.data} /></div> : null}
-    </Card>
-  );
+  return <InspectCard title={`Network ${q.data?.Name ?? shortId(id)}`} testId="network-inspect" value={q.data} error={q.error} onClose={onClose} />;
 }
 
 export function NetworksView() {
@@ -46,29 +40,17 @@ export function NetworksView() {
   return (
     <div className="space-y-4">
       {canOperate ? (
-        <Card>
-          <form
-            className="flex flex-wrap items-center gap-2"
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate(form);
-            }}
-          >
-            <TextInput aria-label="Network name" className="w-48" placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
-            <TextInput aria-label="Subnet" className="w-44" placeholder="Subnet (auto)" value={form.subnet} onChange={(e) => setForm({ ...form, subnet: e.target.value })} />
-            <TextInput aria-label="Gateway" className="w-36" placeholder="Gateway (auto)" value={form.gateway} onChange={(e) => setForm({ ...form, gateway: e.target.value })} />
-            <label className="flex items-center gap-1 text-sm">
-              <input type="checkbox" checked={form.internal} onChange={(e) => setForm({ ...form, internal: e.target.checked })} /> Internal
-            </label>
-            <Button type="submit" disabled={!form.name.trim() || create.isPending}>
-              Create network
-            </Button>
-            <span className="flex-1" />
-            <Button variant="secondary" onClick={() => setPruneAsk(true)}>
-              Prune unused
-            </Button>
-          </form>
-        </Card>
+        <CreateAndPruneBar onCreate={() => create.mutate(form)} onPrune={() => setPruneAsk(true)}>
+          <TextInput aria-label="Network name" className="w-48" placeholder="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+          <TextInput aria-label="Subnet" className="w-44" placeholder="Subnet (auto)" value={form.subnet} onChange={(e) => setForm({ ...form, subnet: e.target.value })} />
+          <TextInput aria-label="Gateway" className="w-36" placeholder="Gateway (auto)" value={form.gateway} onChange={(e) => setForm({ ...form, gateway: e.target.value })} />
+          <label className="flex items-center gap-1 text-sm">
+            <input type="checkbox" checked={form.internal} onChange={(e) => setForm({ ...form, internal: e.target.checked })} /> Internal
+          </label>
+          <Button type="submit" disabled={!form.name.trim() || create.isPending}>
+            Create network
+          </Button>
+        </CreateAndPruneBar>
       ) : null}
       {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
@@ -95,13 +77,7 @@ export function NetworksView() {
               <td className="py-2">{n.driver}</td>
               <td className="py-2 font-mono text-xs">{n.subnets.join(', ') || '—'}</td>
               <td className="py-2">
-                {n.usedBy.length
-                  ? n.usedBy.map((c) => (
-                      <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
-                        {c.name}
-                      </Link>
-                    ))
-                  : '—'}
+                <UsedByLinks users={n.usedBy} />
               </td>
               <td className="py-2 text-right">
                 <Button variant="ghost" onClick={() => setInspecting(n.id)}>

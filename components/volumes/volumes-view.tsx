@@ -2,28 +2,22 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import Link from 'next/link';
 import { useState } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { ConfirmDialog } from '../images/confirm-dialog';
-import { JsonTree } from '../containers/json-tree';
 import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
-import { Alert, Button, Card, TextInput } from '../ui/controls';
+import { Alert, Button, TextInput } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
 import { formatBytes } from '../ui/format';
+import { CreateAndPruneBar, InspectCard, UsedByLinks } from '../ui/resource-parts';
 
 type VolumeRow = RouterOutputs['volumes']['list'][number];
 
 function Inspect({ name, onClose }: { name: string; onClose: () => void }) {
   const trpc = useTRPC();
   const q = useQuery(trpc.volumes.inspect.queryOptions({ name }));
-  return (
-    <Card title={`Volume ${name}`} actions={<Button variant="ghost" onClick={onClose}>Close</Button>}>
-      {q.error ? <Alert>{errorMessage(q.error)}</Alert> : null}
-      {q.data ? <div data-testid="volume-inspect"><JsonTree value={q.data.volume} /></div> : null}
-    </Card>
-  );
+  return <InspectCard title={`Volume ${name}`} testId="volume-inspect" value={q.data?.volume} error={q.error} onClose={onClose} />;
 }
 
 export function VolumesView() {
@@ -49,24 +43,12 @@ export function VolumesView() {
   return (
     <div className="space-y-4">
       {canOperate ? (
-        <Card>
-          <form
-            className="flex flex-wrap items-center gap-2"
-            onSubmit={(e) => {
-              e.preventDefault();
-              create.mutate({ name: name.trim(), labels: [] });
-            }}
-          >
-            <TextInput aria-label="Volume name" className="w-64" placeholder="Name (empty: generated)" value={name} onChange={(e) => setName(e.target.value)} />
-            <Button type="submit" disabled={create.isPending}>
-              Create volume
-            </Button>
-            <span className="flex-1" />
-            <Button variant="secondary" onClick={() => setPruneAsk(true)}>
-              Prune unused
-            </Button>
-          </form>
-        </Card>
+        <CreateAndPruneBar onCreate={() => create.mutate({ name: name.trim(), labels: [] })} onPrune={() => setPruneAsk(true)}>
+          <TextInput aria-label="Volume name" className="w-64" placeholder="Name (empty: generated)" value={name} onChange={(e) => setName(e.target.value)} />
+          <Button type="submit" disabled={create.isPending}>
+            Create volume
+          </Button>
+        </CreateAndPruneBar>
       ) : null}
       {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
@@ -95,13 +77,7 @@ export function VolumesView() {
                   {v.mountpoint}
                 </td>
                 <td className="py-2" data-testid="volume-users">
-                  {v.usedBy.length
-                    ? v.usedBy.map((c) => (
-                        <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
-                          {c.name}
-                        </Link>
-                      ))
-                    : '—'}
+                  <UsedByLinks users={v.usedBy} />
                 </td>
                 <td className="py-2 text-right">
                   <Button variant="ghost" onClick={() => setInspecting(v.name)}>

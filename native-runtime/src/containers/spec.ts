@@ -1,5 +1,6 @@
 // Builds shim.json (docs/runtime.md, "Shim protocol") for a container about to start.
 import path from 'node:path';
+import type { ExecProcess } from '../exec/process.js';
 import type { OverlayMounts } from '../snapshots/types.js';
 import { containerCapabilities } from './capabilities.js';
 import { MASKED_PATHS, READONLY_PATHS, DEFAULT_SHM_SIZE, mergeEnv, netNamespace } from './config-merge.js';
@@ -26,21 +27,8 @@ export interface ShimSpec {
   overlay: OverlayMounts & { volatile?: boolean };
   rootfsPropagation: string;
   readonlyRootfs: boolean;
-  process: {
-    args: string[];
-    env: string[];
-    cwd: string;
-    uid: number;
-    gid: number;
-    additionalGids: number[];
-    terminal: boolean;
-    openStdin: boolean;
-    stdinOnce: boolean;
-    noNewPrivileges: boolean;
-    capabilities: string[];
-    rlimits: Rlimit[];
-    init: boolean;
-  };
+  /** The exec spec's process (exec/process.ts), plus a tini-like init with `--init`. */
+  process: ExecProcess & { init: boolean };
   hostname: string;
   namespaces: { net: 'new' | 'host' };
   cgroups: string[];

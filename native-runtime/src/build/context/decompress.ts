@@ -3,9 +3,10 @@
 // system's `bzip2 -dc` / `xz -dc`.
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { detectCompression, gunzip, peekMagic, type Compression } from '../../layers/compression.js';
 
-export type ContextCompression = 'none' | 'gzip' | 'bzip2' | 'xz' | 'zstd';
+export type ContextCompression = Compression;
+export { detectCompression };
 
 export class ContextError extends Error {
   readonly code: string;
@@ -14,15 +15,6 @@ export class ContextError extends Error {
     this.name = 'ContextError';
     this.code = code;
   }
-}
-
-export function detectCompression(head: Uint8Array): ContextCompression {
-  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
-  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
-  if (b.length >= 3 && b.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
-  if (b.length >= 6 && b.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
-  if (b.length >= 4 && b.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return 'zstd';
-  return 'none';
 }
 
 const PROGRAMS: Record<'bzip2' | 'xz', { cmd: string; pkg: string }> = {
@@ -76,38 +68,11 @@ function viaProgram(kind: 'bzip2' | 'xz', input: Readable): Readable {
 
 /** The uncompressed tar stream of a build context, and what compression was detected. */
 export async function decompressContext(src: AsyncIterable<Uint8Array | string> | Readable): Promise<{ stream: Readable; compression: ContextCompression }> {
-  const it = (src as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let n = 0;
-  let done = false;
-  while (n < 6) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const c = typeof r.value === 'string' ? Buffer.from(r.value) : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    head.push(c);
-    n += c.length;
-  }
-  const first = Buffer.concat(head);
-  const rest = async function* (): AsyncGenerator<Buffer> {
-    if (first.length) yield first;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield typeof r.value === 'string' ? Buffer.from(r.value) : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
-    }
-  };
-  const raw = Readable.from(rest(), { objectMode: false });
-  const compression = detectCompression(first);
+  const { head, stream: raw } = await peekMagic(src as AsyncIterable<Uint8Array | string>);
+  const compression = detectCompression(head);
   switch (compression) {
-    case 'gzip': {
-      const g = createGunzip();
-      raw.on('error', (e) => g.destroy(e));
-      return { stream: raw.pipe(g), compression };
-    }
+    case 'gzip':
+      return { stream: gunzip(raw), compression };
     case 'bzip2':
     case 'xz':
       return { stream: viaProgram(compression, raw), compression };

@@ -7,6 +7,8 @@ import './globals.css';
 export const metadata: Metadata = {
   title: 'Berth',
   description: 'Containers, images and builds on this machine',
+  // In public/, so the login page (no session yet) gets it too.
+  icons: { icon: '/favicon.ico' },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -50,7 +50,7 @@ async function timed(t: Target, args: string[], runs: number, before?: () => Pro
   return median(xs);
 }
 
-async function startDockerd(dir: string): Promise<{ host: string; stop(): Promise<void> } | null> {
+export async function startDockerd(dir: string): Promise<{ host: string; stop(): Promise<void> } | null> {
   if (!fs.existsSync(DOCKERD)) return null;
   const sock = path.join(dir, 'docker.sock');
   const args = [

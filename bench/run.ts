@@ -1,5 +1,5 @@
 // `npm run bench [suite…]`: every benchmark, side by side with its baseline, printed as one table.
-// Suites: runtime, ports, layers, registry, build, analysis, engine-api.
+// Suites: runtime, ports, layers, registry, build, analysis, engine-api, cp, scale, userns, logs, storage.
 import { printTable, type Row } from './lib.ts';
 
 type Suite = () => Promise<Row[]>;
@@ -12,6 +12,11 @@ const suites: Record<string, () => Promise<Suite>> = {
   build: async () => (await import('./build.ts')).buildBenchmarks,
   analysis: async () => (await import('./analysis.ts')).analysisBenchmarks,
   'engine-api': async () => (await import('./engine-api.ts')).engineApiBenchmarks,
+  cp: async () => (await import('./cp.ts')).cpBenchmarks,
+  scale: async () => (await import('./scale.ts')).scaleBenchmarks,
+  userns: async () => (await import('./userns.ts')).usernsBenchmarks,
+  logs: async () => (await import('./logs.ts')).logsBenchmarks,
+  storage: async () => (await import('./storage.ts')).storageBenchmarks,
 };
 
 const only = process.argv.slice(2);

@@ -48,6 +48,16 @@ test.describe.serial('builds', () => {
     await expect(page.getByTestId('editor-error-line')).toHaveText(/^RUNN cp/);
     expect(await editorCursorLine(page)).toBe(3);
 
+    // A RUN that fails: its step is marked failed (red) with its output, and the error links to line 3,
+    // the engine's own record of where the step starts (no re-parse of the text in the page).
+    await setDockerfile(page, ['FROM busybox:latest', '# a comment', `RUN echo ${marker}-a \\`, `  && echo ${marker}-boom; exit 3`, ''].join('\n'));
+    expect(await build(page)).toBe('failed');
+    await expect(page.getByTestId('build-error')).toHaveText(/returned a non-zero code: 3$/);
+    await expect(page.locator('[data-testid="build-step"][data-failed="true"]')).toHaveCount(1);
+    await expect(page.locator('[data-testid="build-step"][data-failed="true"]')).toContainText(`${marker}-boom`);
+    await expect(page.getByTestId('step-failed')).toBeVisible();
+    await expect(page.getByTestId('error-line-link')).toHaveText('Dockerfile line 3');
+
     // Fixed: every step runs (nothing cached: the marker is new).
     await setDockerfile(page, good);
     expect(await build(page)).toBe('done');

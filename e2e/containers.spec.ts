@@ -65,7 +65,7 @@ test('create a busybox web server with 64 MB and a published port, raise its lim
   await page.keyboard.type(NAME);
   await row.getByRole('button', { name: `Copy docker run for ${NAME}` }).click();
   await expect(page.getByTestId('docker-run')).toContainText(`docker run -d --name ${NAME}`);
-  await expect(page.getByTestId('docker-run')).toContainText(`--memory ${128 * 1024 * 1024}b`);
+  await expect(page.getByTestId('docker-run')).toContainText('--memory 128m');
   await shot(page, info, 'containers-list');
 
   // Stop and remove from the detail page.
@@ -73,6 +73,7 @@ test('create a busybox web server with 64 MB and a published port, raise its lim
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByRole('heading', { name: NAME }).getByTestId('state-badge')).toHaveText('exited', { timeout: 20_000 });
   await page.getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('dialog', { name: `Remove ${NAME}?` }).getByRole('button', { name: 'Remove' }).click();
   await expect(page).toHaveURL(/\/containers$/);
   await expect(page.getByTestId(`container-row-${NAME}`)).toHaveCount(0);
 

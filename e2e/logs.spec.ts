@@ -83,7 +83,11 @@ test.describe.serial('logs', () => {
 
     await openLogs(page, million);
     await page.getByLabel('Tail').selectOption('all');
+    // While the backlog streams in, the count reads as progress, never a bare "0 lines".
+    await expect(page.getByTestId('line-count')).toHaveAttribute('data-loading', 'true');
+    await expect(page.getByTestId('line-count')).toContainText('Loading the log…');
     await expect(page.getByTestId('line-count')).toHaveText('1,000,000 lines', { timeout: 120_000 });
+    await expect(page.getByTestId('line-count')).toHaveAttribute('data-loading', 'false');
     const lines = page.getByTestId('log-lines');
     await expect(lines.locator('[data-row="999999"]')).toHaveText('1000000');
     await page.waitForTimeout(500);

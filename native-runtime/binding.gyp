@@ -9,6 +9,8 @@
         "native/addon/fs.cc",
         "native/addon/net.cc",
         "native/addon/layer_tar.cc",
+        "native/addon/thread_ids.cc",
+        "native/addon/in_root.cc",
         "native/addon/spawn.cc",
         "native/shim/netlink.cc",
         "native/shim/error.cc"
@@ -39,12 +41,15 @@
         "native/shim/init.cc",
         "native/shim/terminal.cc",
         "native/shim/supervisor.cc",
+        "native/shim/dns.cc",
+        "native/shim/dns_names.cc",
         "native/shim/launch.cc",
         "native/shim/attach.cc",
         "native/shim/ports.cc",
         "native/shim/netlink.cc",
         "native/shim/network.cc",
-        "native/shim/exec.cc"
+        "native/shim/exec.cc",
+        "native/shim/userns.cc"
       ],
       "cflags!": ["-fPIC", "-pthread"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17", "-pthread", "-fPIC"],

@@ -15,6 +15,9 @@ const PROBES = {
   iproute2: '/usr/sbin/ip',
   bzip2: '/usr/bin/bzip2',
   'xz-utils': '/usr/bin/xz',
+  'docker-compose': '/usr/bin/docker-compose',
+  'btrfs-progs': '/usr/bin/btrfs',
+  xfsprogs: '/usr/sbin/mkfs.xfs',
 };
 
 const wanted = process.argv.slice(2);

@@ -23,6 +23,18 @@ function outboundEnabled(databaseFile: string): boolean {
   }
 }
 
+/** Settings → User namespaces, when an admin set it (else the engine follows BERTH_USERNS). */
+function usernsDefault(databaseFile: string): 'host' | 'remap' | 'auto' | undefined {
+  const db = new Database(databaseFile, { readonly: true });
+  try {
+    const row = db.prepare('SELECT value FROM "Setting" WHERE key = ?').get(SETTING_KEYS.userns) as { value: string } | undefined;
+    const mode = row ? (JSON.parse(row.value) as { mode?: unknown }).mode : undefined;
+    return mode === 'host' || mode === 'remap' || mode === 'auto' ? mode : undefined;
+  } finally {
+    db.close();
+  }
+}
+
 /** Prepares the data root and database (migrations first), and builds the long-lived services. */
 export function bootstrap(config: ServerConfig): Services {
   fs.mkdirSync(config.root, { recursive: true, mode: 0o700 });
@@ -37,7 +49,13 @@ export function bootstrap(config: ServerConfig): Services {
     engines: new EngineHub({
       isRoot: process.getuid?.() === 0,
       createEmbedded: () =>
-        new Berth({ root: config.root, run: config.run, cgroupParent: config.cgroupParent, outbound: outboundEnabled(config.databaseFile) }),
+        new Berth({
+          root: config.root,
+          run: config.run,
+          cgroupParent: config.cgroupParent,
+          outbound: outboundEnabled(config.databaseFile),
+          userns: usernsDefault(config.databaseFile),
+        }),
       remotes: new RemoteEngines(db),
     }),
   };

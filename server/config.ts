@@ -11,6 +11,8 @@ const envSchema = z.object({
   TLS_CERT: z.string().optional(),
   TLS_KEY: z.string().optional(),
   NODE_ENV: z.string().optional(),
+  /** Extra Host names the dashboard answers to (comma-separated; `.example.com` allows its subdomains). */
+  BERTH_ALLOWED_HOSTS: z.string().default(''),
 });
 
 export interface ServerConfig {
@@ -22,6 +24,8 @@ export interface ServerConfig {
   databaseFile: string;
   tls: { cert: string; key: string } | null;
   dev: boolean;
+  /** Host names beyond loopback and HOST that requests may name (DNS rebinding defence). */
+  allowedHosts: string[];
 }
 
 /** Reads the environment once, at the boundary; the rest of the server takes a ServerConfig. */
@@ -40,7 +44,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseFile: databaseFileFromUrl(parsed.DATABASE_URL) ?? path.join(root, 'dashboard.db'),
     tls: parsed.TLS_CERT && parsed.TLS_KEY ? { cert: parsed.TLS_CERT, key: parsed.TLS_KEY } : null,
     dev: parsed.NODE_ENV !== 'production',
+    allowedHosts: parseAllowedHosts(parsed.BERTH_ALLOWED_HOSTS),
   };
+}
+
+const HOST_NAME = /^\.?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$|^\[[0-9a-f:.]+\]$|^[0-9a-f:.]+$/;
+
+/** `a.example, .corp.example` → lower-case names; anything that is not a host name is refused at start. */
+export function parseAllowedHosts(list: string): string[] {
+  const names = list.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  for (const n of names) {
+    if (!HOST_NAME.test(n)) throw new Error(`BERTH_ALLOWED_HOSTS: ${JSON.stringify(n)} is not a host name (no scheme, port or path)`);
+  }
+  return names;
 }
 
 function databaseFileFromUrl(url: string | undefined): string | null {

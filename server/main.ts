@@ -8,10 +8,10 @@ import { bootstrap } from './bootstrap.ts';
 import { createRequestHandler } from './http/handler.ts';
 import { createUpgradeHandler } from './ws/upgrade.ts';
 import { execTerminalRoute } from './ws/exec-terminal.ts';
-import { handleLogsDownload } from './api/routers/containers/logs-download.ts';
-import { setSecurityHeaders } from './http/security-headers.ts';
 import { purgeExpiredSessions } from './auth/sessions.ts';
 import { startEngineApiFor } from './engine-api/start.ts';
+import { startLogsAndAlerts, stopLogsAndAlerts } from './alerts/start.ts';
+import { updatesOf } from './updates/service.ts';
 
 const projectDir = path.resolve(import.meta.dirname, '..');
 
@@ -21,18 +21,15 @@ async function main(): Promise<void> {
   const engineState = services.engines.embeddedState();
   if (engineState.state !== 'ready') console.warn(`Embedded engine off: ${engineState.message}`);
   else services.engines.local();
+  // Log index and alerts follow the embedded engine's containers (docs/logs.md, docs/alerts.md).
+  updatesOf(services).start();
+  await startLogsAndAlerts(services).catch((err: unknown) => console.error(`Logs and alerts off: ${err instanceof Error ? err.message : String(err)}`));
 
   const nextApp = next({ dev: config.dev, dir: projectDir, hostname: config.host, port: config.port });
   await nextApp.prepare();
   const handler = createRequestHandler(services, nextApp.getRequestHandler(), path.join(projectDir, 'public'));
-  // Streamed downloads are plain HTTP routes beside tRPC; they check the session and role themselves.
-  const routes = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    setSecurityHeaders(res, { dev: config.dev, tls: config.tls !== null });
-    if (await handleLogsDownload(services, req, res)) return;
-    await handler(req, res);
-  };
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
-    routes(req, res).catch((err: unknown) => {
+    handler(req, res).catch((err: unknown) => {
       console.error('request failed:', err);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('Internal Server Error');
@@ -61,13 +58,15 @@ async function main(): Promise<void> {
     return null;
   });
   if (engineApi?.socketPath) console.log(`Docker Engine API on unix://${engineApi.socketPath}`);
-  if (services.setupToken.value && (await services.db.user.count()) === 0) {
-    console.log(`First run off loopback: the setup page asks for this one-time token: ${services.setupToken.value}`);
+  if ((await services.db.user.count()) === 0) {
+    const local = services.setupToken.alwaysRequired ? '' : ` (a browser on this machine at ${scheme}://localhost:${config.port} needs none)`;
+    console.log(`First run: the setup page asks for this one-time token${local}: ${services.setupToken.value}`);
   }
 
   const shutdown = () => {
     server.close();
     void engineApi?.close();
+    void stopLogsAndAlerts(services).catch(() => undefined);
     // Containers keep running in their shims; only the engine's lock and watchers go.
     void services.engines.close().catch(() => undefined);
     void services.db.$disconnect().finally(() => process.exit(0));

@@ -3,6 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { AuthCard } from '@/components/auth/auth-card';
+import { SsoSignIn } from '@/components/identity/sso-sign-in';
 import { Alert, Button, Field, TextInput } from '@/components/ui/controls';
 import { errorMessage, useTRPC } from '@/components/trpc/react';
 
@@ -22,6 +23,7 @@ export default function LoginPage() {
   };
   return (
     <AuthCard title="Sign in" subtitle="Manage the containers on this machine.">
+      <SsoSignIn />
       <form onSubmit={submit} className="space-y-4">
         {login.error ? <Alert>{errorMessage(login.error)}</Alert> : null}
         <Field label="Username">

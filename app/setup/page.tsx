@@ -33,13 +33,17 @@ export default function SetupPage() {
           <TextInput name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required />
         </Field>
         <Field label="Password" errors={fields.password} hint={`At least ${MIN_PASSWORD} characters.`}>
-          <TextInput name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <TextInput name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => {
+              setPassword(e.target.value);
+              // A length error was about the old password; it must not stay under a new one.
+              if (setup.error) setup.reset();
+            }} required />
         </Field>
         <Field label="Confirm password" errors={mismatch ? ['The passwords differ.'] : undefined}>
           <TextInput name="confirm" type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} required />
         </Field>
         {me.data?.setupTokenRequired ? (
-          <Field label="Setup token" errors={fields.setupToken} hint="Printed in the server console at start; needed because Berth listens beyond loopback.">
+          <Field label="Setup token" errors={fields.setupToken} hint="Printed in the server console at start; only a browser on the server itself (localhost) goes without it.">
             <TextInput name="setupToken" value={token} onChange={(e) => setToken(e.target.value)} required />
           </Field>
         ) : null}

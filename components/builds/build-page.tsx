@@ -8,7 +8,7 @@ import { useHasRole } from '../auth/use-role';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
 import { shortId } from '../ui/format';
-import { addStream, emptyBuild, finish, type BuildView } from './build-steps';
+import { addRecord, emptyBuild, finish, type BuildView } from './build-steps';
 import { uploadContext, type ContextChoice } from './context-upload';
 import { DockerfileEditor, type DockerfileEditorHandle } from './dockerfile-editor';
 
@@ -25,20 +25,32 @@ function Steps({ view, running }: { view: BuildView; running: boolean }) {
         const isFrom = /^FROM\s/i.test(s.instruction);
         const live = running && i === view.steps.length - 1;
         return (
-          <li key={s.n} data-testid="build-step" data-cached={s.cached} data-from={isFrom} className="rounded-md border border-slate-200 dark:border-slate-800">
-            <div className="flex items-center gap-2 bg-slate-50 px-3 py-1.5 text-sm dark:bg-slate-900">
+          <li
+            key={s.n}
+            data-testid="build-step"
+            data-cached={s.cached}
+            data-from={isFrom}
+            data-failed={s.failed}
+            className={clsx('rounded-md border', s.failed ? 'border-rose-400 dark:border-rose-700' : 'border-slate-200 dark:border-slate-800')}
+          >
+            <div className={clsx('flex items-center gap-2 px-3 py-1.5 text-sm', s.failed ? 'bg-rose-50 text-rose-900 dark:bg-rose-950 dark:text-rose-100' : 'bg-slate-50 dark:bg-slate-900')}>
               <span className="font-mono text-xs text-slate-500">
                 {s.n}/{s.total}
               </span>
-              <code className="flex-1 truncate">{s.instruction}</code>
+              <code className="flex-1 truncate" title={s.line ? `Dockerfile line ${s.line}` : undefined}>
+                {s.instruction}
+              </code>
+              {s.failed ? (
+                <span className="rounded bg-rose-100 px-1.5 text-xs text-rose-800 dark:bg-rose-900 dark:text-rose-200" data-testid="step-failed">
+                  failed
+                </span>
+              ) : null}
               {s.cached ? <span className="rounded bg-emerald-100 px-1.5 text-xs text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200" data-testid="cache-hit">cache hit</span> : null}
               <span className="w-20 text-right font-mono text-xs text-slate-500" data-testid="step-duration">
                 {live ? 'running…' : s.endAt !== null ? seconds(s.endAt - s.startAt) : ''}
               </span>
             </div>
-            {s.output.filter((l) => !/^ ---> (Using cache|[0-9a-f]{12})$/.test(l)).length ? (
-              <pre className="max-h-48 overflow-auto px-3 py-1 text-xs text-slate-700 dark:text-slate-300">{s.output.filter((l) => !/^ ---> (Using cache|[0-9a-f]{12})$/.test(l)).join('\n')}</pre>
-            ) : null}
+            {s.output ? <pre className="max-h-48 overflow-auto px-3 py-1 text-xs text-slate-700 dark:text-slate-300">{s.output.replace(/\n$/, '')}</pre> : null}
           </li>
         );
       })}
@@ -182,13 +194,16 @@ export function BuildPage() {
         onData: (e) => {
           if (e.kind === 'started') return;
           lastAt.current = e.at;
-          if (e.kind === 'stream') setView((v) => addStream(v, e.text, e.at));
-          else if (e.kind === 'aux') setView((v) => ({ ...v, imageId: e.id }));
-          else if (e.kind === 'error') {
-            failed = true;
-            setView((v) => finish(v, e.at));
-            setRun({ phase: 'failed', message: e.message, line: e.line });
-            if (e.line) editor.current?.markLine(e.line);
+          if (e.kind === 'record') {
+            const r = e.record;
+            setView((v) => addRecord(v, r, e.at));
+            if (r.type === 'error') {
+              failed = true;
+              const line = r.location && r.location.line > 0 ? r.location.line : null;
+              setView((v) => finish(v, e.at));
+              setRun({ phase: 'failed', message: r.message, line });
+              if (line) editor.current?.markLine(line);
+            }
           } else if (e.kind === 'done') {
             setView((v) => finish({ ...v, imageId: e.imageId ?? v.imageId }, e.at));
             setRun({ phase: 'done' });

@@ -4,6 +4,23 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/**
+ * Y tick labels. A small range (0–1.1 B/s) gets ticks closer than the formatter's precision, so two
+ * ticks would read "1 B/s, 1 B/s": a label equal to the one below it is left blank. The shown labels
+ * are kept on the chart element for tests (the axis itself is canvas).
+ */
+function yTicks(vals: number[], format: (v: number) => string, el: HTMLElement | null): string[] {
+  let prev = '';
+  const out = vals.map((v) => {
+    const label = format(v);
+    if (label === prev) return '';
+    prev = label;
+    return label;
+  });
+  el?.setAttribute('data-yticks', out.filter(Boolean).join('|'));
+  return out;
+}
+
 export interface Series {
   label: string;
   color: string;
@@ -26,7 +43,7 @@ export function TimeChart({ title, series, data, format, testId }: { title: stri
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-      axes: [{ stroke: '#64748b' }, { stroke: '#64748b', size: 70, values: (_u, vals) => vals.map((v) => format(v)) }],
+      axes: [{ stroke: '#64748b' }, { stroke: '#64748b', size: 70, values: (_u, vals) => yTicks(vals, format, host.current) }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dash, value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) }))],
     };
     const u = new uPlot(opts, data as uPlot.AlignedData, host.current);

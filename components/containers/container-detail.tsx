@@ -15,6 +15,7 @@ import { EmptyState } from '../ui/empty-state';
 import { shortId } from '../ui/format';
 import { StateBadge } from '../ui/state-badge';
 import { ChangesTree } from './changes-tree';
+import { FileBrowser } from './file-browser';
 import { LiveFiles } from '../layers/live-files';
 import { JsonTree } from './json-tree';
 import { OverviewTab } from './overview-tab';
@@ -24,7 +25,7 @@ import dynamic from 'next/dynamic';
 // xterm touches `window` when imported: load it in the browser only.
 const ContainerTerminal = dynamic(() => import('./terminal').then((m) => m.ContainerTerminal), { ssr: false });
 
-const TABS = ['overview', 'logs', 'stats', 'terminal', 'files', 'processes', 'inspect'] as const;
+const TABS = ['overview', 'logs', 'stats', 'terminal', 'files', 'browse', 'processes', 'inspect'] as const;
 type Tab = (typeof TABS)[number];
 
 /** Live on the embedded engine; the Engine's changes list (Refresh button) on remote endpoints. */
@@ -69,7 +70,7 @@ function ProcessesTab({ id, running }: { id: string; running: boolean }) {
           <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
             <tr>
               {top.Titles.map((t) => (
-                <th key={t} className="py-1 pr-3">
+                <th key={t} className="py-1 pr-3 whitespace-nowrap">
                   {t}
                 </th>
               ))}
@@ -79,7 +80,8 @@ function ProcessesTab({ id, running }: { id: string; running: boolean }) {
             {top.Processes.map((p, i) => (
               <tr key={i} className="border-b border-slate-100 dark:border-slate-800/60">
                 {p.map((v, j) => (
-                  <td key={j} className="py-1 pr-3 break-all">
+                  // Only the command may wrap; UID, PID, times stay on one line.
+                  <td key={j} className={j === p.length - 1 ? 'py-1 pr-3 break-all' : 'py-1 pr-3 whitespace-nowrap'}>
                     {v}
                   </td>
                 ))}
@@ -166,7 +168,7 @@ export function ContainerDetail({ id }: { id: string }) {
         </div>
       </div>
       {startError ? <Alert>Created, but it did not start: {startError}</Alert> : null}
-      <nav role="tablist" aria-label="Container" className="flex gap-1 border-b border-slate-200 dark:border-slate-800">
+      <nav role="tablist" aria-label="Container" className="flex gap-1 overflow-x-auto border-b border-slate-200 dark:border-slate-800">
         {visibleTabs.map((t) => (
           <button
             key={t}
@@ -187,9 +189,10 @@ export function ContainerDetail({ id }: { id: string }) {
         {tab === 'overview' ? <OverviewTab c={c} /> : null}
         {tab === 'logs' ? <LogViewer containerId={c.Id} /> : null}
         {tab === 'stats' ? <StatsPanel containerId={c.Id} running={running} /> : null}
-        {tab === 'terminal' ? canOperate ? <ContainerTerminal containerId={c.Id} running={running} /> : <Alert>Terminals need the operator role.</Alert> : null}
+        {tab === 'terminal' ? canOperate ? <ContainerTerminal containerId={c.Id} running={running} paused={c.State.Paused} /> : <Alert>Terminals need the operator role.</Alert> : null}
         {tab === 'files' ? <FilesTab id={c.Id} /> : null}
-        {tab === 'processes' ? <ProcessesTab id={c.Id} running={running} /> : null}
+        {tab === 'browse' ? <FileBrowser id={c.Id} running={running} /> : null}
+        {tab === 'processes' ? <ProcessesTab id={c.Id} running={c.State.Running} /> : null}
         {tab === 'inspect' ? <InspectTab c={c} /> : null}
       </div>
     </div>

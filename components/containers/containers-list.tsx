@@ -11,7 +11,11 @@ import { Alert, Button, Select, TextInput } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
 import { containerName, formatBytes, formatPercent, shortId, timeAgo } from '../ui/format';
 import { healthOf, StateBadge } from '../ui/state-badge';
+import { RemoveDialog } from './remove-dialog';
 import { useBulkRunner, type BulkAction, type BulkProgress } from './use-container-actions';
+import { UpdateBadge } from '../updates/update-badge';
+import { UpdateButton } from '../updates/update-button';
+import { useUpdateChecks, useUpdateProgress } from '../updates/use-updates';
 
 const STATES = ['running', 'paused', 'restarting', 'created', 'exited', 'dead'] as const;
 const HISTORY = 30;
@@ -76,6 +80,8 @@ export function ContainersList() {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const canOperate = useHasRole('operator');
+  const updates = useUpdateChecks();
+  const updateSteps = useUpdateProgress();
   const [rows, setRows] = useState<ContainerSummary[] | null>(null);
   const [query, setQuery] = useState('');
   const [state, setState] = useState('');
@@ -112,12 +118,18 @@ export function ContainersList() {
 
   const allChecked = visible.length > 0 && visible.every((c) => selected.has(c.Id));
 
-  const bulk = async (action: BulkAction) => {
+  const [askRemove, setAskRemove] = useState<ContainerSummary[] | null>(null);
+  const bulk = async (action: BulkAction, volumes = false) => {
     const ids = visible.filter((c) => selected.has(c.Id)).map((c) => c.Id);
     if (!ids.length) return;
-    if (action === 'remove' && !window.confirm(`Remove ${ids.length} container(s)? Running ones are killed first.`)) return;
+    // Removing asks first, in the app's own dialog.
+    if (action === 'remove' && !askRemove) {
+      setAskRemove(visible.filter((c) => selected.has(c.Id)));
+      return;
+    }
+    setAskRemove(null);
     setNotice(null);
-    const result = await runBulk(action, ids, setProgress);
+    const result = await runBulk(action, ids, setProgress, { volumes });
     if (action === 'remove') setSelected(new Set());
     if (result.failures.length) setNotice(result.failures.map((f) => `${shortId(f.id)}: ${f.message}`).join('\n'));
     setTimeout(() => setProgress((p) => (p === result || p?.done === p?.total ? null : p)), 1500);
@@ -142,7 +154,7 @@ export function ContainersList() {
           data-search
           aria-label="Search containers"
           placeholder="Search name, image, id…  ( / )"
-          className="w-72"
+          className="w-full sm:w-72"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
@@ -192,6 +204,15 @@ export function ContainersList() {
         </Alert>
       ) : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
+      {askRemove ? (
+        <RemoveDialog
+          names={askRemove.map((c) => containerName(c.Names, c.Id))}
+          running={askRemove.filter((c) => c.State === 'running' || c.State === 'paused').length}
+          busy={false}
+          onCancel={() => setAskRemove(null)}
+          onConfirm={(volumes) => void bulk('remove', volumes)}
+        />
+      ) : null}
 
       {rows === null && !sub.error ? <p className="text-sm text-slate-500">Loading containers…</p> : null}
       {rows && rows.length === 0 ? (
@@ -211,6 +232,7 @@ export function ContainersList() {
       {rows && rows.length > 0 && visible.length === 0 ? <EmptyState title="Nothing matches">Clear the search or the filters.</EmptyState> : null}
 
       {visible.length > 0 ? (
+        <div className="overflow-x-auto">
         <table className="w-full text-left text-sm" data-testid="containers-table">
           <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
             <tr>
@@ -225,10 +247,10 @@ export function ContainersList() {
               <th className="py-2">Name</th>
               <th className="py-2">Image</th>
               <th className="py-2">State</th>
-              <th className="py-2">CPU</th>
-              <th className="py-2">Memory</th>
-              <th className="py-2">Ports</th>
-              <th className="py-2">Created</th>
+              <th className="hidden py-2 md:table-cell">CPU</th>
+              <th className="hidden py-2 md:table-cell">Memory</th>
+              <th className="hidden py-2 md:table-cell">Ports</th>
+              <th className="hidden py-2 md:table-cell">Created</th>
               <th className="py-2 text-right">Actions</th>
             </tr>
           </thead>
@@ -259,11 +281,21 @@ export function ContainersList() {
                     </Link>
                     <div className="font-mono text-xs text-slate-400">{shortId(c.Id)}</div>
                   </td>
-                  <td className="py-2">{c.Image}</td>
+                  <td className="py-2 break-all">
+                    <Link href={`/layers/${encodeURIComponent(c.Image)}`} className="hover:underline" title={`Layers of ${c.Image}`}>
+                      {c.Image}
+                    </Link>
+                    <UpdateBadge result={updates.byRef.get(c.Image)} />
+                    {canOperate && updates.byRef.get(c.Image)?.status === 'update-available' ? (
+                      <div className="mt-1">
+                        <UpdateButton containerId={c.Id} step={updateSteps[c.Id]} />
+                      </div>
+                    ) : null}
+                  </td>
                   <td className="py-2" title={c.Status}>
                     <StateBadge state={c.State} health={healthOf(c.Status)} />
                   </td>
-                  <td className="py-2" data-testid="cpu-cell">
+                  <td className="hidden py-2 md:table-cell" data-testid="cpu-cell">
                     {u ? (
                       <span className="flex items-center gap-2">
                         <Sparkline values={u.cpu} max={100} label={`CPU of ${name}`} />
@@ -273,7 +305,7 @@ export function ContainersList() {
                       <span className="text-slate-400">—</span>
                     )}
                   </td>
-                  <td className="py-2">
+                  <td className="hidden py-2 md:table-cell">
                     {u ? (
                       <span className="flex items-center gap-2">
                         <Sparkline values={u.mem} max={u.memLimit || undefined} color="#7c3aed" label={`Memory of ${name}`} />
@@ -283,10 +315,10 @@ export function ContainersList() {
                       <span className="text-slate-400">—</span>
                     )}
                   </td>
-                  <td className="py-2">
+                  <td className="hidden py-2 md:table-cell">
                     <PortLinks c={c} />
                   </td>
-                  <td className="py-2 tabular-nums" title={new Date(c.Created * 1000).toLocaleString()}>
+                  <td className="hidden py-2 tabular-nums md:table-cell" title={new Date(c.Created * 1000).toLocaleString()}>
                     {timeAgo(c.Created)}
                   </td>
                   <td className="py-2 text-right">
@@ -299,6 +331,7 @@ export function ContainersList() {
             })}
           </tbody>
         </table>
+        </div>
       ) : null}
     </div>
   );

@@ -5,7 +5,8 @@ import { useRouter } from 'next/navigation';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
-import type { CreateContainerInput } from '../trpc/types';
+import type { CreateContainerInput, RouterOutputs } from '../trpc/types';
+import { ConfirmDialog } from '../images/confirm-dialog';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
 
 type KV = { key: string; value: string };
@@ -14,7 +15,7 @@ type Vol = { source: string; target: string; readOnly: boolean };
 type Rate = { path: string; rate: string };
 
 /** Rows of inputs with add/remove; `render` draws one row and gets its index for error keys. */
-function Rows<T>({ label, rows, setRows, blank, render }: { label: string; rows: T[]; setRows: (r: T[]) => void; blank: T; render: (row: T, set: (r: T) => void, i: number) => ReactNode }) {
+function Rows<T>({ label, addLabel, rows, setRows, blank, render }: { label: string; addLabel?: string; rows: T[]; setRows: (r: T[]) => void; blank: T; render: (row: T, set: (r: T) => void, i: number) => ReactNode }) {
   return (
     <fieldset className="space-y-2">
       <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">{label}</legend>
@@ -27,42 +28,51 @@ function Rows<T>({ label, rows, setRows, blank, render }: { label: string; rows:
         </div>
       ))}
       <Button variant="secondary" onClick={() => setRows([...rows, { ...blank }])}>
-        Add {label.toLowerCase().replace(/s$/, '')}
+        {addLabel ?? `Add ${label.toLowerCase().replace(/s$/, '')}`}
       </Button>
     </fieldset>
   );
 }
 
-export function CreateContainerForm({ initialImage }: { initialImage: string }) {
+type FormValues = RouterOutputs['containers']['formOf']['form'];
+
+/** Where the form's values come from: a blank form (maybe with an image), or an existing container. */
+export type FormMode = { kind: 'create'; image: string } | { kind: 'duplicate'; from: string; initial: FormValues } | { kind: 'edit'; from: string; initial: FormValues };
+
+export function CreateContainerForm({ mode }: { mode: FormMode }) {
   const trpc = useTRPC();
   const router = useRouter();
   const canOperate = useHasRole('operator');
   const images = useQuery(trpc.containers.imageChoices.queryOptions());
-  const [image, setImage] = useState(initialImage);
-  const [name, setName] = useState('');
-  const [command, setCommand] = useState('');
-  const [entrypoint, setEntrypoint] = useState('');
-  const [env, setEnv] = useState<KV[]>([]);
-  const [labels, setLabels] = useState<KV[]>([]);
-  const [ports, setPorts] = useState<Port[]>([]);
-  const [volumes, setVolumes] = useState<Vol[]>([]);
-  const [network, setNetwork] = useState('');
-  const [restart, setRestart] = useState<CreateContainerInput['restart']>('no');
-  const [autoRemove, setAutoRemove] = useState(false);
-  const [tty, setTty] = useState(false);
-  const [openStdin, setOpenStdin] = useState(false);
-  const [user, setUser] = useState('');
-  const [workdir, setWorkdir] = useState('');
-  const [memory, setMemory] = useState('');
-  const [cpus, setCpus] = useState('');
-  const [pidsLimit, setPidsLimit] = useState('');
-  const [readBps, setReadBps] = useState<Rate[]>([]);
-  const [writeBps, setWriteBps] = useState<Rate[]>([]);
+  const init = mode.kind === 'create' ? null : mode.initial;
+  const [image, setImage] = useState(init?.image ?? (mode.kind === 'create' ? mode.image : ''));
+  // A duplicate needs a name of its own; an edited container keeps its name.
+  const [name, setName] = useState(mode.kind === 'duplicate' ? '' : (init?.name ?? ''));
+  const [command, setCommand] = useState(init?.command ?? '');
+  const [entrypoint, setEntrypoint] = useState(init?.entrypoint ?? '');
+  const [env, setEnv] = useState<KV[]>(init?.env ?? []);
+  const [labels, setLabels] = useState<KV[]>(init?.labels ?? []);
+  const [ports, setPorts] = useState<Port[]>(init?.ports ?? []);
+  const [volumes, setVolumes] = useState<Vol[]>(init?.volumes ?? []);
+  const [network, setNetwork] = useState(init?.network ?? '');
+  const [restart, setRestart] = useState<CreateContainerInput['restart']>(init?.restart ?? 'no');
+  const [autoRemove, setAutoRemove] = useState(init?.autoRemove ?? false);
+  const [userns, setUserns] = useState<CreateContainerInput['userns']>(init?.userns ?? '');
+  const [tty, setTty] = useState(init?.tty ?? false);
+  const [openStdin, setOpenStdin] = useState(init?.openStdin ?? false);
+  const [user, setUser] = useState(init?.user ?? '');
+  const [workdir, setWorkdir] = useState(init?.workdir ?? '');
+  const [memory, setMemory] = useState(init?.memory ?? '');
+  const [cpus, setCpus] = useState(init?.cpus ?? '');
+  const [pidsLimit, setPidsLimit] = useState(init?.pidsLimit ?? '');
+  const [readBps, setReadBps] = useState<Rate[]>(init?.deviceReadBps ?? []);
+  const [writeBps, setWriteBps] = useState<Rate[]>(init?.deviceWriteBps ?? []);
   const [startNow, setStartNow] = useState(true);
-  // Settings → Defaults prefill limits, restart policy and network once, before the user edits them.
-  const defaults = useQuery(trpc.settings.containerDefaults.queryOptions());
+  const [confirmRecreate, setConfirmRecreate] = useState(false);
+  // Settings → Defaults prefill limits, restart policy and network once, on a blank form only.
+  const defaults = useQuery(trpc.settings.containerDefaults.queryOptions(undefined, { enabled: mode.kind === 'create' }));
   const [prefilled, setPrefilled] = useState(false);
-  if (defaults.data && !prefilled) {
+  if (mode.kind === 'create' && defaults.data && !prefilled) {
     setPrefilled(true);
     setMemory(defaults.data.memory);
     setCpus(defaults.data.cpus);
@@ -71,15 +81,21 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
     setNetwork(defaults.data.network);
   }
 
+  const recreate = useMutation(
+    trpc.containers.recreate.mutationOptions({
+      onSuccess: (r) => router.push(`/containers/${r.id}${r.error ? `?startError=${encodeURIComponent(r.error)}` : ''}`),
+      onSettled: () => setConfirmRecreate(false),
+    }),
+  );
   const create = useMutation(
     trpc.containers.create.mutationOptions({
       onSuccess: (r) => router.push(`/containers/${r.id}${r.error ? `?startError=${encodeURIComponent(r.error)}` : ''}`),
     }),
   );
-  const fe = fieldErrorsOf(create.error);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate({
+  const failed = create.error ?? recreate.error;
+  // Recreate nests the form under "form": its field errors read the same as create's.
+  const fe = Object.fromEntries(Object.entries(fieldErrorsOf(failed)).map(([k, v]) => [k.replace(/^form\./, ''), v]));
+  const values = (): CreateContainerInput => ({
       image,
       name,
       command,
@@ -91,6 +107,7 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
       network,
       restart,
       autoRemove,
+      userns,
       tty,
       openStdin,
       user,
@@ -100,8 +117,14 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
       pidsLimit,
       deviceReadBps: readBps,
       deviceWriteBps: writeBps,
+      // Edit and duplicate keep --privileged (the server allows it to admins only).
+      privileged: init?.privileged ?? false,
       start: startNow,
     });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (mode.kind === 'edit') setConfirmRecreate(true);
+    else create.mutate(values());
   };
   const check = (label: string, value: boolean, set: (v: boolean) => void) => (
     <label className="flex items-center gap-2 text-sm">
@@ -114,7 +137,7 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
     <form onSubmit={submit} aria-label="Create container" className="space-y-4" noValidate>
       {!canOperate ? <Alert kind="info">Creating containers needs the operator role. You can fill the form, but the server will refuse it.</Alert> : null}
       <Card title="Container">
-        <div className="grid grid-cols-2 gap-4">
+        <div className="grid gap-4 sm:grid-cols-2">
           <Field label="Image" errors={fe.image}>
             <TextInput name="image" list="image-choices" value={image} onChange={(e) => setImage(e.target.value)} placeholder="busybox:latest" />
           </Field>
@@ -123,8 +146,8 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
               <option key={t} value={t} />
             ))}
           </datalist>
-          <Field label="Name" errors={fe.name} hint="Optional; Docker picks one when empty.">
-            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} />
+          <Field label="Name" errors={fe.name} hint={mode.kind === 'edit' ? 'Recreate keeps the name.' : 'Optional; Docker picks one when empty.'}>
+            <TextInput name="name" value={name} onChange={(e) => setName(e.target.value)} readOnly={mode.kind === 'edit'} />
           </Field>
           <Field label="Command" errors={fe.command} hint='Shell words, e.g. sh -c "echo hi; sleep 1d"'>
             <TextInput name="command" value={command} onChange={(e) => setCommand(e.target.value)} />
@@ -147,6 +170,13 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
               <option value="always">always</option>
               <option value="unless-stopped">unless-stopped</option>
               <option value="on-failure">on-failure</option>
+            </Select>
+          </Field>
+          <Field label="User namespace" errors={fe.userns} hint="Whether root in the container is root on the host.">
+            <Select name="userns" value={userns} onChange={(e) => setUserns(e.target.value as typeof userns)}>
+              <option value="">engine default</option>
+              <option value="host">host (root is the host&apos;s root)</option>
+              <option value="auto">auto (its own id range)</option>
             </Select>
           </Field>
         </div>
@@ -251,7 +281,7 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
       </Card>
 
       <Card title="Limits">
-        <div className="grid grid-cols-3 gap-4">
+        <div className="grid gap-4 sm:grid-cols-3">
           <Field label="Memory" errors={fe.memory} hint="e.g. 64m, 1g">
             <TextInput name="memory" value={memory} onChange={(e) => setMemory(e.target.value)} />
           </Field>
@@ -264,12 +294,13 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
         </div>
         <div className="mt-4 space-y-4">
           {[
-            ['Device read bps', readBps, setReadBps, 'deviceReadBps'] as const,
-            ['Device write bps', writeBps, setWriteBps, 'deviceWriteBps'] as const,
-          ].map(([label, rows, setRows, key]) => (
+            ['Device read bps', readBps, setReadBps, 'deviceReadBps', 'Add device read limit'] as const,
+            ['Device write bps', writeBps, setWriteBps, 'deviceWriteBps', 'Add device write limit'] as const,
+          ].map(([label, rows, setRows, key, addLabel]) => (
             <Rows
               key={key}
               label={label}
+              addLabel={addLabel}
               rows={rows}
               setRows={setRows}
               blank={{ path: '/dev/', rate: '' }}
@@ -290,16 +321,33 @@ export function CreateContainerForm({ initialImage }: { initialImage: string }) 
         </div>
       </Card>
 
-      {create.error && !Object.keys(fe).length ? <Alert>{errorMessage(create.error)}</Alert> : null}
-      {create.error && Object.keys(fe).length ? <Alert>Some fields need attention; see the messages beside them.</Alert> : null}
+      {failed && !Object.keys(fe).length ? <Alert>{errorMessage(failed)}</Alert> : null}
+      {failed && Object.keys(fe).length ? <Alert>Some fields need attention; see the messages beside them.</Alert> : null}
       <div className="flex gap-2">
-        <Button type="submit" disabled={create.isPending}>
-          {create.isPending ? 'Creating…' : startNow ? 'Create and start' : 'Create'}
-        </Button>
-        <Button variant="secondary" onClick={() => router.push('/containers')}>
+        {mode.kind === 'edit' ? (
+          <Button type="submit" disabled={recreate.isPending}>
+            {recreate.isPending ? 'Recreating…' : 'Recreate'}
+          </Button>
+        ) : (
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? 'Creating…' : startNow ? 'Create and start' : 'Create'}
+          </Button>
+        )}
+        <Button variant="secondary" onClick={() => router.push(mode.kind === 'create' ? '/containers' : `/containers/${mode.from}`)}>
           Cancel
         </Button>
       </div>
+      {confirmRecreate && mode.kind === 'edit' ? (
+        <ConfirmDialog
+          title={`Recreate ${name}?`}
+          confirmLabel="Recreate"
+          busy={recreate.isPending}
+          onCancel={() => setConfirmRecreate(false)}
+          onConfirm={() => recreate.mutate({ id: mode.from, form: values() })}
+        >
+          <p>The container is stopped and replaced by a new one with these settings, under the same name. Its volumes, anonymous ones included, stay with it; files written elsewhere in its filesystem are lost.</p>
+        </ConfirmDialog>
+      ) : null}
     </form>
   );
 }

@@ -1,14 +1,16 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import type { ContainerInspect } from '../trpc/types';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
-import { formatBytes } from '../ui/format';
+import { formatBytes, shellJoin } from '../ui/format';
 import { StateBadge } from '../ui/state-badge';
+import { RemoveDialog } from './remove-dialog';
 
 const mib = (b: number) => (b ? `${Math.round(b / 1024 / 1024)}m` : '');
 
@@ -25,6 +27,10 @@ function Actions({ c }: { c: ContainerInspect }) {
   const unpause = useMutation(trpc.containers.unpause.mutationOptions(opts));
   const remove = useMutation(trpc.containers.remove.mutationOptions({ ...opts, onSuccess: () => router.push('/containers') }));
   const busy = [start, stop, restart, kill, pause, unpause, remove].some((m) => m.isPending);
+  const [ask, setAsk] = useState(false);
+  // Docker's anonymous volumes: volume mounts with no name of the user's in the binds.
+  const named = new Set((c.HostConfig.Binds ?? []).map((b) => b.split(':')[0]));
+  const anonymous = (c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name && !named.has(m.Name)).length;
   const s = c.State;
   return (
     <div className="space-y-2">
@@ -54,17 +60,27 @@ function Actions({ c }: { c: ContainerInspect }) {
         <Button variant="secondary" disabled={busy || !s.Running} onClick={() => kill.mutate({ id: c.Id })}>
           Kill
         </Button>
-        <Button
-          variant="danger"
-          disabled={busy}
-          onClick={() => {
-            if (window.confirm(`Remove ${c.Name.replace(/^\//, '')}?${s.Running ? ' It is running and will be killed.' : ''}`)) remove.mutate({ id: c.Id, force: true });
-          }}
-        >
+        <Link href={`/containers/new?from=${c.Id}&mode=edit`} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+          Edit
+        </Link>
+        <Link href={`/containers/new?from=${c.Id}&mode=duplicate`} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+          Duplicate
+        </Link>
+        <Button variant="danger" disabled={busy} onClick={() => setAsk(true)}>
           Remove
         </Button>
       </div>
       {error ? <Alert>{error}</Alert> : null}
+      {ask ? (
+        <RemoveDialog
+          names={[c.Name.replace(/^\//, '')]}
+          running={s.Running ? 1 : 0}
+          anonymous={anonymous}
+          busy={remove.isPending}
+          onCancel={() => setAsk(false)}
+          onConfirm={(volumes) => remove.mutate({ id: c.Id, force: true, volumes })}
+        />
+      ) : null}
     </div>
   );
 }
@@ -78,6 +94,15 @@ function LimitsForm({ c }: { c: ContainerInspect }) {
   const [pids, setPids] = useState(hc.PidsLimit && hc.PidsLimit > 0 ? String(hc.PidsLimit) : '');
   const update = useMutation(trpc.containers.update.mutationOptions());
   const fe = fieldErrorsOf(update.error);
+  // The engine applies limits under the container's lock: a restart in progress makes it wait, so
+  // say how long and what the container is doing instead of a silent "Applying…".
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!update.isPending) return;
+    const t = setInterval(() => setTick((n) => n + 1), 500);
+    return () => clearInterval(t);
+  }, [update.isPending]);
+  const waited = update.isPending ? Math.floor((Date.now() - update.submittedAt) / 1000) : 0;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     update.mutate({ id: c.Id, memory, memorySwap: '', cpus, pidsLimit: pids });
@@ -100,10 +125,22 @@ function LimitsForm({ c }: { c: ContainerInspect }) {
           {update.isPending ? 'Applying…' : 'Apply limits'}
         </Button>
       ) : null}
+      {update.isPending && waited >= 2 ? (
+        <p role="status" className="text-xs text-slate-500" data-testid="limits-waiting">
+          Waiting {waited} s for the engine; the container is {c.State.Restarting ? 'restarting' : c.State.Status}.
+        </p>
+      ) : null}
       {update.isSuccess ? <Alert kind="success">Limits applied to the running container.{update.data.warnings?.length ? ` ${update.data.warnings.join(' ')}` : ''}</Alert> : null}
       {update.error && !Object.keys(fe).length ? <Alert>{errorMessage(update.error)}</Alert> : null}
     </form>
   );
+}
+
+/** From HostConfig.IDMappings ("0:<host>:<size>", Podman's field, set by Berth); null when unknown. */
+function rootOnHost(c: ContainerInspect): string | null {
+  const root = c.HostConfig.IDMappings?.UidMap.map((m) => m.split(':')).find((m) => m[0] === '0');
+  if (root) return `root in the container is uid ${root[1]} on the host`;
+  return c.HostConfig.UsernsMode === 'host' ? 'none: root in the container is root on the host' : null;
 }
 
 export function OverviewTab({ c }: { c: ContainerInspect }) {
@@ -111,7 +148,7 @@ export function OverviewTab({ c }: { c: ContainerInspect }) {
   const s = c.State;
   const ports = Object.entries(c.NetworkSettings?.Ports ?? {});
   return (
-    <div className="grid grid-cols-2 gap-4">
+    <div className="grid gap-4 lg:grid-cols-2">
       <Card title="State">
         <dl className="grid grid-cols-2 gap-y-2 text-sm">
           <dt className="text-slate-500">Status</dt>
@@ -127,9 +164,20 @@ export function OverviewTab({ c }: { c: ContainerInspect }) {
           <dt className="text-slate-500">Finished</dt>
           <dd>{s.FinishedAt && !s.FinishedAt.startsWith('0001') ? new Date(s.FinishedAt).toLocaleString() : '—'}</dd>
           <dt className="text-slate-500">Image</dt>
-          <dd className="break-all">{c.Config.Image}</dd>
+          <dd className="break-all">
+            {c.Config.Image}{' '}
+            <Link href={`/layers/${encodeURIComponent(c.Config.Image)}`} className="text-xs text-sky-700 hover:underline dark:text-sky-400">
+              layers
+            </Link>
+          </dd>
           <dt className="text-slate-500">Command</dt>
-          <dd className="break-all font-mono text-xs">{[c.Path, ...(c.Args ?? [])].join(' ')}</dd>
+          <dd className="break-all font-mono text-xs" data-testid="container-command">{shellJoin([c.Path, ...(c.Args ?? [])])}</dd>
+          {rootOnHost(c) ? (
+            <>
+              <dt className="text-slate-500">User namespace</dt>
+              <dd data-testid="container-userns">{rootOnHost(c)}</dd>
+            </>
+          ) : null}
           {s.Error ? (
             <>
               <dt className="text-slate-500">Error</dt>
@@ -180,7 +228,7 @@ export function OverviewTab({ c }: { c: ContainerInspect }) {
         {c.Mounts?.length ? (
           <ul className="space-y-1 text-sm">
             {c.Mounts.map((m) => (
-              <li key={m.Destination} className="font-mono text-xs">
+              <li key={m.Destination} className="font-mono text-xs break-all">
                 {m.Type} {m.Name ?? m.Source} → {m.Destination} {m.RW ? '' : '(ro)'}
               </li>
             ))}

@@ -68,7 +68,7 @@ export function StatsPanel({ containerId, running }: { containerId: string; runn
   return (
     <div className="space-y-3">
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
-      <div className="grid grid-cols-5 gap-3 text-sm" data-testid="stats-now">
+      <div className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-5" data-testid="stats-now">
         {[
           ['CPU', p ? formatPercent(p.cpuPercent) : '—'],
           ['Memory', p ? `${formatBytes(p.memUsage)}${p.memLimit ? ` / ${formatBytes(p.memLimit)}` : ''}` : '—'],
@@ -83,7 +83,7 @@ export function StatsPanel({ containerId, running }: { containerId: string; runn
         ))}
       </div>
       {!p ? <p className="text-sm text-slate-500">Waiting for the first sample…</p> : null}
-      <div className="grid grid-cols-2 gap-3">
+      <div className="grid gap-3 md:grid-cols-2">
         <TimeChart testId="chart-cpu" title="CPU %" series={[{ label: 'CPU', color: '#0284c7' }]} data={[s.t, s.cpu]} format={(v) => formatPercent(v)} />
         <TimeChart
           testId="chart-memory"

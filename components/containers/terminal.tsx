@@ -24,7 +24,7 @@ type Status = { kind: 'connecting' } | { kind: 'open' } | { kind: 'closed'; mess
  * xterm.js on /ws/exec: fills its pane and follows resizes (fit addon), links are clickable,
  * Ctrl+Shift+C / Ctrl+Shift+V copy and paste, and a dropped connection is retried.
  */
-export function ContainerTerminal({ containerId, running }: { containerId: string; running: boolean }) {
+export function ContainerTerminal({ containerId, running, paused = false }: { containerId: string; running: boolean; paused?: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   const [shell, setShell] = useState('auto');
   const [user, setUser] = useState('');
@@ -132,6 +132,8 @@ export function ContainerTerminal({ containerId, running }: { containerId: strin
     });
     ro.observe(host.current);
     if (running) connect();
+    // Docker refuses exec in a paused container ("container is paused, unpause the container before exec").
+    else if (paused) setStatus({ kind: 'error', message: 'This container is paused. Unpause it to open a terminal.' });
     else setStatus({ kind: 'error', message: 'This container is not running. Start it to open a terminal.' });
 
     return () => {
@@ -141,7 +143,7 @@ export function ContainerTerminal({ containerId, running }: { containerId: strin
       ws?.close(1000);
       term.dispose();
     };
-  }, [containerId, shell, user, session, running]);
+  }, [containerId, shell, user, session, running, paused]);
 
   return (
     <div className="flex h-[calc(100vh-15rem)] min-h-96 flex-col gap-2">

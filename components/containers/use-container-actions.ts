@@ -14,13 +14,13 @@ export interface BulkProgress {
 /** Runs one mutation per container, a few at a time, reporting progress; the page stays usable meanwhile. */
 export function useBulkRunner() {
   const client = useTRPCClient();
-  return async (action: BulkAction, ids: string[], onProgress: (p: BulkProgress) => void): Promise<BulkProgress> => {
+  return async (action: BulkAction, ids: string[], onProgress: (p: BulkProgress) => void, opts: { volumes?: boolean } = {}): Promise<BulkProgress> => {
     const p: BulkProgress = { action, done: 0, total: ids.length, failures: [] };
     onProgress({ ...p });
     const queue = [...ids];
     const one = async (id: string) => {
       try {
-        if (action === 'remove') await client.containers.remove.mutate({ id, force: true });
+        if (action === 'remove') await client.containers.remove.mutate({ id, force: true, volumes: Boolean(opts.volumes) });
         else await client.containers[action].mutate({ id });
       } catch (err) {
         p.failures.push({ id, message: err instanceof Error ? err.message : String(err) });

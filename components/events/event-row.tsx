@@ -27,8 +27,8 @@ export function EventRow({ e }: { e: EngineEvent }) {
         {e.Action}
         {extra}
       </td>
-      <td className="py-1.5 pr-3 break-all">{eventTarget(e)}</td>
-      <td className="py-1.5 text-xs text-slate-500 break-all">{e.Actor.Attributes?.['image'] ?? ''}</td>
+      <td className="py-1.5 pr-3 [overflow-wrap:anywhere]">{eventTarget(e)}</td>
+      <td className="hidden py-1.5 text-xs text-slate-500 [overflow-wrap:anywhere] sm:table-cell">{e.Actor.Attributes?.['image'] ?? ''}</td>
     </tr>
   );
 }

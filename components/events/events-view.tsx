@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Select, TextInput } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
+import { plural } from '../ui/format';
 import { EventRow, eventTarget, type EngineEvent } from './event-row';
 
 const TYPES = ['container', 'image', 'volume', 'network', 'daemon'] as const;
@@ -44,7 +45,7 @@ export function EventsView() {
           ))}
         </Select>
         <TextInput aria-label="Action" placeholder="Action, e.g. start, die" className="w-48" value={action} onChange={(e) => setAction(e.target.value.trim().toLowerCase())} />
-        <TextInput data-search aria-label="Search events" placeholder="Name or id  ( / )" className="w-56" value={text} onChange={(e) => setText(e.target.value)} />
+        <TextInput data-search aria-label="Search events" placeholder="Name or id  ( / )" className="w-full sm:w-56" value={text} onChange={(e) => setText(e.target.value)} />
         <span className="flex-1" />
         <span className="text-xs text-slate-500" data-testid="events-status">
           {sub.status === 'pending' ? 'live' : sub.status}
@@ -54,7 +55,11 @@ export function EventsView() {
         </Button>
       </div>
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
-      {shown.length === 0 ? (
+      {shown.length === 0 && events.length > 0 ? (
+        <EmptyState title="Nothing matches" testId="events-no-match">
+          {plural(events.length, 'event')} arrived, none with “{text.trim()}” in its name or id. Clear the search to see them.
+        </EmptyState>
+      ) : shown.length === 0 ? (
         <EmptyState title="No events yet" testId="events-empty">
           Events from the last hour and new ones appear here as they happen: start a container to see some.
         </EmptyState>
@@ -66,7 +71,7 @@ export function EventsView() {
               <th className="py-2">Type</th>
               <th className="py-2">Action</th>
               <th className="py-2">Name</th>
-              <th className="py-2">Image</th>
+              <th className="hidden py-2 sm:table-cell">Image</th>
             </tr>
           </thead>
           <tbody>

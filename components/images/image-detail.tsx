@@ -9,7 +9,7 @@ import { useHasRole } from '../auth/use-role';
 import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Card, PageHeader } from '../ui/controls';
-import { formatBytes, shortId, timeAgo } from '../ui/format';
+import { formatBytes, shortId, timeAgo, plural } from '../ui/format';
 
 type Inspect = RouterOutputs['images']['inspect'];
 type History = RouterOutputs['images']['history'];
@@ -81,16 +81,27 @@ function LayersTab({ image, history }: { image: Inspect; history: History }) {
   const max = Math.max(1, ...steps.map((s) => s.Size));
   return (
     <div className="space-y-2" data-testid="image-layers">
-      <p className="text-sm text-slate-500">
-        {digests.length} layer(s), {formatBytes(image.Size)} in all.
-      </p>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm text-slate-500">
+          {plural(digests.length, 'layer')}, {formatBytes(image.Size)} in all.
+        </p>
+        <Link href={`/layers/${encodeURIComponent(image.RepoTags?.[0] ?? image.Id)}`} className="text-sm font-medium text-sky-700 hover:underline dark:text-sky-400">
+          Open in the layer inspector →
+        </Link>
+      </div>
       {steps.map((s, n) => (
-        <div key={n} className="grid grid-cols-[14rem_1fr_6rem] items-center gap-2 text-xs" data-testid="layer-bar">
+        <div key={n} className="grid grid-cols-[5rem_1fr_5rem] items-center gap-2 text-xs sm:grid-cols-[8rem_1fr_6rem]" data-testid="layer-bar">
           <code className="truncate text-slate-500" title={digests[n] ?? ''}>
             {digests.length === steps.length ? shortId(digests[n]!) : `#${n + 1}`}
           </code>
-          <div className="h-4 rounded bg-slate-100 dark:bg-slate-800" title={s.CreatedBy}>
-            <div className="h-4 rounded bg-sky-500" style={{ width: `${Math.max(0.5, (s.Size / max) * 100)}%` }} />
+          <div className="min-w-0 space-y-0.5">
+            {/* The step that made the layer, so a bar says what it is. */}
+            <div className="truncate font-mono text-slate-600 dark:text-slate-300" data-testid="layer-bar-label" title={s.CreatedBy}>
+              {s.CreatedBy.replace(/^\/bin\/sh -c #\(nop\)\s*/, '').replace(/^\/bin\/sh -c /, 'RUN ') || '(no history)'}
+            </div>
+            <div className="h-3 rounded bg-slate-100 dark:bg-slate-800">
+              <div className="h-3 rounded bg-sky-500" style={{ width: `${Math.max(0.5, (s.Size / max) * 100)}%` }} />
+            </div>
           </div>
           <span className="text-right">{formatBytes(s.Size)}</span>
         </div>
@@ -115,14 +126,21 @@ export function ImageDetail({ id }: { id: string }) {
         title={title}
         subtitle={image ? `${shortId(image.Id)} · ${formatBytes(image.Size)} · created ${timeAgo(Date.parse(image.Created) / 1000)}` : undefined}
         actions={
-          canOperate && image ? (
-            <div className="flex gap-2">
+          image ? (
+            <div className="flex flex-wrap gap-2">
+              <Link href={`/layers/${encodeURIComponent(image.RepoTags?.[0] ?? image.Id)}`} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">
+                Layers
+              </Link>
+              {canOperate ? (
+                <>
               <Link href={`/containers/new?image=${encodeURIComponent(image.RepoTags?.[0] ?? image.Id)}`} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
                 Run
               </Link>
               <a href={`/api/images/${encodeURIComponent(image.RepoTags?.[0] ?? image.Id)}/save`} download className="rounded-md border border-slate-300 px-3 py-1.5 text-sm dark:border-slate-700">
                 Save
               </a>
+                </>
+              ) : null}
             </div>
           ) : null
         }

@@ -14,11 +14,15 @@ import { ConfirmDialog } from './confirm-dialog';
 import { ProgressBars } from './progress-bars';
 import { PullPanel } from './pull-panel';
 import { useProgressRun } from './use-progress-run';
+import { UpdateBadge } from '../updates/update-badge';
+import { UpdatesPanel } from '../updates/updates-panel';
+import { useUpdateChecks } from '../updates/use-updates';
 
 type ImageRow = RouterOutputs['images']['list'][number];
 
 const idPath = (id: string) => `/images/${id.replace(/^sha256:/, '')}`;
 const refOf = (i: ImageRow) => i.tags[0] ?? i.id;
+const layersPath = (ref: string) => `/layers/${encodeURIComponent(ref)}`;
 
 /** Sends a `docker save`/OCI tar as the raw request body; the answer is the engine's progress lines. */
 async function loadTar(file: File): Promise<string> {
@@ -90,6 +94,10 @@ export function ImagesList() {
   const [removing, setRemoving] = useState<ImageRow | null>(null);
   const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
   const [pruneAsk, setPruneAsk] = useState(false);
+  // Two ticked images open the layer compare view.
+  const [picked, setPicked] = useState<string[]>([]);
+  const updates = useUpdateChecks();
+  const togglePick = (ref: string, on: boolean) => setPicked((p) => (on ? [...p.filter((x) => x !== ref), ref].slice(-2) : p.filter((x) => x !== ref)));
   const remove = useMutation(
     trpc.images.remove.mutationOptions({
       onSuccess: () => setRemoving(null),
@@ -150,21 +158,42 @@ export function ImagesList() {
         </Alert>
       ) : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
+      <UpdatesPanel checks={updates} />
+      {picked.length ? (
+        <div role="status" className="flex flex-wrap items-center gap-2 rounded-md border border-slate-200 bg-white p-2 text-sm dark:border-slate-800 dark:bg-slate-900" data-testid="compare-bar">
+          <span>
+            {picked.length === 1 ? `Compare ${picked[0]} with… (tick a second image)` : `Compare ${picked[0]} with ${picked[1]}`}
+          </span>
+          <span className="flex-1" />
+          {picked.length === 2 ? (
+            <Link href={`/layers/compare?a=${encodeURIComponent(picked[0]!)}&b=${encodeURIComponent(picked[1]!)}`} className="rounded-md bg-sky-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-700">
+              Compare layers
+            </Link>
+          ) : null}
+          <Button variant="ghost" onClick={() => setPicked([])}>
+            Clear
+          </Button>
+        </div>
+      ) : null}
       {pushing ? <PushPanel key={pushing} reference={pushing} onClose={() => setPushing(null)} /> : null}
       {images && images.length === 0 ? (
         <EmptyState title="No images" testId="images-empty">
           Pull one by reference, load a tar, or build one on the Builds page.
         </EmptyState>
       ) : (
+        <div className="overflow-x-auto">
         <table className="w-full text-left text-sm" data-testid="images-table">
           <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
             <tr>
+              <th className="w-8 py-2">
+                <span className="sr-only">Compare</span>
+              </th>
               <th className="py-2">Tags</th>
-              <th className="py-2">ID</th>
+              <th className="hidden py-2 md:table-cell">ID</th>
               <th className="py-2">Size</th>
-              <th className="py-2">Layers</th>
-              <th className="py-2">Created</th>
-              <th className="py-2">In use by</th>
+              <th className="hidden py-2 md:table-cell">Layers</th>
+              <th className="hidden py-2 md:table-cell">Created</th>
+              <th className="hidden py-2 md:table-cell">In use by</th>
               <th className="py-2 text-right">Actions</th>
             </tr>
           </thead>
@@ -172,20 +201,32 @@ export function ImagesList() {
             {(images ?? []).map((i) => (
               <tr key={i.id} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="image-row" data-tags={i.tags.join(' ')}>
                 <td className="py-2">
-                  <Link href={idPath(i.id)} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
-                    {i.tags.length ? i.tags.join(', ') : '<none>'}
+                  <input
+                    type="checkbox"
+                    aria-label={`Pick ${refOf(i)} to compare`}
+                    checked={picked.includes(refOf(i))}
+                    onChange={(e) => togglePick(refOf(i), e.target.checked)}
+                  />
+                </td>
+                <td className="py-2">
+                  {/* One tag per line: two tags side by side ran into each other. */}
+                  <Link href={idPath(i.id)} className="flex flex-col font-medium text-sky-700 hover:underline dark:text-sky-400">
+                    {i.tags.length ? i.tags.map((t) => <span key={t} className="break-all">{t}</span>) : '<none>'}
                   </Link>
+                  {i.tags.map((t) => (
+                    <UpdateBadge key={t} result={updates.byRef.get(t)} />
+                  ))}
                   {tagging === i.id ? (
                     <div className="mt-2">
                       <TagForm image={i} onClose={() => setTagging(null)} />
                     </div>
                   ) : null}
                 </td>
-                <td className="py-2 font-mono text-xs">{shortId(i.id)}</td>
+                <td className="hidden py-2 font-mono text-xs md:table-cell">{shortId(i.id)}</td>
                 <td className="py-2">{formatBytes(i.size)}</td>
-                <td className="py-2">{i.layers}</td>
-                <td className="py-2">{timeAgo(i.created)}</td>
-                <td className="py-2">
+                <td className="hidden py-2 md:table-cell">{i.layers}</td>
+                <td className="hidden py-2 md:table-cell">{timeAgo(i.created)}</td>
+                <td className="hidden py-2 md:table-cell">
                   {i.usedBy.length ? (
                     i.usedBy.map((c) => (
                       <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
@@ -200,6 +241,9 @@ export function ImagesList() {
                   <div className="flex flex-wrap justify-end gap-1">
                     <Link href={`${idPath(i.id)}?tab=history`} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
                       History
+                    </Link>
+                    <Link href={layersPath(refOf(i))} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
+                      Layers
                     </Link>
                     {canOperate ? (
                       <>
@@ -228,6 +272,7 @@ export function ImagesList() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {removing ? (
         <ConfirmDialog

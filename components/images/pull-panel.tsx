@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPCClient } from '../trpc/react';
 import { Alert, Button, Card, TextInput } from '../ui/controls';
@@ -14,7 +15,14 @@ export function PullPanel() {
   const pull = () =>
     run.start((h) => client.images.pull.subscribe({ ref: ref.trim() }, h));
   return (
-    <Card title="Pull an image">
+    <Card
+      title="Pull an image"
+      actions={
+        <Link href="/settings/registries" className="text-sm text-sky-700 hover:underline dark:text-sky-400">
+          Browse a registry →
+        </Link>
+      }
+    >
       <form
         className="flex gap-2"
         onSubmit={(e) => {

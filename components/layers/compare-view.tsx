@@ -8,7 +8,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Card, PageHeader, TextInput } from '../ui/controls';
-import { formatBytes, shortId } from '../ui/format';
+import { formatBytes, shortId, plural } from '../ui/format';
 import { markOf, type ImageAnalysis } from './types';
 
 const name = (ref: string) => (ref.startsWith('sha256:') ? shortId(ref) : ref);
@@ -56,7 +56,7 @@ export function CompareView({ a, b }: { a: string; b: string }) {
           ] as const
         ).map(([ref, an, side]) => (
           <Card key={side} title={`${side.toUpperCase()}: ${name(ref)}`} actions={<Link className="text-sm text-sky-700 hover:underline dark:text-sky-400" href={`/layers/${encodeURIComponent(ref)}`}>Layers</Link>}>
-            {an ? <p className="mb-2 text-xs text-slate-500">{formatBytes(an.finalBytes)} visible · {an.layers.length} layers · efficiency {(an.efficiency * 100).toFixed(1)}%</p> : null}
+            {an ? <p className="mb-2 text-xs text-slate-500">{formatBytes(an.finalBytes)} visible · {plural(an.layers.length, 'layer')} · efficiency {(an.efficiency * 100).toFixed(1)}%</p> : null}
             <LayerColumn analysis={an} shared={shared} diverge={c?.divergeIndex ?? null} side={side} />
           </Card>
         ))}

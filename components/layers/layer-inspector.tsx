@@ -7,7 +7,7 @@ import clsx from 'clsx';
 import { useEffect, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Card, PageHeader, Select, TextInput } from '../ui/controls';
-import { formatBytes, shortId } from '../ui/format';
+import { formatBytes, shortId, plural } from '../ui/format';
 import { ComparePicker } from './compare-picker';
 import { EfficiencyGauge } from './efficiency-gauge';
 import { FileDetails } from './file-details';
@@ -48,7 +48,7 @@ export function LayerInspector({ image }: { image: string }) {
     <>
       <PageHeader
         title={`Layers of ${image.startsWith('sha256:') ? shortId(image) : image}`}
-        subtitle={a ? `Image ${shortId(a.image)} · ${a.layers.length} layers · ${formatBytes(a.sizeBytes)} in all, ${formatBytes(a.finalBytes)} visible` : 'Analysing the layers…'}
+        subtitle={a ? `Image ${shortId(a.image)} · ${plural(a.layers.length, 'layer')} · ${formatBytes(a.sizeBytes)} in all, ${formatBytes(a.finalBytes)} visible` : 'Analysing the layers…'}
         actions={<ComparePicker image={image} />}
       />
       {analysis.error ? <Alert>{errorMessage(analysis.error)}</Alert> : null}

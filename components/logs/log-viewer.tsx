@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Select, TextInput } from '../ui/controls';
+import { plural } from '../ui/format';
 import { AnsiLine } from './ansi-line';
 import { LogStore, searchLines, searchRegex } from './log-store';
 import { VirtualLines } from './virtual-lines';
@@ -40,12 +41,21 @@ export function LogViewer({ containerId, capacity = 1_000_000 }: { containerId: 
   const [current, setCurrent] = useState(-1);
   const [sinceAt, setSinceAt] = useState<number | undefined>(undefined);
   const frame = useRef<number | null>(null);
+  // Until the server marks the backlog sent, the count reads as loading progress, not a final "0 lines".
+  const [loading, setLoading] = useState<{ since: number } | null>({ since: Date.now() });
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!loading) return;
+    const t = setInterval(() => setTick((n) => n + 1), 250);
+    return () => clearInterval(t);
+  }, [loading]);
 
   // Each option change starts a new stream from the server, into an empty buffer.
   const input = useMemo(() => ({ id: containerId, tail, since: sinceAt, timestamps }), [containerId, tail, sinceAt, timestamps]);
   useEffect(() => {
     store.clear();
     setVersion(store.version);
+    setLoading({ since: Date.now() });
     setMatches([]);
     setCurrent(-1);
   }, [input, store]);
@@ -54,6 +64,8 @@ export function LogViewer({ containerId, capacity = 1_000_000 }: { containerId: 
   const sub = useSubscription(
     trpc.containers.logs.subscriptionOptions(input, {
       onData: (batch) => {
+        if (batch.caughtUp) setLoading(null);
+        if (!batch.streams.length) return;
         store.append(batch.text, batch.streams);
         // One React update per frame, however many batches arrive.
         frame.current ??= requestAnimationFrame(() => {
@@ -139,8 +151,22 @@ export function LogViewer({ containerId, capacity = 1_000_000 }: { containerId: 
           <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
         </label>
         <span className="flex-1" />
-        <span className="text-xs tabular-nums text-slate-500" data-testid="line-count">
-          {store.length.toLocaleString()} lines{store.dropped ? ` (${store.dropped.toLocaleString()} older dropped from view)` : ''}
+        <span className="flex items-center gap-2 text-xs tabular-nums text-slate-500" data-testid="line-count" data-loading={loading ? 'true' : 'false'}>
+          {loading ? (
+            <>
+              <span className="inline-block h-1.5 w-16 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" aria-hidden>
+                <span className="block h-1.5 w-1/3 animate-pulse rounded bg-sky-500" />
+              </span>
+              <span role="status">
+                Loading the log… {plural(store.length, 'line')} so far, {((Date.now() - loading.since) / 1000).toFixed(1)} s
+              </span>
+            </>
+          ) : (
+            <>
+              {plural(store.length, 'line')}
+              {store.dropped ? ` (${store.dropped.toLocaleString()} older dropped from view)` : ''}
+            </>
+          )}
         </span>
         {canDownload ? (
           <a className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" href={downloadHref} download>
@@ -150,7 +176,7 @@ export function LogViewer({ containerId, capacity = 1_000_000 }: { containerId: 
       </div>
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
       <div className="relative min-h-0 flex-1 rounded-md border border-slate-200 bg-slate-950 text-slate-100 dark:border-slate-800">
-        {store.length === 0 ? <p className="absolute left-3 top-2 text-xs text-slate-400">{sub.status === 'connecting' ? 'Connecting…' : 'No log lines yet. New lines appear here as the container writes them.'}</p> : null}
+        {store.length === 0 ? <p className="absolute left-3 top-2 text-xs text-slate-400">{sub.status === 'connecting' ? 'Connecting…' : loading ? 'Reading the log…' : 'No log lines yet. New lines appear here as the container writes them.'}</p> : null}
         <VirtualLines
           testId="log-lines"
           count={store.length}

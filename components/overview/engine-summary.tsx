@@ -36,7 +36,7 @@ export function EngineSummary() {
   }
   return (
     <div className="space-y-4">
-      <div className="grid grid-cols-4 gap-4">
+      <div className="grid grid-cols-2 gap-4 md:grid-cols-4">
         <Stat label="Running" value={info.ContainersRunning} testId="count-running" />
         <Stat label="Paused" value={info.ContainersPaused} testId="count-paused" />
         <Stat label="Stopped" value={info.ContainersStopped} testId="count-stopped" />
@@ -50,7 +50,7 @@ export function EngineSummary() {
             ['Kernel', info.KernelVersion],
             ['CPUs', String(info.NCPU)],
             ['Memory', gib(info.MemTotal)],
-            ['Storage driver', info.Driver],
+            ['Storage driver', storageDriver(info.Driver, info.DriverStatus)],
             ['Cgroups', `${info.CgroupDriver}, v${info.CgroupVersion}`],
             ['Data root', info.DockerRootDir],
             ['Security', info.SecurityOptions.join(', ')],
@@ -64,4 +64,10 @@ export function EngineSummary() {
       </Card>
     </div>
   );
+}
+
+/** "btrfs on btrfs", "overlay2 on extfs": the driver and the filesystem under it (docker info's DriverStatus). */
+function storageDriver(driver: string, status: [string, string][] | null | undefined): string {
+  const backing = status?.find(([k]) => k === 'Backing Filesystem')?.[1];
+  return backing ? `${driver} on ${backing}` : driver;
 }

@@ -112,7 +112,7 @@ export function Overview() {
   const info = data.info;
   return (
     <div className="space-y-4">
-      <div className="grid grid-cols-6 gap-4">
+      <div className="grid grid-cols-3 gap-2 sm:gap-4 md:grid-cols-6">
         <Stat label="Containers" value={total} testId="count-containers" href="/containers" />
         <Stat label="Running" value={s.running ?? 0} testId="count-running" />
         <Stat label="Paused" value={s.paused ?? 0} testId="count-paused" />
@@ -122,7 +122,7 @@ export function Overview() {
       </div>
       {data.containersError ? <Alert>{data.containersError}</Alert> : null}
       {data.volumesError ? <p className="text-xs text-slate-500">Volumes: {data.volumesError}</p> : null}
-      <div className="grid grid-cols-2 gap-4">
+      <div className="grid gap-4 md:grid-cols-2">
         <Card title={`Host — ${endpoint.name}`}>
           {info ? (
             endpoint.id === 'local' ? (

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
+import { RegistryBrowser } from './registry-browser';
 
 /** Registry logins: stored sealed on the server; pulls and pushes to that host use them. */
 export function RegistriesView() {
@@ -84,6 +85,7 @@ export function RegistriesView() {
           Secrets are encrypted at rest (AES-256-GCM, key in the data root, mode 0600) and never sent back to the browser; the engine gets them only for the pull or push that needs them.
         </p>
       </Card>
+      <RegistryBrowser known={(list.data ?? []).map((r) => r.url)} />
     </div>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
 
@@ -74,7 +75,8 @@ export function EndpointsSettings() {
       onError: (e, v) => setResults((x) => ({ ...x, [v.id]: errorMessage(e) })),
     }),
   );
-  const remove = useMutation(trpc.endpoints.remove.mutationOptions({ onSuccess: refresh }));
+  const remove = useMutation(trpc.endpoints.remove.mutationOptions({ onSuccess: refresh, onSettled: () => setRemoving(null) }));
+  const [removing, setRemoving] = useState<{ id: string; name: string } | null>(null);
   return (
     <div className="space-y-4">
       <Card title="Add a remote Docker endpoint">
@@ -107,7 +109,7 @@ export function EndpointsSettings() {
                       <Button variant="secondary" onClick={() => test.mutate({ id: e.id })}>
                         Test
                       </Button>
-                      <Button variant="danger" onClick={() => window.confirm(`Remove the endpoint ${e.name}?`) && remove.mutate({ id: e.id })}>
+                      <Button variant="danger" onClick={() => setRemoving({ id: e.id, name: e.name })}>
                         Remove
                       </Button>
                     </>
@@ -119,6 +121,11 @@ export function EndpointsSettings() {
         </table>
         {list.data && list.data.endpoints.length === 1 ? <p className="mt-2 text-sm text-slate-500">Only this machine so far. Add a Docker endpoint above to manage another host from here.</p> : null}
       </Card>
+      {removing ? (
+        <ConfirmDialog title={`Remove the endpoint ${removing.name}?`} confirmLabel="Remove" busy={remove.isPending} onCancel={() => setRemoving(null)} onConfirm={() => remove.mutate({ id: removing.id })}>
+          <p>Only this dashboard forgets it; nothing on that engine changes.</p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

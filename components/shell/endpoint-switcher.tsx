@@ -20,10 +20,10 @@ export function EndpointSwitcher() {
   if (!list.data || list.data.endpoints.length < 2) return null;
   return (
     <label className="flex items-center gap-2 text-sm">
-      <span className="text-slate-500">Endpoint</span>
+      <span className="hidden text-slate-500 sm:inline">Endpoint</span>
       <select
         aria-label="Endpoint"
-        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+        className="max-w-32 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:max-w-none dark:border-slate-700 dark:bg-slate-900"
         value={list.data.current}
         onChange={(e) => select.mutate({ id: e.target.value })}
       >

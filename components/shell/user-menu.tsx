@@ -30,7 +30,7 @@ export function UserMenu({ username, role }: { username: string; role: string })
           {username.slice(0, 2)}
         </span>
         <span data-testid="current-user">{username}</span>
-        <span className="rounded bg-slate-200 px-1.5 py-0.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300">{role}</span>
+        <span className="hidden rounded bg-slate-200 px-1.5 py-0.5 text-xs sm:inline text-slate-600 dark:bg-slate-800 dark:text-slate-300">{role}</span>
       </button>
       {open ? (
         <div role="menu" className="absolute right-0 z-20 mt-1 w-48 rounded-md border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900">

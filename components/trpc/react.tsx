@@ -5,9 +5,12 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
+import { keepCauseLink } from './keep-cause-link';
 import type { AppRouter } from '../../server/api/root.ts';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+const NO_RETRY = new Set(['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'PRECONDITION_FAILED', 'NOT_IMPLEMENTED', 'UNPROCESSABLE_CONTENT']);
 
 function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -16,11 +19,9 @@ function makeQueryClient(): QueryClient {
         staleTime: 5_000,
         // Live data arrives by subscription; nothing refetches behind the user's back.
         refetchOnWindowFocus: false,
-        // Auth and permission errors will not fix themselves by retrying.
-        retry: (count, err) => {
-          const code = (err as { data?: { code?: string } }).data?.code;
-          return count < 2 && code !== 'UNAUTHORIZED' && code !== 'FORBIDDEN' && code !== 'NOT_FOUND';
-        },
+        // Only server and network failures may pass by retrying; a 4xx answer (auth, not found, a
+        // remote endpoint's 412) will not, so it shows at once instead of after seconds of spinning.
+        retry: (count, err) => count < 2 && !NO_RETRY.has((err as { data?: { code?: string } }).data?.code ?? ''),
       },
     },
   });
@@ -31,6 +32,7 @@ export function TrpcProviders({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
+        keepCauseLink(),
         // Live data (logs, stats, events) streams over SSE; everything else is batched HTTP.
         splitLink({
           condition: (op) => op.type === 'subscription',

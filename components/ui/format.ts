@@ -24,3 +24,16 @@ export function timeAgo(unixSeconds: number, now = Date.now()): string {
 
 export const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 export const containerName = (names: string[] | undefined, id: string): string => (names?.[0] ?? '').replace(/^\//, '') || shortId(id);
+
+/** 1 → "1 line", 3 → "3 lines" (numbers grouped for the reader). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
+
+/** POSIX-shell quoting, so `sh -c "a; b"` reads differently from `sh -c a; b`. */
+export function shellQuote(s: string): string {
+  if (s === '') return "''";
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export const shellJoin = (argv: readonly string[]): string => argv.map(shellQuote).join(' ');

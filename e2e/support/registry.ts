@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { registryAvailable, startRegistry, type RegistryServer } from '../../native-runtime/test/support/registry-server';
-import { tarArchive } from '../../server/api/routers/builds/ustar';
+import { contextTar } from '../../components/builds/context-upload';
 
 export { registryAvailable, startRegistry, type RegistryServer };
 
@@ -22,7 +22,7 @@ async function putBlob(host: string, repo: string, body: Buffer): Promise<string
 
 /** Pushes a one-layer image (a file of `bytes` random bytes) as host/repo:tag, straight over the registry API. */
 export async function seedImage(host: string, repo: string, tag: string, bytes: number): Promise<void> {
-  const tar = Buffer.concat(tarArchive([{ path: 'data/random.bin', data: randomBytes(bytes) }]).map((u) => Buffer.from(u)));
+  const tar = Buffer.concat((await contextTar([{ path: 'data/random.bin', data: randomBytes(bytes), mtime: new Date() }])).map((u) => Buffer.from(u)));
   const layer = gzipSync(tar, { level: 1 });
   const config = Buffer.from(
     JSON.stringify({ architecture: 'amd64', os: 'linux', created: new Date().toISOString(), config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: [sha256(tar)] }, history: [{ created_by: 'e2e seed' }] }),

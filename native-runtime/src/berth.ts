@@ -17,6 +17,7 @@ import { flushDeferredSyncs } from './util/atomic.js';
 import { flushTrash } from './util/trash.js';
 import type {
   AttachOptions,
+  AuthConfig,
   BuildOptions,
   CommitOptions,
   ContainerHandle,
@@ -62,14 +63,21 @@ import { EventBus } from './events/bus.js';
 import { ImageOps, mapErrors } from './images-facade.js';
 import { ShipOps, type PullArgs, type PushArgs } from './images/ship-ops.js';
 import { RegistryPolicy, type RegistryPolicyOptions } from './registry/allow-list.js';
+import { login } from './registry/login.js';
+import { distributionInspect, type DistributionInspect } from './updates/distribution.js';
 import { openImageStores, type ImageStores } from './images/open.js';
+import type { DriverName } from './snapshots/types.js';
+import { cleanCrashLeftovers } from './recovery/leftovers.js';
 import { lockFile, NativeCallError, shimPath, unlockFile } from './native/index.js';
 import { ensureStarterImage } from './starter/busybox.js';
 import { buildInfo, buildVersion } from './system-info.js';
 import { randomHex } from './util/ids.js';
+import { parseEngineMode, UsernsService, type UsernsMode } from './userns/index.js';
 
 export interface BerthOptions {
   root?: string;
+  /** The storage driver (default: BERTH_STORAGE_DRIVER, else the best for the root's filesystem; docs/storage.md). */
+  storageDriver?: DriverName;
   run?: string;
   cgroupParent?: string;
   readOnly?: boolean;
@@ -79,6 +87,8 @@ export interface BerthOptions {
   bridge?: BridgeOptions;
   /** Default route + NAT for bridged containers. OFF by default; read the warning in docs/runtime.md. */
   outbound?: boolean;
+  /** Default user namespace mode (issue #19): host (default), remap or auto; BERTH_USERNS otherwise. */
+  userns?: UsernsMode;
 }
 
 interface Core {
@@ -106,6 +116,9 @@ export class Berth implements Engine {
   readonly registryPolicy: RegistryPolicy;
   private core: Promise<Core> | undefined;
   private readonly netOpts: { bridge?: BridgeOptions; outbound: boolean };
+  private readonly storageDriver: DriverName | undefined;
+  /** User namespaces: the default mode and the ranges (src/userns). */
+  readonly userns: UsernsService;
   private lockFd: number | undefined;
   private closed = false;
   private builderInstance: Builder | undefined;
@@ -113,11 +126,13 @@ export class Berth implements Engine {
 
   constructor(opts: BerthOptions = {}) {
     this.root = path.resolve(opts.root ?? process.env['BERTH_ROOT'] ?? '/var/lib/berth');
+    this.storageDriver = opts.storageDriver;
     this.run = path.resolve(opts.run ?? process.env['BERTH_RUN'] ?? '/run/berth');
     this.cgroupParent = opts.cgroupParent ?? 'berth';
     this.readOnly = opts.readOnly ?? false;
     this.registryPolicy = RegistryPolicy.fromEnv(opts.registries ?? {});
     this.netOpts = { bridge: opts.bridge, outbound: opts.outbound ?? false };
+    this.userns = new UsernsService(this.root, opts.userns ?? parseEngineMode(process.env['BERTH_USERNS']));
   }
 
   /** Runs once, on the first call of any method. A failed attempt is retried by the next call. */
@@ -144,7 +159,7 @@ export class Berth implements Engine {
       this.takeLock();
     }
     try {
-      const stores = await openImageStores(this.root, { recover: !this.readOnly });
+      const stores = await openImageStores(this.root, { recover: !this.readOnly, ...(this.storageDriver ? { driver: this.storageDriver } : {}) });
       const cgroups = createCgroupDriver({ parent: this.cgroupParent });
       const events = new EventBus({ logPath: path.join(this.root, 'events.log'), readOnly: this.readOnly });
       const store = new ContainerStore(path.join(this.root, 'containers'));
@@ -164,11 +179,19 @@ export class Berth implements Engine {
         containerDir: (id) => store.dir(id),
       });
       await networks.load();
-      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks });
+      const userns = this.userns;
+      // Ranges already held are loaded before any create; the berth user is made on first need.
+      if (userns.mode !== 'host' || store.all().some((r) => r.cfg.userns)) {
+        await userns.load();
+        // A crash between a container's rm and its release leaves a range held by nobody.
+        if (!this.readOnly) await userns.prune(new Set(store.all().map((r) => r.cfg.id)));
+      }
+      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks, userns });
       const services = new ContainerServices({ containers, cgroups, stores, events, run: this.run, readOnly: this.readOnly });
       if (!this.readOnly) {
         await containers.recover();
         await networks.recover();
+        await cleanCrashLeftovers({ root: this.root, stores, containers });
         await containers.startWithEngine();
         const built = await ensureStarterImage(stores);
         if (built) events.emit('image', 'tag', built.id, { name: built.tag });
@@ -338,6 +361,14 @@ export class Berth implements Engine {
     return b.build(src, opts);
   }
 
+  /** The same build as structured records (object mode); destroying the stream cancels it. */
+  async buildImageRecords(context: Readable | string, opts: BuildOptions = {}): Promise<Readable> {
+    this.mutable('build an image');
+    const b = await this.builder();
+    const src = typeof context === 'string' ? fs.createReadStream(context) : context;
+    return b.records(src, opts);
+  }
+
   /** `docker builder prune`: intermediate build images and snapshots no tagged image or container uses. */
   async pruneBuilder(): Promise<BuildCachePruneReport> {
     this.mutable('prune the build cache');
@@ -361,6 +392,11 @@ export class Berth implements Engine {
   /** Rejects with 403 (registry not allowed), 404 (manifest unknown), 401, 400 before streaming; later errors are stream lines. */
   async pull(ref: string, opts: PullArgs = {}): Promise<Readable> {
     return (await this.ready()).ship.pull(ref, opts);
+  }
+
+  /** `docker login`: the registry's answer to the credentials; nothing is stored. */
+  async checkAuth(authconfig: AuthConfig): Promise<{ IdentityToken: string; Status: string }> {
+    return login(authconfig, (await this.ready()).ship.policy);
   }
 
   async pruneImages(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
@@ -444,6 +480,9 @@ export class Berth implements Engine {
       caps: await c.cgroups.capabilities(),
       shimPath: shimPath(),
       listeners: c.events.listenerCount,
+      userns: this.userns.mode,
+      // dockerd calls the overlay driver overlay2.
+      storage: { driver: c.stores.snapshots.driver === 'overlay' ? 'overlay2' : c.stores.snapshots.driver, status: await c.stores.snapshots.status() },
     });
   }
 
@@ -621,7 +660,7 @@ class BerthImage implements ImageHandle {
     return (await this.berth.imageOps()).history(this.name);
   }
 
-  async remove(opts: { force?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
+  async remove(opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
     if (this.berth.readOnly) throw forbidden('cannot remove an image: this Berth instance is read-only');
     return (await this.berth.imageOps()).remove(this.name, opts);
   }
@@ -637,5 +676,9 @@ class BerthImage implements ImageHandle {
 
   async get(): Promise<Readable> {
     return (await this.berth.shipOps()).save([this.name]);
+  }
+
+  async distribution(opts: { authconfig?: AuthConfig } = {}): Promise<DistributionInspect> {
+    return distributionInspect(this.name, { authconfig: opts.authconfig, policy: this.berth.registryPolicy });
   }
 }

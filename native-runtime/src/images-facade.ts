@@ -5,10 +5,11 @@ import type { EventBus } from './events/bus.js';
 import { applyChanges } from './images/changes.js';
 import { ImageError } from './images/errors.js';
 import { importRootfs } from './images/import.js';
+import { filterImageSummaries } from './images/list-filter.js';
 import type { ImageStores } from './images/open.js';
 import { familiarString, InvalidReferenceError, isImageId, parseNormalizedNamed, withDefaultTag } from './images/reference.js';
 import { normalizeContainerConfig } from './images/types.js';
-import type { ImageDeleteResponseItem, ImageHistoryEntry, ImageInspect, ImageSummary } from './engine/types.js';
+import type { Filters, ImageDeleteResponseItem, ImageHistoryEntry, ImageInspect, ImageSummary } from './engine/types.js';
 
 export function toEngineError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
@@ -33,8 +34,11 @@ export class ImageOps {
     private readonly containerImages: () => Array<{ id: string; imageId: string }>,
   ) {}
 
-  list(opts: { all?: boolean } = {}): Promise<ImageSummary[]> {
-    return mapErrors(() => this.stores.images.listImages(opts)) as Promise<ImageSummary[]>;
+  list(opts: { all?: boolean; filters?: Filters | string } = {}): Promise<ImageSummary[]> {
+    return mapErrors(async () => {
+      const all = (await this.stores.images.listImages({ all: opts.all ?? false })) as ImageSummary[];
+      return filterImageSummaries(all, opts.filters, { createdOf: async (ref) => (await this.stores.images.get(ref)).created });
+    });
   }
 
   inspect(ref: string): Promise<ImageInspect> {
@@ -54,7 +58,7 @@ export class ImageOps {
     });
   }
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
+  async remove(ref: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
     return mapErrors(async () => {
       const rec = await this.stores.images.get(ref);
       const refs = await this.stores.images.references(rec.id);
@@ -77,8 +81,32 @@ export class ImageOps {
         if (it.Untagged) this.events.emit('image', 'untag', rec.id, { name: it.Untagged });
         if (it.Deleted) this.events.emit('image', 'delete', rec.id, { name: it.Deleted });
       }
+      if (!opts.noprune && items.some((it) => it.Deleted === rec.id)) await this.removeUnusedParents(rec.parent, items);
       return items;
     });
+  }
+
+  /**
+   * After an image is deleted, dockerd deletes its parent, and that one's parent, for as long as nothing
+   * else needs them: no tag or digest, no container, no other child (moby image_delete.go, the `prune`
+   * pass of imageDeleteHelper). It stops quietly at the first one that is needed. Each deletion is
+   * reported in `out` as dockerd reports it: the image ID, then its removed layers.
+   */
+  private async removeUnusedParents(parentId: string | undefined, out: ImageDeleteResponseItem[]): Promise<void> {
+    const seen = new Set<string>();
+    for (let id = parentId; id && !seen.has(id); ) {
+      seen.add(id);
+      const rec = await this.stores.images.find(id);
+      if (!rec) return;
+      if ((await this.stores.images.references(rec.id)).length) return;
+      if (this.containerImages().some((c) => c.imageId === rec.id)) return;
+      // Without force the store refuses an image that still has children (a conflict): the chain stops there.
+      const items = (await this.stores.images.remove(rec.id).catch(() => null)) as ImageDeleteResponseItem[] | null;
+      if (!items?.some((it) => it.Deleted === rec.id)) return;
+      for (const it of items) if (it.Deleted) this.events.emit('image', 'delete', rec.id, { name: it.Deleted });
+      out.push(...items);
+      id = rec.parent;
+    }
   }
 
   /** `docker import`: progress JSON lines, ending with {"status":"sha256:…"} (or an errorDetail line). */

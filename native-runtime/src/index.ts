@@ -1,6 +1,7 @@
 // @berth/runtime: the embedded engine and the types and helpers its users need.
 export { Berth, type BerthOptions } from './berth.js';
 export { RegistryPolicy, isLoopbackHost, type RegistryPolicyOptions } from './registry/allow-list.js';
+export { listRepositories, listTags, type BrowseOptions } from './registry/catalog.js';
 export type { PullArgs, PushArgs } from './images/ship-ops.js';
 export type { ProgressMessage } from './registry/progress.js';
 export * from './errors.js';

@@ -30,6 +30,10 @@ export interface InfoInput {
   caps: CgroupCapabilities;
   shimPath: string;
   listeners: number;
+  /** The default user namespace mode (src/userns); dockerd lists name=userns when remapping. */
+  userns?: 'host' | 'remap' | 'auto';
+  /** The storage driver (dockerd's name) and its status lines. */
+  storage?: { driver: string; status: [string, string][] };
 }
 
 export function buildInfo(i: InfoInput): Info {
@@ -50,8 +54,8 @@ export function buildInfo(i: InfoInput): Info {
     ContainersPaused: i.containers.paused,
     ContainersStopped: i.containers.stopped,
     Images: i.images,
-    Driver: 'overlay2',
-    DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Native Overlay Diff', 'true'], ['userxattr', 'false']],
+    Driver: i.storage?.driver ?? 'overlay2',
+    DriverStatus: i.storage?.status ?? [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Native Overlay Diff', 'true'], ['userxattr', 'false']],
     Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['local'] },
     MemoryLimit: i.caps.memoryLimit,
     SwapLimit: i.caps.swapLimit,
@@ -107,7 +111,7 @@ export function buildInfo(i: InfoInput): Info {
     ContainerdCommit: { ID: '', Expected: '' },
     RuncCommit: { ID: '', Expected: '' },
     InitCommit: { ID: '', Expected: '' },
-    SecurityOptions: ['name=seccomp,profile=default', 'name=no-new-privileges'],
+    SecurityOptions: ['name=seccomp,profile=default', 'name=no-new-privileges', ...(i.userns && i.userns !== 'host' ? ['name=userns'] : [])],
     Warnings: warnings.length ? warnings : null,
   };
 }

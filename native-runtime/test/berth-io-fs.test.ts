@@ -134,6 +134,49 @@ describe('container filesystem', () => {
     await c.remove({ force: true });
   });
 
+  test('cp follows the container\'s own symlinks inside its root, keeps device nodes and fifos, honours noOverwriteDirNonDir', async () => {
+    const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['sleep', '1000'], HostConfig: { NetworkMode: 'none' } } as never);
+    await c.start();
+    const x = await c.exec({ Cmd: ['sh', '-c', 'mkdir -p /tmp/real /tmp/adir && ln -s /tmp/real /tmp/link'], AttachStdout: true });
+    for await (const _ of await x.start({})) {
+      /* drain */
+    }
+    // dockerd extracts in a chroot of the container: link/f lands in /tmp/real.
+    await c.putArchive(await makeTar([{ name: 'link/f', type: 'file', mode: 0o644, body: 'via link' }]), { path: '/tmp' });
+    assert.equal((await c.infoArchive({ path: '/tmp/real/f' })).size, 'via link'.length);
+    // Device nodes and fifos are kept, as dockerd as root keeps them; reading them back never blocks on the fifo.
+    const pack = tar.pack();
+    const chunks: Buffer[] = [];
+    (pack as unknown as NodeJS.ReadableStream).on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise((r) => (pack as unknown as NodeJS.ReadableStream).on('end', r));
+    pack.entry({ name: 'nodes/', type: 'directory', mode: 0o755 });
+    pack.entry({ name: 'nodes/blk', type: 'block-device', mode: 0o600, devmajor: 7, devminor: 0 });
+    pack.entry({ name: 'nodes/pipe', type: 'fifo', mode: 0o644 });
+    pack.finalize();
+    await ended;
+    await c.putArchive(Buffer.concat(chunks), { path: '/tmp' });
+    assert.equal((await c.infoArchive({ path: '/tmp/nodes/blk' })).mode, 2 ** 26 + 0o600);
+    assert.equal((await c.infoArchive({ path: '/tmp/nodes/pipe' })).mode, 2 ** 25 + 0o644);
+    const ex = tar.extract();
+    (await c.getArchive({ path: '/tmp/nodes' })).pipe(ex as unknown as NodeJS.WritableStream);
+    const got: string[] = [];
+    for await (const e of ex) {
+      got.push(`${e.header.type} ${e.header.name} ${e.header.devmajor ?? ''}:${e.header.devminor ?? ''}`);
+      e.resume();
+    }
+    assert.deepEqual(got.sort(), ['block-device nodes/blk 7:0', 'directory nodes/ 0:0', 'fifo nodes/pipe 0:0']);
+    // dockerd's NoOverwriteDirNonDir: a directory is not replaced by a file, nor a file by a directory.
+    await assert.rejects(
+      c.putArchive(await makeTar([{ name: 'adir', type: 'file', mode: 0o644, body: 'x' }]), { path: '/tmp', noOverwriteDirNonDir: true }),
+      (e: { statusCode?: number; message: string }) => e.statusCode === 400 && /cannot overwrite directory "\/tmp\/adir" with non-directory "adir"/.test(e.message),
+    );
+    await assert.rejects(
+      c.putArchive(await makeTar([{ name: 'real/f/', type: 'directory', mode: 0o755 }]), { path: '/tmp', noOverwriteDirNonDir: true }),
+      (e: { statusCode?: number; message: string }) => e.statusCode === 400 && /cannot overwrite non-directory/.test(e.message),
+    );
+    await c.remove({ force: true });
+  });
+
   test('update raises and lowers the memory limit of a running container', async () => {
     const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['sleep', '1000'], HostConfig: { Memory: 64 * 1024 * 1024, NetworkMode: 'none' } } as never);
     await c.start();

@@ -70,6 +70,20 @@ describe('stats and top', () => {
     await c.remove({ force: true });
   });
 
+  test('the first stream:false of a busy container fills precpu_stats (dockerd primes it a second earlier)', async () => {
+    // Issue #16 item 16: the first `docker stats --no-stream` read ~0.2 % for a container using 50 %, because
+    // precpu_stats was empty. dockerd (daemon/stats.go) discards a first frame to prime precpu unless one-shot.
+    const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'while :; do :; done'], HostConfig: { NanoCpus: 500_000_000 } } as never);
+    await c.start();
+    await sleep(300);
+    const first = await c.stats({ stream: false });
+    assert.notEqual(first.preread, '0001-01-01T00:00:00Z', 'precpu is a real sample');
+    assert.ok(Date.parse(first.read) - Date.parse(first.preread) >= 900, 'about a second apart');
+    const pct = cpuPercent(first);
+    assert.ok(pct > 30 && pct < 65, `first stream:false CPU ${pct.toFixed(1)} %`);
+    await c.remove({ force: true });
+  });
+
   test('networks: keyed by interface, without lo; absent with --network none', async () => {
     const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['sleep', '100'], HostConfig: { NetworkMode: 'none' } } as never);
     await c.start();

@@ -255,7 +255,7 @@ describe('Berth lifecycle', () => {
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { Memory: 1024 * 1024 } })), 400, /Minimum memory limit allowed is 6MB/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { NanoCpus: 1e9 * 4096 } })), 400, /Range of CPUs/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { BlkioDeviceWriteBps: [{ Path: '/dev/nosuchdisk', Rate: 1 }] } })), 400, /no such device/);
-    await rejectsWith(b.createContainer(sleeper({ HostConfig: { Privileged: true } })), 400, /privileged mode is not supported yet/);
+    await rejectsWith(b.createContainer(sleeper({ HostConfig: { SecurityOpt: ['seccomp=/no/such/profile'] } })), 400, /custom seccomp profiles are not supported/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { NetworkMode: 'container:x' } })), 400, /not supported yet/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { CapAdd: ['NOT_A_CAP'] } })), 400, /unknown capability/);
     await rejectsWith(b.createContainer(sleeper({ HostConfig: { Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1 << 30 }] } })), 400, /hard limit/);

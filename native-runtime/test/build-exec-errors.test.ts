@@ -80,18 +80,23 @@ describe('build errors', () => {
     await fails({ Dockerfile: 'FROM busybox\nENV A=1\nCMD ["a", 1]\n' }, /^dockerfile parse error on line 3: when using JSON array syntax, arrays must be comprised of strings only/);
   });
 
-  test('RUN exiting non-zero: Docker\'s message, the line, the exit code and the last output', async () => {
-    await fails({ Dockerfile: 'FROM busybox\nENV B=2\nRUN false\n' }, /^Dockerfile:3: The command '\/bin\/sh -c false' returned a non-zero code: 1$/, { newImages: 1 });
-    const msg = await fails(
-      { Dockerfile: 'FROM busybox\nRUN for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; done; echo oops >&2; exit 3\n' },
-      /^Dockerfile:2: The command '\/bin\/sh -c for i in .*' returned a non-zero code: 3\nlast output:\n/,
-    );
-    assert.match(msg, /\n {2}line11\n {2}line12\n {2}oops$/);
-    assert.doesNotMatch(msg, /line1\n/);
+  test("RUN exiting non-zero: dockerd's errorDetail (code and message); the line and last output come before it", async () => {
+    // Reference: dockerd 20.10's classic builder answers exactly
+    // {"errorDetail":{"code":1,"message":"The command '/bin/sh -c false' returned a non-zero code: 1"},"error":"…"}
+    await fails({ Dockerfile: 'FROM busybox\nENV B=2\nRUN false\n' }, /^The command '\/bin\/sh -c false' returned a non-zero code: 1$/, { newImages: 1 });
+    const before = await leftovers();
+    const r = await build(b, { Dockerfile: 'FROM busybox\nRUN for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; done; echo oops >&2; exit 3\n' });
+    const cmd = "The command '/bin/sh -c for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; done; echo oops >&2; exit 3' returned a non-zero code: 3";
+    assert.deepEqual(r.lines.at(-1), { errorDetail: { code: 3, message: cmd }, error: cmd });
+    const context = r.lines.at(-2)!.stream as string;
+    assert.match(context, /^Dockerfile:2: RUN for i in .* exit 3\nlast output:\n/);
+    assert.match(context, /\n {2}line11\n {2}line12\n {2}oops\n$/);
+    assert.doesNotMatch(context, /line1\n/);
+    assert.equal((await leftovers()).containers, before.containers);
   });
 
   test('RUN of a missing program', async () => {
-    await fails({ Dockerfile: 'FROM busybox\nRUN ["/no/such/binary"]\n' }, /^Dockerfile:2: (RUN failed: .*no such file|The command '\/no\/such\/binary' returned a non-zero code: 127)/i);
+    await fails({ Dockerfile: 'FROM busybox\nRUN ["/no/such/binary"]\n' }, /^(Dockerfile:2: RUN failed: .*no such file|The command '\/no\/such\/binary' returned a non-zero code: 127)/i);
   });
 
   test('sources escaping the context are refused: ../, absolute and escaping symlinks', async () => {

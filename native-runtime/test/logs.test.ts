@@ -200,7 +200,8 @@ test('follow with tail, mux bytes and an exit promise', async () => {
   fs.rmSync(dir, { recursive: true });
 });
 
-test('200 MB of 1 KiB lines: all in ≤ 1 s, tail 10 fast', async () => {
+// Speed is measured in bench/ (engine-api: 200 MB of logs beside dockerd), not here: this checks the result.
+test('200 MB of 1 KiB lines: all of it framed, and tail 10', async () => {
   const dir = tmp();
   const line = Buffer.alloc(1024, 'y');
   line[1023] = 10;
@@ -210,18 +211,11 @@ test('200 MB of 1 KiB lines: all in ≤ 1 s, tail 10 fast', async () => {
   const fd = fs.openSync(path.join(dir, 'container.log'), 'w');
   for (let i = 0; i < n / 1024; i++) fs.writeSync(fd, block);
   fs.closeSync(fd);
-  let t = performance.now();
   const out = await logsBuffer(dir, { stdout: true, stderr: true, tty: false });
-  const allMs = performance.now() - t;
   assert.equal(out.length, n * (1024 + 8));
   assert.deepEqual([...out.subarray(0, 8)], [1, 0, 0, 0, 0, 0, 4, 0]);
   assert.equal(out.readUInt32BE(out.length - 1032 + 4), 1024);
-  t = performance.now();
   const tail = await readLogs(dir, { tail: 10 });
-  const tailMs = performance.now() - t;
   assert.equal(tail.length, 10);
-  console.log(`all: ${allMs.toFixed(0)} ms, tail 10: ${tailMs.toFixed(1)} ms`);
-  assert.ok(allMs <= 1000, `all took ${allMs} ms`);
-  assert.ok(tailMs <= 50, `tail took ${tailMs} ms`);
   fs.rmSync(dir, { recursive: true });
 });

@@ -447,6 +447,26 @@ describe('berth-shim', () => {
     assert.equal(r.exit.signal, 9);
   });
 
+  test('cgroupMount v2: a cgroup namespace rooted at the group and a read-only cgroup2 at /sys/fs/cgroup', async (t) => {
+    // dockerd on a v2 host: cgroupns "private" and the namespace's view mounted read-only. This host may be
+    // hybrid; its unified tree (no controllers) is a real cgroup2 hierarchy all the same.
+    const v2 = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.includes(' - cgroup2 '));
+    if (!v2) return t.skip('no cgroup2 hierarchy mounted');
+    const cg = path.join(v2.split(' ')[4]!, `berth-test-${Math.random().toString(16).slice(2, 10)}`);
+    fs.mkdirSync(cg);
+    cgroupsToRemove.push(cg);
+    const r = await run(sh('grep "^0::" /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/mounts; cat /sys/fs/cgroup/cgroup.procs | wc -l; mkdir /sys/fs/cgroup/x 2>/dev/null && echo writable || true'), {
+      cgroups: [cg],
+      cgroupMount: { version: 2, readonly: true },
+    });
+    assert.equal(r.exit.exitCode, 0, r.stdout + r.stderr);
+    const [self, mount, procs, ...rest] = r.stdout.trim().split('\n');
+    assert.equal(self, '0::/', 'the namespace is rooted at the container group');
+    assert.match(mount!, /^cgroup2 \/sys\/fs\/cgroup cgroup2 ro,/);
+    assert.ok(Number(procs) >= 2, `the group's processes are listed: ${procs}`);
+    assert.deepEqual(rest, []);
+  });
+
   test('the shim survives its spawner and stays small', async () => {
     const c = makeContainer({ args: ['sleep', '1.5'] });
     const script = path.join(tmp, 'spawner.mts');

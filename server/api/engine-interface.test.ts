@@ -112,7 +112,7 @@ function engineSuite(label: string, open: () => Promise<{ engine: Engine; close:
       const op = await createSession(s.db, 'op', {});
       const vi = await createSession(s.db, 'vi', {});
       cookie = `${SESSION_COOKIE}=${op.token}`;
-      const fakeReq = (c: string) => ({ headers: { cookie: c }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as http.IncomingMessage;
+      const fakeReq = (c: string) => ({ headers: { cookie: c, host: '127.0.0.1' }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as http.IncomingMessage;
       opCtx = await createContext(s, fakeReq(cookie), null);
       caller = createCaller(opCtx);
       viewer = createCaller(await createContext(s, fakeReq(`${SESSION_COOKIE}=${vi.token}`), null));
@@ -194,7 +194,7 @@ function engineSuite(label: string, open: () => Promise<{ engine: Engine; close:
       const changes = await caller.containers.changes({ id });
       assert.ok(changes.some((c) => c.Path === '/tmp/made-here' && c.Kind === 1), JSON.stringify(changes));
       const run = await caller.containers.dockerRun({ id });
-      assert.match(run.command, new RegExp(`^docker run -d --name ${name} .*--memory ${128 * 1024 * 1024}b .*busybox:latest sh -c`));
+      assert.match(run.command, new RegExp(`^docker run -d --name ${name} .*--memory 128m .*busybox:latest sh -c`));
     });
 
     test('the terminal websocket runs a shell: arithmetic, stty size after a resize', async () => {

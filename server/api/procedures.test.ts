@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { IncomingMessage } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Role } from '../auth/roles.ts';
@@ -23,7 +24,16 @@ const probeRouter = router({
   explode: operatorProcedure.input(z.object({ name: z.string() })).mutation(() => {
     throw new TRPCError({ code: 'CONFLICT', message: 'name in use' });
   }),
+  // Shaped like images.pull: an operator's subscription starts work as soon as it is opened.
+  start: operatorProcedure.input(z.object({ ref: z.string() })).subscription(async function* ({ input }) {
+    started.push(input.ref);
+    yield input.ref;
+  }),
+  watch: protectedProcedure.subscription(async function* () {
+    yield 'tick';
+  }),
 });
+const started: string[] = [];
 const createCaller = createCallerFactory(probeRouter);
 
 let s: TestServices;
@@ -32,10 +42,10 @@ before(() => {
 });
 after(() => s.cleanup());
 
-function ctx(role: Role | null): Context {
+function ctx(role: Role | null, req: IncomingMessage | null = null): Context {
   return {
     services: s,
-    req: null,
+    req,
     res: null,
     ip: '192.0.2.7',
     audit: {},
@@ -90,4 +100,28 @@ test('every mutation is audited with actor, action, target, result and client IP
   );
   assert.equal(rows[3]?.error, 'name in use');
   assert.ok(rows.every((r) => r.at instanceof Date));
+});
+
+test('a state-changing subscription refuses a cross-origin request even past the HTTP handler, and audits refusals', async () => {
+  await s.db.auditLog.deleteMany();
+  started.length = 0;
+  const req = (headers: Record<string, string>) => ({ headers: { host: '127.0.0.1:3000', ...headers }, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
+  const open = async (c: Context, ref: string) => {
+    for await (const x of await createCaller(c).start({ ref })) void x;
+  };
+  assert.equal(await code(open(ctx('operator', req({ origin: 'http://127.0.0.1:8080' })), 'xsite')), 'FORBIDDEN');
+  assert.equal(await code(open(ctx('viewer', req({})), 'viewer')), 'FORBIDDEN');
+  assert.equal(await code(open(ctx('operator', req({ 'sec-fetch-site': 'same-origin' })), 'ok')), 'OK');
+  // Read-only subscriptions are neither gated by role nor audited.
+  assert.equal(await code((async () => { for await (const x of await createCaller(ctx('viewer', req({}))).watch()) void x; })()), 'OK');
+  assert.deepEqual(started, ['ok']);
+  const rows = await s.db.auditLog.findMany({ orderBy: { id: 'asc' } });
+  assert.deepEqual(
+    rows.map((r) => [r.actorName, r.action, r.target, r.result]),
+    [
+      ['operator-user', 'start', 'xsite', 'denied'],
+      ['viewer-user', 'start', 'viewer', 'denied'],
+    ],
+  );
+  assert.match(rows[0]!.error ?? '', /Cross-origin/);
 });

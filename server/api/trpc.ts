@@ -3,25 +3,25 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { auditTargetFromInput, writeAudit, type AuditActor } from '../audit/audit-log.ts';
-import { readCookie } from '../auth/cookies.ts';
-import { clientIp } from '../auth/request-origin.ts';
+import { checkRequestSite, clientIp, sitePolicyOf } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
-import { resolveSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import { resolveRequestSession } from '../auth/tokens-request.ts';
+import type { RequestSession } from '../auth/tokens.ts';
 import type { Services } from './services.ts';
 
 export interface Context {
   services: Services;
   req: IncomingMessage | null;
   res: ServerResponse | null;
-  session: ActiveSession | null;
+  /** `session.token` is set when an API token (Bearer) authenticated the request. */
+  session: RequestSession | null;
   ip: string;
   /** Procedures may name the audit actor or target when the middleware cannot know it (login). */
   audit: { actor?: AuditActor; target?: string };
 }
 
 export async function createContext(services: Services, req: IncomingMessage | null, res: ServerResponse | null): Promise<Context> {
-  const token = req ? readCookie(req, SESSION_COOKIE) : undefined;
-  const session = await resolveSession(services.db, token);
+  const session = req ? await resolveRequestSession(services.db, req) : null;
   return { services, req, res, session, ip: req ? clientIp(req) : 'local', audit: {} };
 }
 
@@ -53,17 +53,19 @@ function fieldErrors(err: ZodError): Record<string, string[]> {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+function actorOf(ctx: Context): AuditActor {
+  const user = ctx.session?.user;
+  return ctx.audit.actor ?? (user ? { type: 'user', id: user.id, name: user.username } : { type: 'anonymous', name: 'anonymous' });
+}
+
 /** Every mutation, allowed or not, lands in the audit log with its actor, target, result and IP. */
 const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   if (type !== 'mutation') return next();
   const result = await next();
   const input = await getRawInput().catch(() => undefined);
-  const user = ctx.session?.user;
-  const actor: AuditActor =
-    ctx.audit.actor ?? (user ? { type: 'user', id: user.id, name: user.username } : { type: 'anonymous', name: 'anonymous' });
   const denied = !result.ok && (result.error.code === 'UNAUTHORIZED' || result.error.code === 'FORBIDDEN');
   await writeAudit(ctx.services.db, {
-    actor,
+    actor: actorOf(ctx),
     action: path,
     target: ctx.audit.target ?? auditTargetFromInput(input),
     result: result.ok ? 'success' : denied ? 'denied' : 'failure',
@@ -73,19 +75,57 @@ const audited = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(audited);
+/** In-process calls (req null) are trusted; an HTTP request must name this host and come from it. */
+function siteRefusal(ctx: Context): string | null {
+  if (!ctx.req) return null;
+  const v = checkRequestSite(ctx.req, sitePolicyOf(ctx.services.config));
+  return v.ok ? null : `Cross-origin request refused: ${v.reason}.`;
+}
+
+/** The HTTP handler refuses cross-site requests first; this keeps every mutation same-origin wherever it is mounted. */
+const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
+  const refused = type === 'mutation' ? siteRefusal(ctx) : null;
+  if (refused) throw new TRPCError({ code: 'FORBIDDEN', message: refused });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(audited).use(sameSiteMutations);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });
   return next({ ctx: { ...ctx, session: ctx.session } });
 });
 
+/**
+ * Session and role check. A subscription that needs more than a viewer changes state (builds.run,
+ * images.pull, images.push run over SSE, i.e. GET): it gets the mutations' same-origin rule, and a
+ * refusal is audited here, since the audit middleware writes mutations only. Its outcome is audited
+ * by the procedure itself when the stream ends.
+ */
 export function roleProcedure(required: Role) {
-  return protectedProcedure.use(({ ctx, next }) => {
-    if (!hasRole(ctx.session.user.role, required)) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${required} role; you are ${ctx.session.user.role}.` });
+  return publicProcedure.use(async ({ ctx, type, path, getRawInput, next }) => {
+    const refuse = async (code: 'UNAUTHORIZED' | 'FORBIDDEN', message: string): Promise<never> => {
+      if (type === 'subscription') {
+        const input = await getRawInput().catch(() => undefined);
+        await writeAudit(ctx.services.db, {
+          actor: actorOf(ctx),
+          action: path,
+          target: auditTargetFromInput(input),
+          result: 'denied',
+          error: message,
+          ip: ctx.ip,
+        });
+      }
+      throw new TRPCError({ code, message });
+    };
+    const refused = type === 'subscription' ? siteRefusal(ctx) : null;
+    if (refused) return refuse('FORBIDDEN', refused);
+    const session = ctx.session;
+    if (!session) return refuse('UNAUTHORIZED', 'Sign in first.');
+    if (!hasRole(session.user.role, required)) {
+      return refuse('FORBIDDEN', `This needs the ${required} role; you are ${session.user.role}.`);
     }
-    return next();
+    return next({ ctx: { ...ctx, session } });
   });
 }
 

@@ -27,6 +27,15 @@ export const hijacked = new WeakSet<object>();
 /** The request body of a hijack request (exec start's JSON); what follows it stays in the socket. */
 export async function readHijackBody(ctx: Ctx): Promise<unknown> {
   if (!ctx.upgrade) return readJsonBody(ctx.req);
+  return parseJsonText((await takeHijackBody(ctx)).toString('utf8'));
+}
+
+/**
+ * Takes the Content-Length bytes of an upgraded request off the socket, so they are not mistaken for
+ * stdin. Attach calls it to drop dockerode's JSON options body, which dockerd ignores as well.
+ */
+export async function takeHijackBody(ctx: Ctx): Promise<Buffer> {
+  if (!ctx.upgrade) return Buffer.alloc(0);
   const len = Number(ctx.req.headers['content-length'] ?? 0);
   if (!Number.isInteger(len) || len < 0 || len > MAX_BODY) throw new ApiError(400, 'invalid Content-Length');
   let buf = ctx.upgrade.head;
@@ -50,7 +59,7 @@ export async function readHijackBody(ctx: Ctx): Promise<unknown> {
     buf = Buffer.concat([buf, chunk]);
   }
   ctx.upgrade.head = buf.subarray(len);
-  return parseJsonText(buf.subarray(0, len).toString('utf8'));
+  return buf.subarray(0, len);
 }
 
 /** Answers the request and returns the raw connection. */

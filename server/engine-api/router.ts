@@ -3,7 +3,7 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Engine } from '@berth/runtime/engine';
-import type { AuditSink } from './audit.ts';
+import { watchOutcome, type AuditSink } from './audit.ts';
 import type { Ctx, Route } from './context.ts';
 import { ApiError, errorResponseBytes, sendError, toWireError } from './errors.ts';
 import { hijacked } from './hijack.ts';
@@ -12,6 +12,7 @@ import { attachRoutes } from './routes/attach.ts';
 import { buildRoutes } from './routes/build.ts';
 import { containerIoRoutes } from './routes/container-io.ts';
 import { containerRoutes } from './routes/containers.ts';
+import { distributionRoutes } from './routes/distribution.ts';
 import { execRoutes } from './routes/exec.ts';
 import { imageRoutes } from './routes/images.ts';
 import { networkRoutes } from './routes/networks.ts';
@@ -26,6 +27,7 @@ export const ROUTES: Route[] = [
   ...attachRoutes,
   ...execRoutes,
   ...imageRoutes,
+  ...distributionRoutes,
   ...buildRoutes,
   ...volumeRoutes,
   ...networkRoutes,
@@ -68,6 +70,7 @@ export function createDispatcher(opts: DispatchOptions) {
     const { version, path, explicit } = splitVersion(url.pathname);
     const ctx: Partial<Ctx> & { audit: Ctx['audit'] } = { req, res, upgrade, audit: {} };
     let action: string | undefined;
+    let outcome: ReturnType<typeof watchOutcome> | null = null;
     try {
       if (explicit) checkVersion(version);
       const unsupported = unsupportedMessage(path);
@@ -75,12 +78,15 @@ export function createDispatcher(opts: DispatchOptions) {
       const found = matchRoute(method, path);
       if (!found) throw new ApiError(404, 'page not found');
       action = found.route.action;
+      if (action && opts.audit) outcome = watchOutcome(res);
       if (upgrade && !found.route.hijack) throw new ApiError(400, `${path} cannot be hijacked`);
       const engine = opts.engine();
       if (!engine) throw new ApiError(500, opts.unavailable?.() ?? 'the engine is not available');
       Object.assign(ctx, { engine, params: found.params, query: new Query(url.searchParams), version });
       await found.route.handler(ctx as Ctx);
-      if (action) record(ctx as Ctx, ctx.audit.action ?? action, null);
+      // A handler that returned may still have answered an error (status, error line, cut-off stream).
+      const failed = outcome?.failure() ?? null;
+      if (action) record(ctx as Ctx, ctx.audit.action ?? action, failed === null ? null : new ApiError(res.statusCode >= 400 ? res.statusCode : 500, failed));
     } catch (err) {
       if (hijacked.has(res)) {
         upgrade?.socket.destroy();

@@ -8,6 +8,12 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Bytes in the unit docker run would be given: 67108864 → "64m" (binary units, as Docker's RAMInBytes). */
+export function dockerSize(bytes: number): string {
+  for (const [unit, mult] of [['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) if (bytes % mult === 0) return `${bytes / mult}${unit}`;
+  return `${bytes}b`;
+}
+
 export function dockerRunCommand(c: ContainerInspect, imageDefaults: { Env?: string[] | null; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string; User?: string } = {}): string {
   const a: string[] = ['docker', 'run', '-d'];
   const hc = c.HostConfig;
@@ -36,14 +42,14 @@ export function dockerRunCommand(c: ContainerInspect, imageDefaults: { Env?: str
   if (hc.NetworkMode && hc.NetworkMode !== 'default' && hc.NetworkMode !== 'bridge') a.push('--network', hc.NetworkMode);
   const rp = hc.RestartPolicy;
   if (rp?.Name && rp.Name !== 'no') a.push('--restart', rp.Name === 'on-failure' && rp.MaximumRetryCount ? `on-failure:${rp.MaximumRetryCount}` : rp.Name);
-  if (hc.Memory) a.push('--memory', `${hc.Memory}b`);
-  if (hc.MemorySwap && hc.MemorySwap !== hc.Memory * 2) a.push('--memory-swap', hc.MemorySwap === -1 ? '-1' : `${hc.MemorySwap}b`);
+  if (hc.Memory) a.push('--memory', dockerSize(hc.Memory));
+  if (hc.MemorySwap && hc.MemorySwap !== hc.Memory * 2) a.push('--memory-swap', hc.MemorySwap === -1 ? '-1' : dockerSize(hc.MemorySwap));
   if (hc.NanoCpus) a.push('--cpus', String(hc.NanoCpus / 1e9));
   if (hc.CpuShares) a.push('--cpu-shares', String(hc.CpuShares));
   if (hc.CpusetCpus) a.push('--cpuset-cpus', hc.CpusetCpus);
   if (hc.PidsLimit && hc.PidsLimit > 0) a.push('--pids-limit', String(hc.PidsLimit));
-  for (const d of hc.BlkioDeviceReadBps ?? []) a.push('--device-read-bps', `${d.Path}:${d.Rate}`);
-  for (const d of hc.BlkioDeviceWriteBps ?? []) a.push('--device-write-bps', `${d.Path}:${d.Rate}`);
+  for (const d of hc.BlkioDeviceReadBps ?? []) a.push('--device-read-bps', `${d.Path}:${dockerSize(d.Rate)}`);
+  for (const d of hc.BlkioDeviceWriteBps ?? []) a.push('--device-write-bps', `${d.Path}:${dockerSize(d.Rate)}`);
   if (hc.Privileged) a.push('--privileged');
   if (hc.ReadonlyRootfs) a.push('--read-only');
   for (const cap of hc.CapAdd ?? []) a.push('--cap-add', cap);

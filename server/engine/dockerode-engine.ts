@@ -4,6 +4,7 @@
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { EngineError } from '@berth/runtime/errors';
+import { classicBuildRecords } from './classic-build-records.ts';
 import type {
   ContainerHandle,
   Engine,
@@ -91,6 +92,7 @@ function image(docker: Docker, name: string): ImageHandle {
     tag: (o) => call(() => i.tag(o)).then(() => undefined),
     push: (o) => call(() => i.push(o ?? {})) as Promise<Readable>,
     get: () => call(() => i.get()) as Promise<Readable>,
+    distribution: (o) => call(() => i.distribution(o?.authconfig ? { authconfig: o.authconfig } : {})),
   };
 }
 
@@ -137,7 +139,9 @@ export function createDockerodeEngine(opts: DockerEndpointOptions): Engine {
     importImage: (tar, o) => call(() => d.importImage(tar, o ?? {})),
     loadImage: (tar, o) => call(() => d.loadImage(tar, o ?? {})),
     buildImage: (ctx, o) => call(() => d.buildImage(ctx, o ?? {})),
+    buildImageRecords: async (ctx, o) => classicBuildRecords(await call<Readable>(() => d.buildImage(ctx, o ?? {}))),
     pull: (ref, o) => call(() => d.pull(ref, o ?? {})),
+    checkAuth: (a) => call(() => d.checkAuth(a) as Promise<{ IdentityToken?: string; Status: string }>),
     pruneImages: (o) => call(() => d.pruneImages(o ?? {})),
     createVolume: (o) => call(() => d.createVolume(o ?? {})),
     listVolumes: (o) => call(() => d.listVolumes(o ?? {})),

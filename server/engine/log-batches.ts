@@ -10,6 +10,11 @@ export interface LogBatch {
   text: string;
   /** One character per line: "1" stdout, "2" stderr. */
   streams: string;
+  /**
+   * Set once, on an empty batch, when the log written before the subscription has all been sent
+   * (the stream went quiet); the page shows loading progress until then.
+   */
+  caughtUp?: true;
 }
 
 export interface LogBatchOptions {
@@ -21,6 +26,9 @@ export interface LogBatchOptions {
   maxLines?: number;
   /** A line without its newline is sent after this much quiet (a prompt, a progress line). */
   partialAfterMs?: number;
+  /** Quiet after the backlog (ms) that marks it sent; an empty log is marked after `emptyAfterMs`. */
+  caughtUpAfterMs?: number;
+  emptyAfterMs?: number;
 }
 
 type Item = { chunk: Buffer } | { tick: true };
@@ -33,7 +41,12 @@ export async function* logBatches(stream: Readable, opts: LogBatchOptions): Asyn
   const asm = { 1: new LineAssembler(), 2: new LineAssembler() } as Record<number, LineAssembler>;
   let lines: string[] = [];
   let streams = '';
-  let lastData = Date.now();
+  const started = Date.now();
+  let lastData = started;
+  let sawData = false;
+  let caughtUp = false;
+  const caughtUpAfterMs = opts.caughtUpAfterMs ?? 250;
+  const emptyAfterMs = opts.emptyAfterMs ?? 1500;
 
   const queue = new AsyncQueue<Item>();
   const timer = setInterval(() => queue.push({ tick: true }), intervalMs);
@@ -70,6 +83,7 @@ export async function* logBatches(stream: Readable, opts: LogBatchOptions): Asyn
       const item = r.value;
       if ('chunk' in item) {
         lastData = Date.now();
+        sawData = true;
         if (opts.tty) take(1, item.chunk);
         else mux.push(item.chunk, take);
         if (queue.size < 16 && stream.isPaused()) stream.resume();
@@ -86,6 +100,10 @@ export async function* logBatches(stream: Readable, opts: LogBatchOptions): Asyn
         }
       }
       if (lines.length) yield batch();
+      if (!caughtUp && queue.size === 0 && (sawData ? Date.now() - lastData >= caughtUpAfterMs : Date.now() - started >= emptyAfterMs)) {
+        caughtUp = true;
+        yield { text: '', streams: '', caughtUp: true };
+      }
       if (stream.isPaused() && queue.size < 16) stream.resume();
     }
     for (const key of [1, 2]) {
@@ -96,6 +114,7 @@ export async function* logBatches(stream: Readable, opts: LogBatchOptions): Asyn
       }
     }
     if (lines.length) yield batch();
+    if (!caughtUp) yield { text: '', streams: '', caughtUp: true };
   } finally {
     clearInterval(timer);
     opts.signal?.removeEventListener('abort', abort);

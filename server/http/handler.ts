@@ -3,18 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { readCookie } from '../auth/cookies.ts';
-import { isSameOrigin } from '../auth/request-origin.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { handleOidcRoutes } from '../auth/oidc-routes.ts';
 import { appRouter } from '../api/root.ts';
 import type { Services } from '../api/services.ts';
 import { createContext } from '../api/trpc.ts';
+import { handleLogsDownload } from '../api/routers/containers/logs-download.ts';
 import { handleTransfers } from './image-transfer.ts';
 import { decidePage, isAssetPath } from './page-guard.ts';
+import { refuseForeignRequest } from './request-guard.ts';
 import { setSecurityHeaders } from './security-headers.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Names under public/, served to anyone (icons, robots.txt). */
 export function listPublicFiles(dir: string): Set<string> {
@@ -34,6 +34,8 @@ export function createRequestHandler(services: Services, pages: PageHandler | nu
     router: appRouter,
     basePath: '/api/trpc/',
     createContext: ({ req, res }) => createContext(services, req, res),
+    // Queries with large input (stacks.validate/plan of compose files) may be POSTed by a client link with methodOverride.
+    allowMethodOverride: true,
     // A subscription answers over SSE with 200 before its procedure runs; refuse a missing session at the HTTP level too.
     responseMeta: ({ ctx, type }) => (type === 'subscription' && ctx && !ctx.session ? { status: 401 } : {}),
     onError({ error, path: procedure }) {
@@ -45,11 +47,12 @@ export function createRequestHandler(services: Services, pages: PageHandler | nu
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     setSecurityHeaders(res, { dev: services.config.dev, tls: services.config.tls !== null });
     const url = new URL(req.url ?? '/', 'http://berth.invalid');
-    if (!SAFE_METHODS.has(req.method ?? 'GET') && !isSameOrigin(req)) {
-      return sendJson(res, 403, { message: 'Cross-origin request refused.' });
-    }
+    // Every method: tRPC subscriptions (builds, pulls, pushes) and downloads are GETs.
+    if (await refuseForeignRequest(services, req, res, url.pathname)) return;
     if (url.pathname === '/api/trpc' || url.pathname.startsWith('/api/trpc/')) return trpc(req, res);
     if (await handleTransfers(services, req, res, url.pathname)) return;
+    if (await handleLogsDownload(services, req, res)) return;
+    if (await handleOidcRoutes(services, req, res, url.pathname)) return;
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/ws/')) {
       return sendJson(res, 404, { message: `No such endpoint: ${url.pathname}` });
     }

@@ -5,6 +5,7 @@ import { hasRole } from '../auth/roles.ts';
 export const PAGE_ROLES: ReadonlyArray<{ prefix: string; role: Role }> = [
   { prefix: '/settings/users', role: 'admin' },
   { prefix: '/settings/endpoints', role: 'admin' },
+  { prefix: '/settings/identity', role: 'admin' },
   { prefix: '/containers/new', role: 'operator' },
 ];
 

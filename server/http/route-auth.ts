@@ -1,10 +1,10 @@
 // Session and role checks for the plain HTTP routes beside tRPC (downloads and uploads).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAudit } from '../audit/audit-log.ts';
-import { readCookie } from '../auth/cookies.ts';
 import { clientIp } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
-import { resolveSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import type { ActiveSession } from '../auth/sessions.ts';
+import { resolveRequestSession } from '../auth/tokens-request.ts';
 import type { Services } from '../api/services.ts';
 
 export function sendMessage(res: ServerResponse, status: number, message: string): void {
@@ -15,7 +15,7 @@ export function sendMessage(res: ServerResponse, status: number, message: string
 
 /** The session when it holds `role`; otherwise answers 401/403 (audited as denied) and returns null. */
 export async function requireRole(services: Services, req: IncomingMessage, res: ServerResponse, role: Role, action: string, target: string): Promise<ActiveSession | null> {
-  const session = await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+  const session = await resolveRequestSession(services.db, req);
   if (!session) {
     sendMessage(res, 401, 'Sign in first.');
     return null;

@@ -27,6 +27,7 @@ export function createTestServices(overrides: Partial<ServerConfig> = {}): TestS
     databaseFile: path.join(root, 'dashboard.db'),
     tls: null,
     dev: false,
+    allowedHosts: [],
     ...overrides,
   };
   migrate(config.databaseFile);

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { readCookie } from '../auth/cookies.ts';
-import { isSameOrigin } from '../auth/request-origin.ts';
+import { checkRequestSite, sitePolicyOf } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
-import { resolveSession, SESSION_COOKIE, type ActiveSession } from '../auth/sessions.ts';
+import type { ActiveSession } from '../auth/sessions.ts';
+import { resolveRequestSession } from '../auth/tokens-request.ts';
 import type { Services } from '../api/services.ts';
 
 export interface WsRoute {
@@ -37,8 +37,9 @@ export function createUpgradeHandler(
       return refuse(socket, 404, 'Not Found');
     }
     try {
-      if (!isSameOrigin(req)) return refuse(socket, 403, 'Forbidden');
-      const session = await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+      const site = checkRequestSite(req, sitePolicyOf(services.config));
+      if (!site.ok) return refuse(socket, site.status, site.status === 421 ? 'Misdirected Request' : 'Forbidden');
+      const session = await resolveRequestSession(services.db, req);
       if (!session) return refuse(socket, 401, 'Unauthorized');
       const route = routes[pathname];
       if (!route) return refuse(socket, 404, 'Not Found');

@@ -5,11 +5,13 @@ import clsx from 'clsx';
 import { useState } from 'react';
 import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
 import { errorMessage, useTRPC } from '@/components/trpc/react';
+import { useMe } from '@/components/auth/use-me';
 
 type Result = '' | 'success' | 'failure' | 'denied';
 
 export default function AuditPage() {
   const trpc = useTRPC();
+  const me = useMe();
   const [actor, setActor] = useState('');
   const [action, setAction] = useState('');
   const [result, setResult] = useState<Result>('');
@@ -30,8 +32,13 @@ export default function AuditPage() {
   return (
     <>
       <PageHeader title="Audit log" subtitle="Every change made through Berth: who, what, on what, when, the result, and from where." />
+      {me.data?.user && me.data.user.role !== 'admin' ? (
+        <p className="-mt-4 mb-4 text-sm text-slate-500" data-testid="audit-scope">
+          You see your own entries; admins see everyone&apos;s.
+        </p>
+      ) : null}
       <Card>
-        <form className="mb-4 grid grid-cols-5 gap-3" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
+        <form className="mb-4 grid grid-cols-2 gap-3 md:grid-cols-5" onSubmit={(e) => e.preventDefault()} aria-label="Audit filters">
           <Field label="Actor">
             <TextInput value={actor} onChange={(e) => setActor(e.target.value)} placeholder="any" />
           </Field>
@@ -75,7 +82,10 @@ export default function AuditPage() {
                     {r.actorType !== 'user' ? <span className="ml-1 text-xs text-slate-500">({r.actorType})</span> : null}
                   </td>
                   <td className="py-2 pr-3 font-mono text-xs">{r.action}</td>
-                  <td className="py-2 pr-3 break-all">{r.target ?? '—'}</td>
+                  {/* Wrap at word or path boundaries, never letter by letter in a squeezed column. */}
+                  <td className="min-w-48 max-w-md py-2 pr-3 [overflow-wrap:anywhere]" data-testid="audit-target">
+                    {r.target ?? '—'}
+                  </td>
                   <td className="py-2 pr-3">
                     <span
                       title={r.error ?? undefined}

@@ -12,7 +12,7 @@ export default function SettingsPage() {
       <PageHeader title="Settings" />
       <div className="grid grid-cols-2 gap-4">
         <Card title="Account">
-          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Change your own password.</p>
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Your password, API tokens and sessions.</p>
           <Link href="/settings/account" className="text-sm font-medium text-sky-600 hover:underline">
             Open account settings →
           </Link>
@@ -22,6 +22,14 @@ export default function SettingsPage() {
             <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Create users, change roles, reset passwords.</p>
             <Link href="/settings/users" className="text-sm font-medium text-sky-600 hover:underline">
               Manage users →
+            </Link>
+          </Card>
+        ) : null}
+        {isAdmin ? (
+          <Card title="Identity">
+            <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Single sign-on (OIDC), role mappings, local accounts.</p>
+            <Link href="/settings/identity" className="text-sm font-medium text-sky-600 hover:underline">
+              Open identity settings →
             </Link>
           </Card>
         ) : null}
@@ -49,6 +57,12 @@ export default function SettingsPage() {
           <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Default route and nameservers for bridged containers (off by default).</p>
           <Link href="/settings/outbound" className="text-sm font-medium text-sky-600 hover:underline">
             Open outbound settings →
+          </Link>
+        </Card>
+        <Card title="User namespaces">
+          <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Whether root in a container is root on the host (host, remap or auto).</p>
+          <Link href="/settings/userns" className="text-sm font-medium text-sky-600 hover:underline">
+            Open user namespace settings →
           </Link>
         </Card>
       </div>

@@ -81,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNet(env, exports);
   InitLayerTar(env, exports);
   InitSpawn(env, exports);
+  InitInRoot(env, exports);
   exports.Set("shimPath", Napi::Function::New(env, ShimPath, "shimPath"));
   return exports;
 }

@@ -8,8 +8,11 @@
 //    symlink (or below a non-directory) is refused, never followed;
 //  - files are created O_EXCL|O_NOFOLLOW after removing whatever was there;
 //  - hardlinks must name a non-directory extracted earlier from this same tar;
-//  - device nodes and fifos are refused; `.wh.x` becomes an overlay whiteout (0:0 char device) and
-//    `.wh..wh..opq` the trusted.overlay.opaque=y xattr on its directory.
+//  - device nodes and fifos are kept (the devices cgroup decides what a container may open); `.wh.x`
+//    becomes an overlay whiteout (0:0 char device) and `.wh..wh..opq` the trusted.overlay.opaque=y xattr
+//    on its directory.
+// In copy mode (docker cp, containerPut) the destination is a directory inside a container's root: see
+// in_root.h; a container's own symlinks on the way are followed inside that root.
 // The messages and codes match src/layers/errors.ts; JS formats them into LayerError.
 //
 // Diffing (LayerDiffer): walks a directory in byte order of names into tar bytes: overlay whiteouts
@@ -19,11 +22,13 @@
 // Both run on the libuv pool, one AsyncWorker per call; JS never issues two calls on one handle at once
 // (a second one gets EBUSY). Errors are values {errno, message, code?, entry?}.
 #include "layer_tar.h"
+#include "thread_ids.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,6 +49,7 @@
 #include <utility>
 #include <vector>
 
+#include "in_root.h"
 #include "result.h"
 
 namespace berth {
@@ -145,6 +151,7 @@ struct Entry {
   int64_t uid = 0, gid = 0;
   uint64_t size = 0;
   struct timespec mtime = {0, 0};
+  uint32_t devmajor = 0, devminor = 0;  // character and block devices
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
@@ -380,6 +387,13 @@ bool TarReader::OnHeader(TarSink *sink, LayerErr *err) {
   if (!ParseNumber(h + 136, 12, &v)) return Refuse(err, "INVALID_TAR", "invalid tar header: bad mtime", e.name);
   e.mtime.tv_sec = (time_t)v;
   e.size = size;
+  if (type == '3' || type == '4') {
+    uint64_t maj, min;
+    if (!ParseNumber(h + 329, 8, &maj) || !ParseNumber(h + 337, 8, &min) || maj > 0xfff || min > 0xfffff)
+      return Refuse(err, "INVALID_TAR", "invalid tar header: bad device number", e.name);
+    e.devmajor = (uint32_t)maj;
+    e.devminor = (uint32_t)min;
+  }
   for (auto &kv : pax_) {
     const std::string &k = kv.first;
     int64_t n;
@@ -588,10 +602,17 @@ class TopDirs {
 // The directory chain: O_PATH fds of the directories along the last parent used, so consecutive
 // entries in one directory cost no lookups. Any removal of a directory truncates it.
 
+// In a container (docker cp), a symlink of the container on the way is followed as dockerd follows it
+// in its chroot: resolved inside the container's root (in_root.h), never on the host.
+struct InContainer {
+  int root = -1;           // fd of the container's root
+  std::string destInner;  // container path of the chain's root
+};
+
 class DirChain {
  public:
   enum Mode { kCreate, kExisting };
-  DirChain(int root, TopDirs *top) : root_(root), top_(top) {}
+  DirChain(int root, TopDirs *top, const InContainer *in = nullptr) : root_(root), top_(top), in_(in) {}
   ~DirChain() { Truncate(0); }
   DirChain(const DirChain &) = delete;
   DirChain &operator=(const DirChain &) = delete;
@@ -608,8 +629,12 @@ class DirChain {
   }
 
  private:
+  // The directory a symlink comps[0..n) of the container leads to, or -1 (*missing, or *err).
+  int Follow(const std::vector<std::string> &comps, size_t n, Mode mode, const std::string &entry, bool *missing, LayerErr *err);
+
   int root_;
   TopDirs *top_;  // makes the root's subdirectories; null: plain mkdirat
+  const InContainer *in_;  // null: symlinks are refused (layers)
   std::vector<std::string> names_;
   std::vector<int> fds_;
 };
@@ -640,6 +665,13 @@ int DirChain::Walk(const std::vector<std::string> &comps, size_t n, Mode mode, c
       struct stat st;
       if ((e == ENOTDIR || e == ELOOP) && fstatat(parent, c, &st, AT_SYMLINK_NOFOLLOW) == 0) {
         std::string rel = Join(comps, i + 1);
+        if (in_ && S_ISLNK(st.st_mode)) {
+          fd = Follow(comps, i + 1, mode, entry, missing, err);
+          if (fd < 0) return -1;
+          names_.push_back(comps[i]);
+          fds_.push_back(fd);
+          continue;
+        }
         if (mode == kExisting) Refuse(err, "UNSAFE_ENTRY", "path goes through non-directory " + rel, entry);
         else if (S_ISLNK(st.st_mode)) Refuse(err, "UNSAFE_ENTRY", "refusing to write below symlink " + rel, entry);
         else Refuse(err, "UNSAFE_ENTRY", "parent " + rel + " is not a directory", entry);
@@ -652,6 +684,31 @@ int DirChain::Walk(const std::vector<std::string> &comps, size_t n, Mode mode, c
     fds_.push_back(fd);
   }
   return n ? fds_[n - 1] : root_;
+}
+
+int DirChain::Follow(const std::vector<std::string> &comps, size_t n, Mode mode, const std::string &entry, bool *missing, LayerErr *err) {
+  std::string rel = Join(comps, n);
+  std::string inner;
+  int fd;
+  int e = ResolveInRoot(in_->root, in_->destInner + "/" + rel, true, &inner, &fd, missing);
+  if (e) {
+    Sys(err, e, "resolve " + rel, entry);
+    return -1;
+  }
+  if (*missing) {
+    if (mode == kExisting) return -1;
+    *missing = false;
+    Refuse(err, "UNSAFE_ENTRY", "the symlink " + rel + " leads nowhere (" + inner + " does not exist)", entry);
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+    close(fd);
+    if (mode == kExisting) Refuse(err, "UNSAFE_ENTRY", "path goes through non-directory " + rel, entry);
+    else Refuse(err, "UNSAFE_ENTRY", "parent " + rel + " is not a directory", entry);
+    return -1;
+  }
+  return fd;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -710,21 +767,36 @@ bool DiskUsage(const std::string &path, Usage *u, LayerErr *err) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The applier.
+// The applier. Two modes: a layer into a snapshot directory (whiteouts become overlay whiteouts, no
+// symlink is ever followed) and docker cp into a container's directory (names are taken literally,
+// symlinks of the container on the way are followed inside its root, the destination's own metadata is
+// left alone, and the container may change the tree meanwhile: every call is relative to an fd).
+
+struct CopyOptions {
+  InContainer in;
+  bool noOverwriteDirNonDir = false;
+};
 
 class Applier : public TarSink {
  public:
+  // A layer into rootPath (fd root).
   Applier(int root, std::string rootPath, bool sameOwner)
-      : root_(root), rootPath_(std::move(rootPath)), sameOwner_(sameOwner), top_(rootPath_), dst_(root, &top_), src_(root, nullptr) {}
+      : root_(root), rootPath_(std::move(rootPath)), sameOwner_(sameOwner), top_(new TopDirs(rootPath_)), dst_(root, top_.get()), src_(root, nullptr) {}
+  // docker cp into the directory fd root of a container.
+  Applier(int root, const CopyOptions &copy)
+      : root_(root), sameOwner_(true), copy_(new CopyOptions(copy)), dst_(root, nullptr, &copy_->in), src_(root, nullptr, &copy_->in) {}
   ~Applier() override { CloseFd(&file_); }
 
   bool Begin(Entry &e, LayerErr *err) override;
   bool Data(const char *p, size_t n, LayerErr *err) override;
   bool End(LayerErr *err) override;
-  // Directory mtimes (creating children changed them), then the usage of the result.
+  // Directory mtimes (creating children changed them), then the usage of the result (layers only).
   bool Finish(Usage *u, LayerErr *err);
 
   std::vector<std::string> *names = nullptr;  // entry names seen, when JS asked for them
+  // A complete tree (btrfs, vfs snapshots) instead of an overlay layer: whiteouts delete what they name,
+  // an opaque marker deletes what this tar did not put in its directory (moby's UnpackLayer).
+  bool plain = false;
 
  private:
   bool Remove(int pfd, size_t depth, const std::string &base, const std::string &entry, LayerErr *err);
@@ -734,17 +806,21 @@ class Applier : public TarSink {
   bool File(int pfd, size_t depth, const std::string &base, LayerErr *err);
   bool Symlink(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err);
   bool Hardlink(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err);
+  bool Special(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err);
+  bool NoOverwrite(int pfd, const std::string &base, const std::string &rel, LayerErr *err);
 
   int root_;
-  std::string rootPath_;
+  std::string rootPath_;  // layers only
   bool sameOwner_;
-  TopDirs top_;
+  std::unique_ptr<CopyOptions> copy_;  // docker cp; null for layers
+  std::unique_ptr<TopDirs> top_;       // layers only
   DirChain dst_, src_;
   Entry cur_;
   std::vector<std::string> comps_;
   int file_ = -1;
   std::string fileRel_;
   std::unordered_set<std::string> extracted_;  // non-directories from this tar: the only hardlink targets
+  std::unordered_set<std::string> unpacked_;   // plain: every path this tar made
   std::map<std::string, struct timespec> dirs_;
 };
 
@@ -773,6 +849,19 @@ bool Applier::SetXattrs(int fd, int pfd, const std::string &base, LayerErr *err)
   return true;
 }
 
+// dockerd's NoOverwriteDirNonDir (docker cp without --overwrite... i.e. the API's noOverwriteDirNonDir).
+bool Applier::NoOverwrite(int pfd, const std::string &base, const std::string &rel, LayerErr *err) {
+  struct stat st;
+  if (fstatat(pfd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return true;
+  bool isDir = cur_.type == '5';
+  if (S_ISDIR(st.st_mode) == isDir) return true;
+  std::string inner = copy_->in.destInner == "/" ? "/" + rel : copy_->in.destInner + "/" + rel;
+  return Refuse(err, "OVERWRITE",
+                std::string("cannot overwrite ") + (isDir ? "non-directory " : "directory ") + JsonQuote(inner) + " with " +
+                    (isDir ? "directory " : "non-directory ") + JsonQuote(cur_.name),
+                cur_.name);
+}
+
 bool Applier::Begin(Entry &e, LayerErr *err) {
   cur_ = std::move(e);
   if (names) names->push_back(cur_.name);
@@ -781,17 +870,16 @@ bool Applier::Begin(Entry &e, LayerErr *err) {
   struct timespec ts[2] = {cur_.mtime, cur_.mtime};
 
   if (comps_.empty()) {
+    if (copy_) return true;  // "./": the destination itself, which exists; its metadata is left alone
     if (cur_.type != '5') return Refuse(err, "UNSAFE_ENTRY", "the layer root must be a directory", entry);
     if (sameOwner_ && lchown(rootPath_.c_str(), (uid_t)cur_.uid, (gid_t)cur_.gid) < 0) return Sys(err, errno, "lchown /", entry);
     if (chmod(rootPath_.c_str(), cur_.mode) < 0) return Sys(err, errno, "chmod /", entry);
     dirs_[""] = ts[0];
     return true;
   }
-  if (cur_.type == '0' || cur_.type == '7' || cur_.type == '5' || cur_.type == '2') {
-    for (auto &x : cur_.xattrs)
-      if (StartsWith(x.first, "trusted.overlay."))
-        return Refuse(err, "UNSAFE_ENTRY", "refusing overlay xattr " + x.first + " in a layer", entry);
-  }
+  for (auto &x : cur_.xattrs)
+    if (StartsWith(x.first, "trusted.overlay."))
+      return Refuse(err, "UNSAFE_ENTRY", "refusing overlay xattr " + x.first + " in a layer", entry);
 
   size_t depth = comps_.size() - 1;
   bool missing;
@@ -800,7 +888,9 @@ bool Applier::Begin(Entry &e, LayerErr *err) {
   const std::string base = comps_.back();
   std::string rel = Join(comps_, comps_.size());
 
-  if (StartsWith(base, kWhiteoutPrefix)) return Whiteout(pfd, depth, base, err);
+  if (!copy_ && StartsWith(base, kWhiteoutPrefix)) return Whiteout(pfd, depth, base, err);
+  if (plain) unpacked_.insert(rel);
+  if (copy_ && copy_->noOverwriteDirNonDir && !NoOverwrite(pfd, base, rel, err)) return false;
   switch (cur_.type) {
     case '5': return Directory(pfd, depth, base, rel, err);
     case '0':
@@ -809,9 +899,9 @@ bool Applier::Begin(Entry &e, LayerErr *err) {
       return File(pfd, depth, base, err);
     case '2': return Symlink(pfd, depth, base, rel, err);
     case '1': return Hardlink(pfd, depth, base, rel, err);
-    case '3': return Refuse(err, "UNSAFE_ENTRY", "refusing character-device entries in layers", entry);
-    case '4': return Refuse(err, "UNSAFE_ENTRY", "refusing block-device entries in layers", entry);
-    case '6': return Refuse(err, "UNSAFE_ENTRY", "refusing fifo entries in layers", entry);
+    case '3':
+    case '4':
+    case '6': return Special(pfd, depth, base, rel, err);
     default: {
       std::string t = cur_.type >= 0x20 && cur_.type < 0x7f ? std::string(1, cur_.type) : std::to_string((unsigned char)cur_.type);
       return Refuse(err, "UNSUPPORTED_ENTRY", "unsupported tar entry type " + t, entry);
@@ -821,6 +911,27 @@ bool Applier::Begin(Entry &e, LayerErr *err) {
 
 bool Applier::Whiteout(int pfd, size_t depth, const std::string &base, LayerErr *err) {
   const std::string &entry = cur_.name;
+  if (plain && base == kWhiteoutOpaque) {
+    std::vector<std::string> dirComps(comps_.begin(), comps_.end() - 1);
+    std::vector<std::string> victims;
+    int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = dfd < 0 ? nullptr : fdopendir(dfd);
+    if (!d) {
+      if (dfd >= 0) close(dfd);
+      return Sys(err, errno, "opendir", entry);
+    }
+    while (struct dirent *de = readdir(d)) {
+      std::string n = de->d_name;
+      if (n == "." || n == "..") continue;
+      dirComps.push_back(n);
+      if (!unpacked_.count(Join(dirComps, dirComps.size()))) victims.push_back(n);
+      dirComps.pop_back();
+    }
+    closedir(d);
+    for (auto &v : victims)
+      if (!Remove(pfd, depth, v, entry, err)) return false;
+    return true;
+  }
   if (base == kWhiteoutOpaque) {
     if (setxattr(ProcPath(pfd, "").c_str(), "trusted.overlay.opaque", "y", 1, 0) < 0)
       return Sys(err, errno, "setxattr trusted.overlay.opaque", entry);
@@ -830,6 +941,7 @@ bool Applier::Whiteout(int pfd, size_t depth, const std::string &base, LayerErr 
   std::string victim = base.substr(strlen(kWhiteoutPrefix));
   if (victim.empty() || victim == "." || victim == "..") return Refuse(err, "UNSAFE_ENTRY", "invalid whiteout name", entry);
   if (!Remove(pfd, depth, victim, entry, err)) return false;
+  if (plain) return true;
   if (mknodat(pfd, victim.c_str(), S_IFCHR, makedev(0, 0)) < 0) return Sys(err, errno, "mknod " + victim, entry);
   if (sameOwner_ && fchownat(pfd, victim.c_str(), (uid_t)cur_.uid, (gid_t)cur_.gid, AT_SYMLINK_NOFOLLOW) < 0)
     return Sys(err, errno, "lchown " + victim, entry);
@@ -839,7 +951,7 @@ bool Applier::Whiteout(int pfd, size_t depth, const std::string &base, LayerErr 
 bool Applier::Directory(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err) {
   const std::string &entry = cur_.name;
   const char *b = base.c_str();
-  if ((depth == 0 ? top_.Mkdir(pfd, b, 0700) : mkdirat(pfd, b, 0700)) < 0) {
+  if ((depth == 0 && top_ ? top_->Mkdir(pfd, b, 0700) : mkdirat(pfd, b, 0700)) < 0) {
     if (errno != EEXIST) return Sys(err, errno, "mkdir " + rel, entry);
     struct stat st;
     if (fstatat(pfd, b, &st, AT_SYMLINK_NOFOLLOW) < 0) return Sys(err, errno, "lstat " + rel, entry);
@@ -848,11 +960,16 @@ bool Applier::Directory(int pfd, size_t depth, const std::string &base, const st
       if (mkdirat(pfd, b, 0700) < 0) return Sys(err, errno, "mkdir " + rel, entry);
     }
   }
-  if (sameOwner_ && fchownat(pfd, b, (uid_t)cur_.uid, (gid_t)cur_.gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return Sys(err, errno, "lchown " + rel, entry);
-  if (!SetXattrs(-1, pfd, base, err)) return false;
-  // Follows symlinks, but this name was just checked (or made) to be a directory by this single writer.
-  if (fchmodat(pfd, b, cur_.mode, 0) < 0) return Sys(err, errno, "chmod " + rel, entry);
+  // Owner, xattrs and mode through an fd of the directory itself: never through a name that something
+  // else (a container, in docker cp) could have swapped for a symlink meanwhile.
+  Fd fd(openat(pfd, b, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.ok()) {
+    if (errno == ELOOP || errno == ENOTDIR) return Refuse(err, "UNSAFE_ENTRY", rel + " was replaced by a non-directory while extracting", entry);
+    return Sys(err, errno, "open " + rel, entry);
+  }
+  if (sameOwner_ && fchown(fd.get(), (uid_t)cur_.uid, (gid_t)cur_.gid) < 0) return Sys(err, errno, "lchown " + rel, entry);
+  if (!SetXattrs(fd.get(), -1, std::string(), err)) return false;
+  if (fchmod(fd.get(), cur_.mode) < 0) return Sys(err, errno, "chmod " + rel, entry);
   dirs_[rel] = cur_.mtime;
   return true;
 }
@@ -870,6 +987,7 @@ bool Applier::File(int pfd, size_t depth, const std::string &base, LayerErr *err
 }
 
 bool Applier::Data(const char *p, size_t n, LayerErr *err) {
+  if (file_ < 0) return true;  // docker cp: the body of an entry naming the destination itself
   while (n > 0) {
     ssize_t w = write(file_, p, n);
     if (w < 0) {
@@ -911,6 +1029,31 @@ bool Applier::Symlink(int pfd, size_t depth, const std::string &base, const std:
   if (!SetXattrs(-1, pfd, base, err)) return false;
   struct timespec ts[2] = {cur_.mtime, cur_.mtime};
   if (utimensat(pfd, b, ts, AT_SYMLINK_NOFOLLOW) < 0) return Sys(err, errno, "lutimes " + rel, entry);
+  extracted_.insert(rel);
+  return true;
+}
+
+// Device nodes and fifos are kept, as dockerd (as root) keeps them: whether a container may open a
+// device is the devices cgroup's decision, not the image's.
+bool Applier::Special(int pfd, size_t depth, const std::string &base, const std::string &rel, LayerErr *err) {
+  const std::string &entry = cur_.name;
+  const char *b = base.c_str();
+  mode_t type = cur_.type == '3' ? S_IFCHR : cur_.type == '4' ? S_IFBLK : S_IFIFO;
+  dev_t dev = cur_.type == '6' ? 0 : makedev(cur_.devmajor, cur_.devminor);
+  if (!Remove(pfd, depth, base, entry, err)) return false;
+  if (mknodat(pfd, b, type | 0600, dev) < 0) return Sys(err, errno, "mknod " + rel, entry);
+  // The mode through an O_PATH fd of the node itself (mknod's is cut by the umask; chmod by name follows).
+  Fd fd(openat(pfd, b, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.ok()) return Sys(err, errno, "open " + rel, entry);
+  struct stat st;
+  if (fstat(fd.get(), &st) < 0) return Sys(err, errno, "stat " + rel, entry);
+  if ((st.st_mode & S_IFMT) != type) return Refuse(err, "UNSAFE_ENTRY", rel + " was replaced while extracting", entry);
+  std::string self = ProcPath(fd.get(), "");
+  if (sameOwner_ && fchownat(fd.get(), "", (uid_t)cur_.uid, (gid_t)cur_.gid, AT_EMPTY_PATH) < 0) return Sys(err, errno, "lchown " + rel, entry);
+  if (chmod(self.c_str(), cur_.mode) < 0) return Sys(err, errno, "chmod " + rel, entry);
+  if (!SetXattrs(-1, pfd, base, err)) return false;
+  struct timespec ts[2] = {cur_.mtime, cur_.mtime};
+  if (utimensat(pfd, b, ts, AT_SYMLINK_NOFOLLOW) < 0) return Sys(err, errno, "utimens " + rel, entry);
   extracted_.insert(rel);
   return true;
 }
@@ -962,8 +1105,77 @@ bool Applier::Finish(Usage *u, LayerErr *err) {
   }
   dst_.Truncate(0);
   src_.Truncate(0);
+  if (copy_) return true;  // a container's directory: nobody asked for its usage
   return DiskUsage(rootPath_, u, err);
 }
+
+// docker cp's first pass over the spooled tar, headers only, so that a hostile archive is refused with
+// nothing written: names with "..", entries below a symlink of the same archive, symlinks whose
+// relative target climbs above the container's root, hardlinks to anything but an earlier entry.
+class CopyChecker : public TarSink {
+ public:
+  explicit CopyChecker(size_t destDepth) : destDepth_(destDepth) {}
+  bool Begin(Entry &e, LayerErr *err) override {
+    std::vector<std::string> comps;
+    if (!CleanName(e.name, "path", &comps, err)) return false;
+    std::string rel = Join(comps, comps.size());
+    for (size_t n = 1; n < comps.size(); n++) {
+      std::string p = Join(comps, n);
+      if (links_.count(p)) return Refuse(err, "UNSAFE_ENTRY", "it lies below the symlink " + p + " from the same archive", e.name);
+    }
+    switch (e.type) {
+      case '2': {
+        if (!e.linkname.empty() && e.linkname[0] != '/') {
+          long depth = (long)destDepth_ + (long)(comps.empty() ? 0 : comps.size() - 1);
+          std::vector<std::string> t;
+          size_t start = 0;
+          while (start <= e.linkname.size()) {
+            size_t slash = e.linkname.find('/', start);
+            if (slash == std::string::npos) slash = e.linkname.size();
+            std::string c = e.linkname.substr(start, slash - start);
+            if (c == "..") {
+              if (--depth < 0)
+                return Refuse(err, "UNSAFE_ENTRY", "its symlink target " + JsonQuote(e.linkname) + " leaves the container's root", e.name);
+            } else if (!c.empty() && c != ".") {
+              depth++;
+            }
+            start = slash + 1;
+          }
+        }
+        links_.insert(rel);
+        break;
+      }
+      case '1': {
+        std::vector<std::string> target;
+        if (!CleanName(e.linkname, "hardlink target", &target, err)) {
+          err->entry = e.name;
+          return false;
+        }
+        if (!seen_.count(Join(target, target.size())))
+          return Refuse(err, "UNSAFE_ENTRY", "hardlink target " + JsonQuote(e.linkname) + " is not an earlier entry of this archive", e.name);
+        break;
+      }
+      case '0':
+      case '7':
+      case '5':
+      case '3':
+      case '4':
+      case '6': break;
+      default: {
+        std::string t = e.type >= 0x20 && e.type < 0x7f ? std::string(1, e.type) : std::to_string((unsigned char)e.type);
+        return Refuse(err, "UNSUPPORTED_ENTRY", "unsupported tar entry type " + t, e.name);
+      }
+    }
+    seen_.insert(rel);
+    return true;
+  }
+  bool Data(const char *, size_t, LayerErr *) override { return true; }
+  bool End(LayerErr *) override { return true; }
+
+ private:
+  size_t destDepth_;
+  std::unordered_set<std::string> links_, seen_;
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Tar writing.
@@ -991,13 +1203,14 @@ struct Header {
   uint64_t uid = 0, gid = 0, size = 0;
   int64_t mtime = 0;
   std::string linkname;
+  uint32_t devmajor = 0, devminor = 0;
   std::vector<std::pair<std::string, std::string>> xattrs;
 };
 
 const uint64_t kMaxOctal7 = 07777777, kMaxOctal11 = 077777777777ULL;
 
 void UstarBlock(std::string *out, const std::string &name, const std::string &prefix, char type, uint32_t mode, uint64_t uid, uint64_t gid,
-                uint64_t size, uint64_t mtime, const std::string &link) {
+                uint64_t size, uint64_t mtime, const std::string &link, uint32_t devmajor = 0, uint32_t devminor = 0) {
   char b[kBlock];
   memset(b, 0, sizeof b);
   memcpy(b, name.data(), std::min<size_t>(name.size(), 100));
@@ -1010,8 +1223,8 @@ void UstarBlock(std::string *out, const std::string &name, const std::string &pr
   b[156] = type;
   memcpy(b + 157, link.data(), std::min<size_t>(link.size(), 100));
   memcpy(b + 257, "ustar\0" "00", 8);
-  Octal(b + 329, 8, 0);
-  Octal(b + 337, 8, 0);
+  Octal(b + 329, 8, devmajor);
+  Octal(b + 337, 8, devminor);
   memcpy(b + 345, prefix.data(), std::min<size_t>(prefix.size(), 155));
   unsigned sum = 0;
   for (size_t i = 0; i < kBlock; i++) sum += (unsigned char)b[i];
@@ -1056,7 +1269,7 @@ void WriteHeader(std::string *out, const Header &h) {
     out->append((kBlock - pax.size() % kBlock) % kBlock, '\0');
   }
   UstarBlock(out, name, prefix, h.type, h.mode, h.uid > kMaxOctal7 ? 0 : h.uid, h.gid > kMaxOctal7 ? 0 : h.gid,
-             h.size > kMaxOctal11 ? 0 : h.size, mtimeFits ? (uint64_t)h.mtime : 0, h.linkname.substr(0, 100));
+             h.size > kMaxOctal11 ? 0 : h.size, mtimeFits ? (uint64_t)h.mtime : 0, h.linkname.substr(0, 100), h.devmajor, h.devminor);
 }
 
 // xattrs of a file (fd >= 0) or of path (not followed), sorted by name, overlay's own left out.
@@ -1124,6 +1337,11 @@ class Differ {
     for (auto &f : stack_) close(f.fd);
   }
   bool Open(const std::string &dir, LayerErr *err);
+  // docker cp (GET archive): the tar of path inside the container root, its entries named under name
+  // (dockerd's RebaseNames); whiteouts are plain device nodes here, devices and fifos are kept, and
+  // directories on a device of skipDevs (/proc, /sys, ... of a running container) are not entered.
+  bool OpenCopy(const std::string &root, const std::string &path, bool followLast, const std::string &name,
+                std::unordered_set<uint64_t> skipDevs, LayerErr *err);
   // Fills dst[0..cap) as far as it goes; *n = bytes written, 0 only at the end.
   bool Read(char *dst, size_t cap, size_t *n, std::vector<std::pair<std::string, std::string>> *skipped, LayerErr *err);
 
@@ -1134,11 +1352,12 @@ class Differ {
     std::vector<std::string> names;
     size_t next = 0;
   };
-  bool Next(int dirfd, const std::string &relDir, const std::string &name, std::vector<std::pair<std::string, std::string>> *skipped, LayerErr *err);
+  bool Next(int dirfd, const std::string &relDir, const std::string &name, std::vector<std::pair<std::string, std::string>> *skipped, LayerErr *err,
+            const std::string *relOverride = nullptr);
   void Emit(const std::string &bytes) {
     size_t room = cap_ - len_;
     size_t take = std::min(room, bytes.size());
-    memcpy(dst_ + len_, bytes.data(), take);
+    if (take) memcpy(dst_ + len_, bytes.data(), take);
     len_ += take;
     if (take < bytes.size()) carry_.append(bytes, take, std::string::npos);
   }
@@ -1153,6 +1372,9 @@ class Differ {
   std::string fileRel_;
   std::unordered_map<std::string, std::string> links_;  // "dev:ino" → first name
   bool ended_ = false;
+  bool copy_ = false;
+  std::unordered_set<uint64_t> skipDevs_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // skipped at OpenCopy (a socket): nothing to say
 };
 
 bool Differ::Open(const std::string &dir, LayerErr *err) {
@@ -1163,21 +1385,66 @@ bool Differ::Open(const std::string &dir, LayerErr *err) {
   return ListDir(fd, &stack_.back().names, dir, err);
 }
 
-bool Differ::Next(int dirfd, const std::string &relDir, const std::string &name, std::vector<std::pair<std::string, std::string>> *skipped,
-                  LayerErr *err) {
+bool Differ::OpenCopy(const std::string &root, const std::string &path, bool followLast, const std::string &name,
+                      std::unordered_set<uint64_t> skipDevs, LayerErr *err) {
+  copy_ = true;
+  skipDevs_ = std::move(skipDevs);
+  Fd rfd(OpenRoot(root));
+  if (!rfd.ok()) return Sys(err, errno, "open " + root);
+  std::string inner;
+  int fd;
+  bool missing;
+  int e = ResolveInRoot(rfd.get(), path, followLast, &inner, &fd, &missing);
+  if (e) return Sys(err, e, "resolve " + path, path);
+  if (missing) return Refuse(err, "NOT_FOUND", "no such file " + path, path);
+  Fd target(fd);
   struct stat st;
+  if (fstat(target.get(), &st) < 0) return Sys(err, errno, "stat " + inner, path);
+  if (!S_ISDIR(st.st_mode)) {
+    // A file, symlink or node: one entry, read through an fd of its directory.
+    size_t slash = inner.rfind('/');
+    Fd parent(OpenInRoot(rfd.get(), inner.substr(0, slash ? slash : 1), O_RDONLY | O_DIRECTORY, RESOLVE_NO_SYMLINKS));
+    if (!parent.ok()) return Sys(err, errno, "open the directory of " + inner, path);
+    cap_ = len_ = 0;  // Emit keeps everything in carry_ until the first Read
+    return Next(parent.get(), std::string(), inner.substr(slash + 1), &pending_, err, &name);
+  }
+  int dfd = OpenInRoot(rfd.get(), inner, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (dfd < 0) return Sys(err, errno, "open " + inner, path);
+  Header h;
+  h.name = name + "/";
+  h.type = '5';
+  h.uid = st.st_uid;
+  h.gid = st.st_gid;
+  h.mtime = (int64_t)st.st_mtim.tv_sec;
+  h.mode = st.st_mode & 07777;
+  if (!ReadXattrs(dfd, std::string(), &h.xattrs, name, err)) {
+    close(dfd);
+    return false;
+  }
+  WriteHeader(&carry_, h);
+  if (skipDevs_.count((uint64_t)st.st_dev)) {
+    close(dfd);
+    return true;
+  }
+  stack_.push_back(Frame{dfd, name, {}, 0});
+  return ListDir(dfd, &stack_.back().names, name, err);
+}
+
+bool Differ::Next(int dirfd, const std::string &relDir, const std::string &name, std::vector<std::pair<std::string, std::string>> *skipped,
+                  LayerErr *err, const std::string *relOverride) {
+  struct stat st;
+  std::string rel = relOverride ? *relOverride : relDir.empty() ? name : relDir + "/" + name;
   if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
     if (errno == ENOENT) return true;  // gone meanwhile
-    return Sys(err, errno, "lstat " + name, relDir.empty() ? name : relDir + "/" + name);
+    return Sys(err, errno, "lstat " + name, rel);
   }
-  std::string rel = relDir.empty() ? name : relDir + "/" + name;
   Header h;
   h.uid = st.st_uid;
   h.gid = st.st_gid;
   h.mtime = (int64_t)st.st_mtim.tv_sec;  // whole seconds: the output does not depend on sub-second noise
   h.mode = st.st_mode & 07777;
   std::string out;
-  if (S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+  if (!copy_ && S_ISCHR(st.st_mode) && st.st_rdev == 0) {
     h.name = (relDir.empty() ? std::string() : relDir + "/") + kWhiteoutPrefix + name;
     h.mode = 0;
     WriteHeader(&out, h);
@@ -1186,15 +1453,24 @@ bool Differ::Next(int dirfd, const std::string &relDir, const std::string &name,
   }
   if (S_ISDIR(st.st_mode)) {
     int fd = openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && copy_ && (errno == ELOOP || errno == ENOTDIR)) return true;  // swapped meanwhile: not followed
     if (fd < 0) return Sys(err, errno, "open " + rel, rel);
-    Frame f{fd, rel, {}, 0};
-    stack_.push_back(std::move(f));  // owns fd from here on
     h.name = rel + "/";
     h.type = '5';
-    if (!ReadXattrs(fd, std::string(), &h.xattrs, rel, err)) return false;
+    if (!ReadXattrs(fd, std::string(), &h.xattrs, rel, err)) {
+      close(fd);
+      return false;
+    }
     WriteHeader(&out, h);
+    if (copy_ && skipDevs_.count((uint64_t)st.st_dev)) {  // a pseudo filesystem's mount point: not its files
+      close(fd);
+      Emit(out);
+      return true;
+    }
+    Frame f{fd, rel, {}, 0};
+    stack_.push_back(std::move(f));  // owns fd from here on
     char v[2];
-    if (fgetxattr(fd, "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y') {
+    if (!copy_ && fgetxattr(fd, "trusted.overlay.opaque", v, sizeof v) == 1 && v[0] == 'y') {
       Header o;
       o.name = rel + "/" + kWhiteoutOpaque;
       o.mode = h.mode & 0777;
@@ -1238,14 +1514,33 @@ bool Differ::Next(int dirfd, const std::string &relDir, const std::string &name,
       }
       links_.emplace(key, rel);
     }
-    int fd = openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // O_NONBLOCK: if a fifo was swapped in meanwhile, the open must not wait for a writer.
+    int fd = openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && copy_ && (errno == ELOOP || errno == ENOENT)) return true;  // swapped or gone meanwhile
     if (fd < 0) return Sys(err, errno, "open " + rel, rel);
+    struct stat fst;
+    if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode)) {  // swapped for a fifo or device meanwhile: never read one
+      close(fd);
+      return true;
+    }
+    st = fst;
     file_ = fd;
     fileRel_ = rel;
     if (!ReadXattrs(fd, std::string(), &h.xattrs, rel, err)) return false;
     h.size = (uint64_t)st.st_size;
     fileLeft_ = h.size;
     filePad_ = (size_t)((kBlock - h.size % kBlock) % kBlock);
+    WriteHeader(&out, h);
+    Emit(out);
+    return true;
+  }
+  if (copy_ && !S_ISSOCK(st.st_mode)) {
+    h.name = rel;
+    h.type = S_ISFIFO(st.st_mode) ? '6' : S_ISCHR(st.st_mode) ? '3' : '4';
+    if (h.type != '6') {
+      h.devmajor = major(st.st_rdev);
+      h.devminor = minor(st.st_rdev);
+    }
     WriteHeader(&out, h);
     Emit(out);
     return true;
@@ -1429,17 +1724,19 @@ Napi::Value LayerApplierOpen(const Napi::CallbackInfo &info) {
   Napi::Value error;
   std::string dest;
   if (!ArgString(info, 0, "destDir", &dest, &error)) return error;
-  bool sameOwner = false, wantNames = false;
+  bool sameOwner = false, wantNames = false, plain = false;
   if (info.Length() > 1 && info[1].IsObject()) {
     Napi::Object o = info[1].As<Napi::Object>();
     sameOwner = o.Get("sameOwner").ToBoolean().Value();
     wantNames = o.Get("entryNames").ToBoolean().Value();
+    plain = o.Get("plain").ToBoolean().Value();
   }
   int fd = open(dest.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return SysErr(env, errno, "open " + dest);
   auto *st = new ApplyState();
   st->root = fd;
   st->applier.reset(new Applier(fd, dest, sameOwner));
+  st->applier->plain = plain;
   st->wantNames = wantNames;
   return Ok(env, Napi::External<ApplyState>::New(env, st, [](Napi::Env, ApplyState *s) { delete s; }));
 }
@@ -1544,6 +1841,169 @@ Napi::Value LayerDifferOpen(const Napi::CallbackInfo &info) {
   return Ok(env, Napi::External<DiffState>::New(env, st, [](Napi::Env, DiffState *s) { delete s; }));
 }
 
+// containerTarOpen(root, path, {followLast, name, skipDevs}): a differ handle (read with
+// layerDifferRead) producing docker cp's tar of path inside root.
+Napi::Value ContainerTarOpen(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Value error;
+  std::string root, path;
+  if (!ArgString(info, 0, "root", &root, &error) || !ArgString(info, 1, "path", &path, &error)) return error;
+  if (info.Length() < 3 || !info[2].IsObject()) return Err(env, EINVAL, "options must be an object");
+  Napi::Object o = info[2].As<Napi::Object>();
+  bool followLast = o.Get("followLast").ToBoolean().Value();
+  if (!o.Get("name").IsString()) return Err(env, EINVAL, "name must be a string");
+  std::string name = o.Get("name").As<Napi::String>().Utf8Value();
+  std::unordered_set<uint64_t> skip;
+  if (o.Get("skipDevs").IsArray()) {
+    Napi::Array a = o.Get("skipDevs").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++)
+      if (a.Get(i).IsNumber()) skip.insert((uint64_t)a.Get(i).As<Napi::Number>().Int64Value());
+  }
+  auto *st = new DiffState();
+  LayerErr err;
+  if (!st->differ->OpenCopy(root, path, followLast, name, std::move(skip), &err)) {
+    delete st;
+    return ErrValue(env, err);
+  }
+  return Ok(env, Napi::External<DiffState>::New(env, st, [](Napi::Env, DiffState *s) { delete s; }));
+}
+
+// docker cp into a container: the spooled tar is checked whole (CopyChecker), then extracted under the
+// destination, resolved inside the container's root. All on the pool.
+class CopyWorker : public Napi::AsyncWorker {
+ public:
+  CopyWorker(Napi::Env env, std::string root, std::string dest, std::string spool, bool noOverwrite, int64_t fsuid = -1, int64_t fsgid = -1)
+      : Napi::AsyncWorker(env, "berth:containerPut"),
+        fsuid_(fsuid),
+        fsgid_(fsgid),
+        root_(std::move(root)),
+        dest_(std::move(dest)),
+        spool_(std::move(spool)),
+        noOverwrite_(noOverwrite),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    ThreadFsIds ids(fsuid_, fsgid_);  // user namespace: write as the container's root (thread_ids.h)
+    ok_ = Run();
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!ok_) {
+      deferred_.Resolve(ErrValue(env, err_));
+      return;
+    }
+    Napi::Object v = Napi::Object::New(env);
+    v.Set("inner", inner_);
+    deferred_.Resolve(Ok(env, v));
+  }
+
+ private:
+  bool Feed(int fd, TarSink *sink) {
+    if (lseek(fd, 0, SEEK_SET) < 0) return Sys(&err_, errno, "seek " + spool_);
+    TarReader reader;
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+      ssize_t n = read(fd, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Sys(&err_, errno, "read " + spool_);
+      if (n == 0) break;
+      if (!reader.Feed(buf.data(), (size_t)n, sink, &err_)) return false;
+    }
+    return reader.Finish(&err_);
+  }
+
+  bool Run() {
+    Fd spool(open(spool_.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!spool.ok()) return Sys(&err_, errno, "open " + spool_);
+    Fd rfd(OpenRoot(root_));
+    if (!rfd.ok()) return Sys(&err_, errno, "open " + root_);
+    int dfd;
+    bool missing;
+    int e = ResolveInRoot(rfd.get(), dest_, true, &inner_, &dfd, &missing);
+    if (e) return Sys(&err_, e, "resolve " + dest_);
+    if (missing) return Refuse(&err_, "NOT_FOUND", "no such directory " + dest_, dest_);
+    Fd dest(dfd);
+    struct stat st;
+    if (fstat(dest.get(), &st) < 0) return Sys(&err_, errno, "stat " + inner_);
+    if (!S_ISDIR(st.st_mode)) return Refuse(&err_, "NOT_DIR", "extraction point is not a directory", dest_);
+    size_t depth = 0;
+    for (char c : inner_) depth += c == '/';
+    if (inner_ == "/") depth = 0;
+    CopyChecker checker(depth);
+    if (!Feed(spool.get(), &checker)) {
+      if (!err_.code.empty()) err_.message += "; nothing was written";
+      return false;
+    }
+    CopyOptions copy;
+    copy.in.root = rfd.get();
+    copy.in.destInner = inner_;
+    copy.noOverwriteDirNonDir = noOverwrite_;
+    Applier applier(dest.get(), copy);
+    Usage unused;
+    return Feed(spool.get(), &applier) && applier.Finish(&unused, &err_);
+  }
+
+  int64_t fsuid_, fsgid_;
+  std::string root_, dest_, spool_, inner_;
+  bool noOverwrite_;
+  Napi::Promise::Deferred deferred_;
+  LayerErr err_;
+  bool ok_ = false;
+};
+
+// containerPut(root, dest, spoolPath, {noOverwriteDirNonDir}) → {inner}: the resolved destination.
+Napi::Value ContainerPut(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Value error;
+  std::string root, dest, spool;
+  if (!ArgString(info, 0, "root", &root, &error) || !ArgString(info, 1, "dest", &dest, &error) || !ArgString(info, 2, "spool", &spool, &error))
+    return Resolved(env, error);
+  bool noOverwrite = info.Length() > 3 && info[3].IsObject() && info[3].As<Napi::Object>().Get("noOverwriteDirNonDir").ToBoolean().Value();
+  int64_t fsuid = -1, fsgid = -1;  // {fsuid, fsgid}: the mapped root of a user namespace
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object o = info[3].As<Napi::Object>();
+    if (o.Get("fsuid").IsNumber() && o.Get("fsgid").IsNumber()) {
+      fsuid = o.Get("fsuid").As<Napi::Number>().Int64Value();
+      fsgid = o.Get("fsgid").As<Napi::Number>().Int64Value();
+    }
+  }
+  auto *w = new CopyWorker(env, root, dest, spool, noOverwrite, fsuid, fsgid);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// removeTree(path): rm -rf that never follows a symlink, even one swapped in while it runs (every
+// step is relative to an fd opened O_NOFOLLOW). A missing path is fine.
+class RemoveWorker : public Napi::AsyncWorker {
+ public:
+  RemoveWorker(Napi::Env env, std::string path)
+      : Napi::AsyncWorker(env, "berth:removeTree"), path_(std::move(path)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override { ok_ = RemoveTree(AT_FDCWD, path_.c_str(), path_, &err_); }
+  void OnOK() override { deferred_.Resolve(ok_ ? OkNull(Env()) : ErrValue(Env(), err_)); }
+
+ private:
+  std::string path_;
+  Napi::Promise::Deferred deferred_;
+  LayerErr err_;
+  bool ok_ = false;
+};
+
+Napi::Value RemoveTreeCall(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Value error;
+  std::string path;
+  if (!ArgString(info, 0, "path", &path, &error)) return Resolved(env, error);
+  if (path.empty() || path[0] != '/') return ResolvedErr(env, EINVAL, "removeTree needs an absolute path");
+  auto *w = new RemoveWorker(env, path);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
 Napi::Value LayerDifferRead(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   DiffState *st = info.Length() > 0 ? Handle<DiffState>(info[0]) : nullptr;
@@ -1617,6 +2077,9 @@ void InitLayerTar(Napi::Env env, Napi::Object exports) {
   exports.Set("layerDifferRead", Napi::Function::New(env, LayerDifferRead, "layerDifferRead"));
   exports.Set("layerDifferClose", Napi::Function::New(env, LayerDifferClose, "layerDifferClose"));
   exports.Set("diskUsage", Napi::Function::New(env, DiskUsageCall, "diskUsage"));
+  exports.Set("containerTarOpen", Napi::Function::New(env, ContainerTarOpen, "containerTarOpen"));
+  exports.Set("containerPut", Napi::Function::New(env, ContainerPut, "containerPut"));
+  exports.Set("removeTree", Napi::Function::New(env, RemoveTreeCall, "removeTree"));
 }
 
 }  // namespace berth

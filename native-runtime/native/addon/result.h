@@ -42,5 +42,6 @@ void InitMount(Napi::Env env, Napi::Object exports);
 void InitFs(Napi::Env env, Napi::Object exports);
 void InitNet(Napi::Env env, Napi::Object exports);
 void InitSpawn(Napi::Env env, Napi::Object exports);
+void InitInRoot(Napi::Env env, Napi::Object exports);
 
 }  // namespace berth

@@ -247,18 +247,51 @@ static bool parse_mounts(const JsonNode *root, ShimConfig *c, Error *e) {
   return true;
 }
 
+static bool parse_cgroup_mount(const JsonNode *root, ShimConfig *c, Error *e) {
+  const JsonNode *m = json_get(root, "cgroupMount");
+  if (!m || m->type == JSON_NULL) return true;
+  if (m->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"cgroupMount\" must be an object");
+  CgroupMountSpec *cm = &c->cgroup_mount;
+  uint64_t version = 0;
+  if (!json_uint(m, "version", &version, e) || !json_bool(m, "readonly", &cm->readonly, e)) return false;
+  if (version != 1 && version != 2) return fail(e, "config", EINVAL, "\"cgroupMount.version\" must be 1 or 2");
+  cm->version = (int)version;
+  const JsonNode *hs = json_get(m, "hierarchies");
+  if (!hs || hs->type == JSON_NULL) return true;
+  if (hs->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"cgroupMount.hierarchies\" must be an array");
+  cm->hierarchies = (CgroupHierarchy *)calloc(json_length(hs) + 1, sizeof(CgroupHierarchy));
+  for (const JsonNode *h = hs->child; h; h = h->next) {
+    CgroupHierarchy *ch = &cm->hierarchies[cm->nhierarchies++];
+    if (h->type != JSON_OBJECT || !json_string(h, "name", true, &ch->name, e) || !json_string(h, "source", true, &ch->source, e))
+      return e->stage[0] ? false : fail(e, "config", EINVAL, "\"cgroupMount.hierarchies\" must hold objects");
+    // One path component: it is created under the container's /sys/fs/cgroup.
+    if (!ch->name[0] || strchr(ch->name, '/') || strcmp(ch->name, ".") == 0 || strcmp(ch->name, "..") == 0)
+      return fail(e, "config", EINVAL, "bad cgroup hierarchy name \"%s\"", ch->name);
+    if (ch->source[0] != '/') return fail(e, "config", EINVAL, "cgroup source %s must be absolute", ch->source);
+  }
+  return true;
+}
+
 bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
   memset(c, 0, sizeof *c);
   if (!root || root->type != JSON_OBJECT) return fail(e, "config", EINVAL, "shim config must be a JSON object");
   const JsonNode *ov, *proc, *log;
   if (!json_string(root, "id", true, &c->id, e)) return false;
-  if (!object(root, "overlay", &ov, e)) return false;
-  if (!json_string(ov, "cwd", true, &c->overlay.cwd, e) ||
-      !json_string_array(ov, "lower", true, &c->overlay.lower, &c->overlay.nlower, e) ||
-      !json_string(ov, "upper", false, &c->overlay.upper, e) || !json_string(ov, "work", false, &c->overlay.work, e) ||
-      !json_bool(ov, "volatile", &c->overlay.volatile_upper, e))
+  const JsonNode *rb = json_get(root, "rootfs");
+  if (rb && rb->type != JSON_NULL) {
+    const char *type = nullptr;
+    if (rb->type != JSON_OBJECT || !json_string(rb, "type", true, &type, e) || !json_string(rb, "source", true, &c->rootfs_bind, e))
+      return e->stage[0] ? false : fail(e, "config", EINVAL, "\"rootfs\" must be an object");
+    if (strcmp(type, "bind") != 0) return fail(e, "config", EINVAL, "\"rootfs.type\" %s: only bind (overlay goes in \"overlay\")", type);
+    if (c->rootfs_bind[0] != '/') return fail(e, "config", EINVAL, "\"rootfs.source\" must be absolute");
+  }
+  if (!c->rootfs_bind &&
+      (!object(root, "overlay", &ov, e) || !json_string(ov, "cwd", true, &c->overlay.cwd, e) ||
+       !json_string_array(ov, "lower", true, &c->overlay.lower, &c->overlay.nlower, e) ||
+       !json_string(ov, "upper", false, &c->overlay.upper, e) || !json_string(ov, "work", false, &c->overlay.work, e) ||
+       !json_bool(ov, "volatile", &c->overlay.volatile_upper, e)))
     return false;
-  if (c->overlay.nlower == 0) return fail(e, "config", EINVAL, "\"overlay.lower\" must not be empty");
+  if (!c->rootfs_bind && c->overlay.nlower == 0) return fail(e, "config", EINVAL, "\"overlay.lower\" must not be empty");
   if (!c->overlay.upper != !c->overlay.work) return fail(e, "config", EINVAL, "\"overlay.upper\" and \"overlay.work\" go together");
 
   c->rootfs_propagation = "private";
@@ -282,7 +315,9 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
       !json_string_array(root, "readonlyPaths", false, &c->readonly_paths, &c->nreadonly, e))
     return false;
   c->seccomp = true;
-  if (!json_bool(root, "seccomp", &c->seccomp, e)) return false;
+  if (!json_bool(root, "seccomp", &c->seccomp, e) || !json_bool(root, "privileged", &c->privileged, e) ||
+      !parse_cgroup_mount(root, c, e))
+    return false;
 
   if (!object(root, "log", &log, e) || !json_string(log, "path", true, &c->log_path, e)) return false;
   uint64_t max_files = 1;
@@ -295,6 +330,8 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
       !parse_console_size(root, &c->console_rows, &c->console_cols, e) || !parse_ports(root, c, e) || !parse_network(root, c, e))
     return false;
   if (c->wait_for_attach && !c->attach_socket) return fail(e, "config", EINVAL, "\"waitForAttach\" needs \"attachSocket\"");
+  if (!userns_parse(root, &c->userns, e)) return false;
+  if (c->userns.nuid && c->privileged) return fail(e, "config", EINVAL, "privileged mode is incompatible with user namespaces");
   return true;
 }
 

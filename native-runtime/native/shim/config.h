@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "userns.h"
 
 struct OverlaySpec {
   const char *cwd;           // lowers are relative to this directory
@@ -79,9 +80,27 @@ struct NetworkSpec {
   int nroutes;
 };
 
+// cgroupMount: the container's own cgroup tree at /sys/fs/cgroup, as dockerd mounts it. v1: a tmpfs with
+// each hierarchy's container directory bind-mounted at <name> ("cpu,cpuacct" also gets a symlink per
+// controller); v2: a new cgroup namespace (entered after joining the group) and a cgroup2 mount.
+struct CgroupHierarchy {
+  const char *name;          // directory under /sys/fs/cgroup, e.g. "memory"
+  const char *source;        // the container's directory on the host
+};
+
+struct CgroupMountSpec {
+  int version;               // 0: nothing mounted (an empty /sys/fs/cgroup); 1 or 2
+  bool readonly;
+  CgroupHierarchy *hierarchies;
+  int nhierarchies;
+};
+
 struct ShimConfig {
   const char *id;
   OverlaySpec overlay;
+  // "rootfs": {"type":"bind","source":…}: the storage driver's rootfs is a plain directory (vfs, btrfs),
+  // bound instead of mounting "overlay" (which is then absent).
+  const char *rootfs_bind;
   const char *rootfs_propagation;
   bool readonly_rootfs;
   ProcessSpec process;
@@ -97,6 +116,10 @@ struct ShimConfig {
   const char **readonly_paths;
   int nreadonly;
   bool seccomp;
+  // Docker's --privileged for the filesystem: the host's device nodes in /dev, /sys writable. (Capabilities,
+  // seccomp, masked paths and the devices cgroup come through their own fields.)
+  bool privileged;
+  CgroupMountSpec cgroup_mount;
   const char *log_path;
   uint64_t log_max_size;
   int log_max_files;
@@ -109,6 +132,7 @@ struct ShimConfig {
   PortSpec *ports;
   int nports;
   NetworkSpec network;
+  UsernsSpec userns;         // a user namespace with these maps (issue #19); nuid == 0: none
 };
 
 // exec.json: a process started inside a running container's namespaces and cgroups.

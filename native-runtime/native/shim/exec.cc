@@ -28,9 +28,10 @@ struct Namespace {
   const char *name;
   int flag;
 };
-// Joined in this order; mnt last among the child's, since it changes what paths mean.
+// Joined in this order: user first (the others then belong to it and its capabilities reach them),
+// mnt last among the child's, since it changes what paths mean.
 const Namespace kNamespaces[] = {
-    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
 };
 
 struct Target {
@@ -69,6 +70,12 @@ bool open_target(const ExecConfig &c, Target *t, Error *e) {
       if (err == ENOENT || err == ESRCH) return fail(e, "exec", ESRCH, "container process %d is not running", c.pid);
       return fail(e, "namespaces", err, "open %s", path);
     }
+    // One the shim is in already (e.g. the host's cgroup namespace on v1) is not joined: from inside a
+    // user namespace that does not own it, setns would be refused, and it changes nothing.
+    char own[64];
+    snprintf(own, sizeof own, "/proc/self/ns/%s", kNamespaces[i].name);
+    struct stat a, b;
+    if (stat(own, &a) == 0 && fstat(t->ns[i].get(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) t->ns[i].reset();
   }
   if (wanted(c, "pid")) {
     snprintf(path, sizeof path, "/proc/%d/ns/pid", c.pid);

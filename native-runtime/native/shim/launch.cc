@@ -96,7 +96,7 @@ bool launch_prepare(const ProcessSpec &p, bool wait, Launch *l, Error *e) {
 
 void launch_close_child_ends(Launch *l) {
   int *ends[] = {&l->child.sync_rd, &l->child.error_wr, &l->child.stdout_wr, &l->child.stderr_wr,
-                 &l->child.pty_sock, &l->child.stdin_rd, &l->child.ready_wr, &l->child.go_rd};
+                 &l->child.pty_sock, &l->child.stdin_rd, &l->child.ready_wr, &l->child.go_rd, &l->child.rootfs_sock};
   for (int *fd : ends) {
     if (*fd >= 0) close(*fd);
     *fd = -1;

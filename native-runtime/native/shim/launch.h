@@ -24,7 +24,7 @@ bool daemonize(Error *e);
 struct Launch {
   Fd sync_wr, error_rd, stdout_rd, stderr_rd, pty_sock, stdin_wr, ready_rd, go_wr, sigchld;
   pid_t pid = -1;
-  ContainerFds child{-1, -1, -1, -1, -1, -1, -1, -1, -1};  // closed in the shim after the fork
+  ContainerFds child{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1};  // closed in the shim after the fork
 };
 
 // Creates the pipes for process p (and the waitForAttach pair when wait is set), and the signalfd.

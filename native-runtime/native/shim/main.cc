@@ -18,6 +18,7 @@
 #include "attach.h"
 #include "cgroups_join.h"
 #include "config.h"
+#include "dns.h"
 #include "exec.h"
 #include "fd.h"
 #include "fsutil.h"
@@ -45,6 +46,11 @@ bool start_container(const ShimConfig &c, const char *rootfs, Launch *l, Fd *net
   netns->reset(namespaces_open_net(c, e));
   if (!netns->ok() && c.net[0] == '/') return false;
   l->child.netns = netns->get();
+  // With a user namespace the container's root cannot create the mount point in the shim's run dir.
+  if (c.userns.nuid && !mkdir_all(rootfs, 0700, e)) return false;
+  int userns_sock;
+  if (!namespaces_userns_socket(c, &userns_sock, &l->child.rootfs_sock, e)) return false;
+  Fd userns(userns_sock);
   pid_t pid = namespaces_clone(c, e);
   if (pid < 0) return false;
   if (pid == 0) {
@@ -56,7 +62,7 @@ bool start_container(const ShimConfig &c, const char *rootfs, Launch *l, Fd *net
   }
   l->pid = pid;
   launch_close_child_ends(l);
-  return true;
+  return namespaces_userns_parent(c, pid, userns.get(), e);
 }
 
 // The net namespace the port proxy dials into: the container's own, a joined one, or the host's (-1).
@@ -111,6 +117,8 @@ int shim_run(const char *config_path) {
     int fd = proxy_netns(c, l.pid, &netns, &e);
     ok = (fd >= 0 || strcmp(c.net, "host") == 0) && ports.start(&loop, fd, &e);
   }
+  // The embedded DNS server (user-defined networks) answers before the container's process runs.
+  ok = ok && dns_start(config_path, c.net, l.pid, &loop, &e);
   static char extra[8192];
   ports.format_status(extra, sizeof extra);
   if (ok && c.attach_socket) {
@@ -141,6 +149,7 @@ int shim_run(const char *config_path) {
   int rc = supervise(s, &e) ? 0 : 1;
   if (rc) write_all(2, e.message, strlen(e.message));
   ports.close_all();
+  dns_stop();
   unlink(c.pid_file);
   rmdir(rootfs);
   return rc;

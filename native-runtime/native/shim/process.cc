@@ -1,8 +1,10 @@
 #include "process.h"
 
+#include <alloca.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -153,9 +155,15 @@ bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Err
   close(f.sync_rd);
   // Still in the host's mount view and single-threaded: join the v1 groups before anything else runs.
   if (!cgroups_join_self(c.cgroups, c.ncgroups, e)) return false;
+  // In a user namespace: root of it from here on, and the idmapped mounts the shim prepared.
+  int *premounted = (int *)alloca(sizeof(int) * (size_t)(c.nmounts + 1));
+  if (!namespaces_userns_child(c, f.rootfs_sock, premounted, e)) return false;
+  // cgroup v2: a cgroup namespace rooted at the group just joined, so /sys/fs/cgroup shows only its own
+  // tree (dockerd's default cgroupns "private" on v2).
+  if (c.cgroup_mount.version == 2 && unshare(CLONE_NEWCGROUP) < 0) return fail(e, "namespaces", errno, "unshare the cgroup namespace");
 
   umask(0);  // device nodes and mount points get exactly the modes we ask for
-  if (!namespaces_join_net(f.netns, e) || !network_setup_in_container(c, e) || !rootfs_setup(c, rootfs_dir, e)) return false;
+  if (!namespaces_join_net(f.netns, e) || !network_setup_in_container(c, e) || !rootfs_setup(c, rootfs_dir, premounted, e)) return false;
   if (c.hostname[0] && sethostname(c.hostname, strlen(c.hostname)) < 0) return fail(e, "hostname", errno, "sethostname");
   LaunchOptions o{c.seccomp, true, true, c.console_rows, c.console_cols};
   return process_launch(c.process, o, f, e);
@@ -171,10 +179,10 @@ bool process_launch(const ProcessSpec &p, const LaunchOptions &o, const Containe
   umask(022);
 
   // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so do it before dropping it.
-  if (o.seccomp && !p.no_new_privileges && !seccomp_install(e)) return false;
+  if (o.seccomp && !p.no_new_privileges && !seccomp_install(p.capabilities, e)) return false;
   if (!switch_user(p, e) || !capabilities_apply(p.capabilities, e)) return false;
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(e, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
-  if (o.seccomp && p.no_new_privileges && !seccomp_install(e)) return false;
+  if (o.seccomp && p.no_new_privileges && !seccomp_install(p.capabilities, e)) return false;
   if (chdir(p.cwd) < 0) return fail(e, "cwd", errno, "chdir %s", p.cwd);
 
   if (f.ready_wr >= 0 && !check_executable(p, e)) return false;

@@ -13,6 +13,7 @@ struct ContainerFds {
   int stdin_rd;   // pipe read end when openStdin without a terminal, else -1 (/dev/null)
   int ready_wr;   // waitForAttach: one byte once everything but execve is done, else -1
   int go_rd;      // waitForAttach: the shim writes one byte once a client attached, else -1
+  int rootfs_sock;  // user namespace: the shim sends the idmapped rootfs (then each idmapped bind) here, else -1
 };
 
 // How process_launch finishes a process; run and exec mode differ only in these.

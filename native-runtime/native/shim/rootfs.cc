@@ -1,5 +1,6 @@
 #include "rootfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "fd.h"
 #include "fsutil.h"
 #include "overlay.h"
+#include "userns.h"
 
 namespace {
 
@@ -134,7 +136,77 @@ bool mount_dev(const char *root, uint64_t shm_size, Error *e) {
   return true;
 }
 
-bool mount_user(const char *root, const MountSpec &m, Error *e) {
+// --privileged: the host's device nodes, recreated under the container's /dev with their modes and
+// owners, as runc does for a privileged spec (devices.HostDevices: pts, shm, mqueue, fd and console are
+// left out; the standard nodes made above are kept).
+bool copy_host_devices(const char *host_dir, const char *dst_dir, int depth, Error *e) {
+  static const char *const kSkip[] = {"pts", "shm", "mqueue", "fd", "console", ".lxc", ".lxd-mounts", ".udev"};
+  DIR *d = opendir(host_dir);
+  if (!d) return depth > 0 || fail(e, "rootfs", errno, "open %s", host_dir);
+  bool ok = true;
+  for (dirent *de; ok && (de = readdir(d));) {
+    if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2]))) continue;
+    bool skip = false;
+    for (const char *s : kSkip) skip = skip || (depth == 0 && strcmp(de->d_name, s) == 0);
+    if (skip) continue;
+    Path src, dst;
+    if (snprintf(src.buf, sizeof src.buf, "%s/%s", host_dir, de->d_name) >= (int)sizeof src.buf ||
+        snprintf(dst.buf, sizeof dst.buf, "%s/%s", dst_dir, de->d_name) >= (int)sizeof dst.buf)
+      continue;
+    struct stat st;
+    if (lstat(src.buf, &st) < 0) continue;  // gone meanwhile
+    if (S_ISDIR(st.st_mode)) {
+      if (depth >= 4) continue;
+      if (mkdir(dst.buf, 0755) < 0 && errno != EEXIST) { ok = fail(e, "rootfs", errno, "mkdir %s", dst.buf); break; }
+      ok = copy_host_devices(src.buf, dst.buf, depth + 1, e);
+    } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+      if (mknod(dst.buf, st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0) {
+        if (errno == EEXIST) continue;
+        ok = fail(e, "rootfs", errno, "mknod %s", dst.buf);
+        break;
+      }
+      if (lchown(dst.buf, st.st_uid, st.st_gid) < 0) ok = fail(e, "rootfs", errno, "chown %s", dst.buf);
+    }
+  }
+  closedir(d);
+  return ok;
+}
+
+// /sys/fs/cgroup as dockerd sets it up (runc's cgroup mount): on v1 a tmpfs holding each hierarchy's
+// container directory, bound at its name; on v2 the cgroup2 filesystem seen from the container's own
+// cgroup namespace (entered in process.cc). Read-only unless privileged or writable-cgroups.
+bool mount_cgroups(const char *root, const CgroupMountSpec &cm, Error *e) {
+  if (cm.version == 0) return true;
+  Path dir;
+  if (!join(&dir, root, "/sys/fs/cgroup", e) || !make_target(root, dir.buf, false, e)) return false;
+  const unsigned long kFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const unsigned long ro = cm.readonly ? MS_RDONLY : 0;
+  if (cm.version == 2) return do_mount("cgroup2", dir.buf, "cgroup2", kFlags | ro, nullptr, e);
+
+  if (!do_mount("tmpfs", dir.buf, "tmpfs", kFlags, "mode=755", e)) return false;
+  for (int i = 0; i < cm.nhierarchies; i++) {
+    const CgroupHierarchy &h = cm.hierarchies[i];
+    Path p;
+    if (snprintf(p.buf, sizeof p.buf, "%s/%s", dir.buf, h.name) >= (int)sizeof p.buf)
+      return fail(e, "rootfs", ENAMETOOLONG, "%s/%s", dir.buf, h.name);
+    if (mkdir(p.buf, 0755) < 0) return fail(e, "rootfs", errno, "mkdir %s", p.buf);
+    if (!do_mount(h.source, p.buf, nullptr, MS_BIND | MS_REC, nullptr, e)) return false;
+    if (!do_mount(nullptr, p.buf, nullptr, MS_REMOUNT | MS_BIND | kFlags | ro, nullptr, e)) return false;
+    // A combined hierarchy ("cpu,cpuacct") is also reachable by each controller's name.
+    if (!strchr(h.name, ',')) continue;
+    char names[256];
+    snprintf(names, sizeof names, "%s", h.name);
+    char *save = nullptr;
+    for (char *c = strtok_r(names, ",", &save); c; c = strtok_r(nullptr, ",", &save)) {
+      Path link;
+      if (snprintf(link.buf, sizeof link.buf, "%s/%s", dir.buf, c) >= (int)sizeof link.buf) continue;
+      if (symlink(h.name, link.buf) < 0 && errno != EEXIST) return fail(e, "rootfs", errno, "symlink %s", link.buf);
+    }
+  }
+  return !cm.readonly || remount_ro(dir.buf, e);
+}
+
+bool mount_user(const char *root, const MountSpec &m, int premounted, Error *e) {
   static const struct { const char *name; unsigned long set, clear; } kOpts[] = {
       {"ro", MS_RDONLY, 0},       {"rw", 0, MS_RDONLY},      {"nosuid", MS_NOSUID, 0}, {"suid", 0, MS_NOSUID},
       {"nodev", MS_NODEV, 0},     {"dev", 0, MS_NODEV},      {"noexec", MS_NOEXEC, 0}, {"exec", 0, MS_NOEXEC},
@@ -149,6 +221,7 @@ bool mount_user(const char *root, const MountSpec &m, Error *e) {
     for (auto &k : kOpts)
       if (strcmp(k.name, o) == 0) { flags = (flags | k.set) & ~k.clear; known = true; }
     if (!known && propagation_flags(o, &propagation)) known = true;
+    if (!known && strcmp(o, "idmap") == 0) known = true;  // made by the shim (premounted)
     if (!known) {  // anything else (size=, mode=, ...) is filesystem data
       size_t n = strlen(data);
       snprintf(data + n, sizeof data - n, "%s%s", n ? "," : "", o);
@@ -169,7 +242,13 @@ bool mount_user(const char *root, const MountSpec &m, Error *e) {
 
   if (bind) {
     // A bind ignores other flags; apply them with a second, remounting call.
-    if (!do_mount(m.source, dst.buf, nullptr, flags & (MS_BIND | MS_REC), nullptr, e)) return false;
+    if (premounted >= 0) {
+      bool ok = userns_attach(premounted, dst.buf, e);
+      close(premounted);
+      if (!ok) return false;
+    } else if (!do_mount(m.source, dst.buf, nullptr, flags & (MS_BIND | MS_REC), nullptr, e)) {
+      return false;
+    }
     unsigned long extra = flags & ~(MS_BIND | MS_REC);
     if (extra && !do_mount(nullptr, dst.buf, nullptr, MS_REMOUNT | MS_BIND | extra | current_flags(dst.buf), nullptr, e))
       return false;
@@ -214,25 +293,48 @@ bool mask_paths(const ShimConfig &c, Error *e) {
 
 }  // namespace
 
-bool rootfs_setup(const ShimConfig &c, const char *root_dir, Error *e) {
+// sysfs belongs to the net namespace: from a user namespace that does not own it (net=host) the kernel
+// refuses a new instance, so the host's /sys is bound read-only instead, as runc does.
+bool mount_sys(const char *target, bool privileged, bool userns, Error *e) {
+  unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (privileged ? 0 : MS_RDONLY);
+  if (mount("sysfs", target, "sysfs", flags, nullptr) == 0) return true;
+  if (!userns || errno != EPERM) return do_mount("sysfs", target, "sysfs", flags, nullptr, e);
+  return do_mount("/sys", target, nullptr, MS_BIND | MS_REC, nullptr, e) && remount_ro(target, e);
+}
+
+bool rootfs_setup(const ShimConfig &c, const char *root_dir, const int *premounted, Error *e) {
   // Nothing we mount may propagate back to the host.
   if (!do_mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr, e)) return false;
   if (!mkdir_all(root_dir, 0700, e)) return false;
   // check_inside compares real paths, so the root must be one too.
   char root[PATH_MAX];
   if (!realpath(root_dir, root)) return fail(e, "rootfs", errno, "resolve %s", root_dir);
-  if (!overlay_mount(c.overlay, root, false, e)) return false;
+  if (premounted && premounted[0] >= 0) {
+    bool ok = userns_attach(premounted[0], root, e);
+    close(premounted[0]);
+    if (!ok) return false;
+  } else if (c.rootfs_bind) {
+    // vfs/btrfs: the snapshot is a complete directory tree.
+    if (!do_mount(c.rootfs_bind, root, nullptr, MS_BIND | MS_REC, nullptr, e)) return false;
+  } else if (!overlay_mount(c.overlay, root, false, e)) {
+    return false;
+  }
 
   Path p;
   if (!join(&p, root, "/proc", e) || !make_target(root, p.buf, false, e) ||
       !do_mount("proc", p.buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
     return false;
   if (!mount_dev(root, c.shm_size, e)) return false;
-  if (!join(&p, root, "/sys", e) || !make_target(root, p.buf, false, e) ||
-      !do_mount("sysfs", p.buf, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, nullptr, e))
+  if (c.privileged) {
+    Path dev;
+    if (!join(&dev, root, "/dev", e) || !copy_host_devices("/dev", dev.buf, 0, e)) return false;
+  }
+  // Privileged containers get a writable /sys, as with dockerd.
+  if (!join(&p, root, "/sys", e) || !make_target(root, p.buf, false, e) || !mount_sys(p.buf, c.privileged, c.userns.nuid > 0, e))
     return false;
+  if (!mount_cgroups(root, c.cgroup_mount, e)) return false;
   for (int i = 0; i < c.nmounts; i++)
-    if (!mount_user(root, c.mounts[i], e)) return false;
+    if (!mount_user(root, c.mounts[i], premounted ? premounted[1 + i] : -1, e)) return false;
 
   if (!pivot(root, e) || !mask_paths(c, e)) return false;
   if (c.readonly_rootfs && !remount_ro("/", e)) return false;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
+import { z } from 'zod';
 import { ContentError } from '../content/errors.js';
 import { EngineError, badParameter } from '../errors.js';
 import type { ImageStores } from '../images/open.js';
@@ -19,6 +20,7 @@ import { chainIds } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
 import { randomHex, sha256Digest } from '../util/ids.js';
 import { activeLeases, withLease, type Lease } from './lease.js';
+import { legacyImages } from './load-legacy.js';
 
 export interface LoadOptions {
   onProgress?: (m: ProgressMessage) => void;
@@ -50,12 +52,16 @@ interface Collected {
 
 async function collect(stores: ImageStores, input: AsyncIterable<Uint8Array> | Readable, lease: Lease, maxSmall: number, c: Collected): Promise<Collected> {
   const extract = tar.extract();
+  // After a refusal the rest of the upload is read and dropped rather than the request destroyed: that
+  // would cut the connection, and the client must get the error (dockerd reads the whole body too).
+  let refused = false;
   const feed = (async () => {
     try {
       for await (const chunk of input as AsyncIterable<Uint8Array>) {
-        if (!extract.write(chunk as Buffer)) await new Promise<void>((r) => extract.once('drain', () => r()));
+        if (refused) continue;
+        if (!extract.write(chunk as Buffer)) await drainOrClose(extract);
       }
-      extract.end(undefined as unknown as Buffer);
+      if (!refused) extract.end(undefined as unknown as Buffer);
     } catch (e) {
       extract.destroy(e as Error);
     }
@@ -123,12 +129,24 @@ async function collect(stores: ImageStores, input: AsyncIterable<Uint8Array> | R
       c.blobs.set(name, info.digest);
     }
   } catch (err) {
+    refused = true; // the feed now drains the input in the background
     extract.destroy();
-    (input as Readable).destroy?.();
     throw err;
   }
   await feed;
   return c;
+}
+
+function drainOrClose(s: NodeJS.EventEmitter): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.once('drain', done);
+    s.once('close', done);
+  });
 }
 
 function resolveLink(c: Collected, p: string): string {
@@ -192,21 +210,47 @@ interface Candidate {
   configDigest: string;
   layers: Descriptor[];
   tags: string[];
+  /** Image ID of the local parent (pre-1.10 archives chain their images). */
+  parent?: string;
 }
 
+// manifest.json as dockerd decodes it (moby image/tarexport manifestItem): anything else is an error, not
+// an entry dropped silently.
+const ManifestJsonSchema = z.array(
+  z.looseObject({
+    Config: z.string({ error: 'Config must be a string' }),
+    RepoTags: z.array(z.string({ error: 'RepoTags must be a list of strings' }), { error: 'RepoTags must be a list of strings' }).nullable().optional(),
+    Layers: z.array(z.string({ error: 'Layers must be a list of strings' }), { error: 'Layers must be a list of strings' }),
+  }),
+  { error: 'manifest.json must be a list' },
+);
+
 async function fromDockerArchive(stores: ImageStores, c: Collected, lease: Lease): Promise<Candidate[]> {
-  const mf = parseJson<Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>>(c.small.get('manifest.json')!, 'manifest.json');
-  if (!Array.isArray(mf)) throw badParameter('invalid archive: manifest.json is not a list');
+  const parsed = ManifestJsonSchema.safeParse(parseJson<unknown>(c.small.get('manifest.json')!, 'manifest.json'));
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw badParameter(`invalid archive: manifest.json${i.path.length ? ` [${i.path.join('.')}]` : ''}: ${i.message}`);
+  }
   const out: Candidate[] = [];
-  for (const m of mf) {
-    if (typeof m.Config !== 'string' || !Array.isArray(m.Layers)) throw badParameter('invalid archive: manifest.json entry without Config or Layers');
+  for (const m of parsed.data) {
     const cfg = await bytesOf(stores, c, m.Config);
     const configDigest = await store(stores, c, lease, cfg);
     const layers: Descriptor[] = [];
     for (const l of m.Layers) layers.push(await layerDescriptor(stores, c, lease, l));
-    out.push({ configDigest, layers, tags: (m.RepoTags ?? []).filter((t) => typeof t === 'string') });
+    out.push({ configDigest, layers, tags: m.RepoTags ?? [] });
   }
   return out;
+}
+
+async function fromLegacyArchive(stores: ImageStores, c: Collected, lease: Lease): Promise<Candidate[]> {
+  const images = await legacyImages({
+    names: c.small.keys(),
+    read: (p) => bytesOf(stores, c, p),
+    layer: (p) => layerDescriptor(stores, c, lease, p),
+    open: (d) => stores.content.readStream(d) as Promise<AsyncIterable<Buffer>>,
+    storeConfig: (b) => store(stores, c, lease, b),
+  });
+  return images.map((i) => ({ configDigest: i.configDigest, layers: i.layers, tags: i.tags, ...(i.parent ? { parent: i.parent } : {}) }));
 }
 
 function nameFromAnnotations(a: Record<string, string> | undefined): string | undefined {
@@ -266,7 +310,7 @@ export async function load(stores: ImageStores, input: AsyncIterable<Uint8Array>
       let cands: Candidate[];
       if (c.small.has('manifest.json')) cands = await fromDockerArchive(stores, c, lease);
       else if (c.small.has('index.json')) cands = await fromOciLayout(stores, c, lease);
-      else if (c.small.has('repositories')) throw badParameter('invalid archive: pre-1.10 docker save format (no manifest.json) is not supported');
+      else if (c.small.has('repositories')) cands = await fromLegacyArchive(stores, c, lease);
       else throw badParameter('invalid archive: neither manifest.json nor index.json found');
       if (!cands.length) throw badParameter('invalid archive: it contains no image');
       for (const cand of cands) {
@@ -283,7 +327,7 @@ export async function load(stores: ImageStores, input: AsyncIterable<Uint8Array>
             throw badParameter(`invalid archive: invalid tag ${JSON.stringify(t)}`);
           }
         }
-        const rec = await recordImage(stores, { configDigest: cand.configDigest, layers: cand.layers, layerSizes: sizes, tags });
+        const rec = await recordImage(stores, { configDigest: cand.configDigest, layers: cand.layers, layerSizes: sizes, tags, ...(cand.parent ? { parent: cand.parent } : {}) });
         lease.addImage(rec.id);
         for (const t of tags) opts.onProgress?.({ stream: `Loaded image: ${t}\n` });
         if (!tags.length) opts.onProgress?.({ stream: `Loaded image ID: ${rec.id}\n` });

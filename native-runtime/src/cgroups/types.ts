@@ -23,6 +23,8 @@ export interface CgroupLimits {
   cpusetMems?: string;
   /** <= 0 = unlimited ("max"). */
   pidsLimit?: number;
+  /** Privileged: the devices cgroup allows every device (v1 `a *:* rwm`), as runc's privileged spec. */
+  allDevices?: boolean;
   blkio?: {
     readBps?: DeviceRate[];
     writeBps?: DeviceRate[];
@@ -99,6 +101,8 @@ export interface CgroupDriver {
   stats(id: string): Promise<RawCgroupStats>;
   freeze(id: string): Promise<void>;
   thaw(id: string): Promise<void>;
+  /** Whether the group is frozen (or freezing) now, whoever froze it; false when it does not exist. */
+  frozen(id: string): Promise<boolean>;
   /** Kills what is left in the group, then removes it (retrying EBUSY briefly). Missing = ok. */
   remove(id: string): Promise<void>;
   pids(id: string): Promise<number[]>;

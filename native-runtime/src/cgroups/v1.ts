@@ -128,7 +128,7 @@ export class CgroupV1Driver implements CgroupDriver {
       const dev = this.dir('devices', id);
       if (dev) {
         await writeValue(path.join(dev, 'devices.deny'), 'a *:* rwm');
-        for (const rule of DEFAULT_DEVICE_ALLOW) await writeValue(path.join(dev, 'devices.allow'), rule);
+        for (const rule of limits.allDevices ? ['a *:* rwm'] : DEFAULT_DEVICE_ALLOW) await writeValue(path.join(dev, 'devices.allow'), rule);
       }
       const pidsDir = this.dir('pids', id);
       if (pidsDir && limits.pidsLimit === undefined) await writeValue(path.join(pidsDir, 'pids.max'), 'max');
@@ -197,6 +197,14 @@ export class CgroupV1Driver implements CgroupDriver {
 
   async thaw(id: string): Promise<void> {
     await this.setFreezer(id, 'THAWED');
+  }
+
+  async frozen(id: string): Promise<boolean> {
+    checkId(id);
+    const d = this.dir('freezer', id);
+    if (!d) return false;
+    const st = await readTextOr(path.join(d, 'freezer.state'), undefined);
+    return st !== undefined && st !== 'THAWED';
   }
 
   private async setFreezer(id: string, state: 'FROZEN' | 'THAWED'): Promise<void> {

@@ -159,6 +159,13 @@ export class CgroupV2Driver implements CgroupDriver {
     return this.setFrozen(id, false);
   }
 
+  async frozen(id: string): Promise<boolean> {
+    checkId(id);
+    // cgroup.freeze is what was asked (the kernel may still be freezing): that is the state to report.
+    const v = await readTextOr(path.join(this.dir(id), 'cgroup.freeze'), undefined);
+    return v !== undefined && v.trim() === '1';
+  }
+
   private async setFrozen(id: string, frozen: boolean): Promise<void> {
     checkId(id);
     const dir = this.dir(id);

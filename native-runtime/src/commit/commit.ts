@@ -20,6 +20,8 @@ import { normalizeContainerConfig, type ContainerConfig } from '../images/types.
 import { diffDirectory } from '../layers/diff.js';
 import { writeLayer } from '../layers/write.js';
 import { unpackImage } from '../snapshots/unpack.js';
+import { upperView, type UpperView } from '../snapshots/upper-view.js';
+import { INIT_LAYER_DIR } from '../containers/init-layer.js';
 import { diskUsage } from '../util/du.js';
 import { withoutEntries } from './filter.js';
 import { z } from 'zod';
@@ -106,11 +108,13 @@ export async function commitContainer(deps: CommitDeps, idOrName: string, option
   const pause = running && opts.pause !== false;
   if (pause) await deps.containers.pause(id);
   let layer;
+  let view: UpperView | undefined;
   try {
     const snaps = deps.stores.snapshots;
-    const m = await snaps.mounts(rec.cfg.snapshotKey);
-    const lowers = m.lower.map((l) => path.resolve(m.cwd, l));
-    const upper = await snaps.fsPath(rec.cfg.snapshotKey);
+    // overlay: the upper dir; btrfs/vfs: their changes laid out as one (snapshots/upper-view.ts).
+    const init = path.join(await snaps.dirPath(rec.cfg.snapshotKey), INIT_LAYER_DIR);
+    view = await upperView(snaps, rec.cfg.snapshotKey, { extraLowers: [init] });
+    const { upper, lowers } = view;
     const active = rec.state.status === 'running' || rec.state.status === 'paused';
     let drop: string[] = [];
     // An exited container's mount targets are recreated at its next start: delete them; a live
@@ -124,6 +128,7 @@ export async function commitContainer(deps: CommitDeps, idOrName: string, option
       layer = { ...w, diffSize: (await diskUsage(upper)).size };
     }
   } finally {
+    await view?.release();
     if (pause) await deps.containers.unpause(id).catch(() => {});
   }
 

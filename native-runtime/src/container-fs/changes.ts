@@ -4,29 +4,21 @@
 // - a path that exists below is modified (a directory only when its mode, owner or mtime differ),
 //   anything else was added;
 // - the parent of an added or deleted path is modified (except "/").
-import { promises as fsp, type Stats } from 'node:fs';
+// The upper dir belongs to a container that may be running and the lowers come from images: both are
+// read through confined.ts (inside their own root, no symlink followed on the way), so neither a swap
+// nor a symlink in a layer makes this walk read the host.
 import path from 'node:path';
 import type { ContainerChange } from '../engine/types.js';
-import { getxattr } from '../native/index.js';
+import { isWhiteout, lstatIn, opaqueIn, readdirIn, type ConfinedStats } from './confined.js';
 
 const KIND_MODIFIED = 0;
 const KIND_ADDED = 1;
 const KIND_DELETED = 2;
 
-async function lstatOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await fsp.lstat(p);
-  } catch {
-    return null;
-  }
-}
-
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
-
 /** The path as the lowers show it (top-most first); a whiteout hides it. */
-async function lowerStat(lowers: string[], rel: string): Promise<Stats | null> {
+function lowerStat(lowers: string[], rel: string): ConfinedStats | null {
   for (const l of lowers) {
-    const st = await lstatOrNull(path.join(l, rel));
+    const st = lstatIn(l, rel);
     if (!st) continue;
     return isWhiteout(st) ? null : st;
   }
@@ -34,42 +26,23 @@ async function lowerStat(lowers: string[], rel: string): Promise<Stats | null> {
 }
 
 /** Names of a directory's entries in the lowers' merged view. */
-async function lowerChildren(lowers: string[], rel: string): Promise<string[]> {
+function lowerChildren(lowers: string[], rel: string): string[] {
   const names = new Set<string>();
   const hidden = new Set<string>();
   for (const l of lowers) {
-    let ents;
-    try {
-      ents = await fsp.readdir(path.join(l, rel), { withFileTypes: true });
-    } catch {
-      continue;
-    }
+    const ents = readdirIn(l, rel);
+    if (!ents) continue;
     for (const e of ents) {
       if (names.has(e.name) || hidden.has(e.name)) continue;
-      if (e.isCharacterDevice()) {
-        const st = await lstatOrNull(path.join(l, rel, e.name));
-        if (st && isWhiteout(st)) {
-          hidden.add(e.name);
-          continue;
-        }
-      }
-      names.add(e.name);
+      if (isWhiteout(e.st)) hidden.add(e.name);
+      else names.add(e.name);
     }
-    const here = await lstatOrNull(path.join(l, rel));
-    if (here && isOpaque(path.join(l, rel))) break;
+    if (opaqueIn(l, rel)) break;
   }
   return [...names];
 }
 
-function isOpaque(dir: string): boolean {
-  try {
-    return getxattr(dir, 'trusted.overlay.opaque')?.toString() === 'y';
-  } catch {
-    return false;
-  }
-}
-
-const sameDirMeta = (a: Stats, b: Stats): boolean =>
+const sameDirMeta = (a: ConfinedStats, b: ConfinedStats): boolean =>
   a.mode === b.mode && a.uid === b.uid && a.gid === b.gid && Math.floor(a.mtimeMs) === Math.floor(b.mtimeMs);
 
 /**
@@ -89,35 +62,29 @@ export async function containerChanges(upper: string, lowers: string[], ignore: 
       }
     }
   };
+  let dirs = 0;
   const walk = async (rel: string): Promise<void> => {
-    let names: string[];
-    try {
-      names = (await fsp.readdir(path.join(upper, rel))).sort();
-    } catch {
-      return;
-    }
-    for (const name of names) {
+    const entries = readdirIn(upper, rel);
+    if (!entries) return;
+    if (++dirs % 64 === 0) await new Promise<void>((r) => setImmediate(r)); // let other requests in on a big tree
+    for (const { name, st } of entries) {
       const r = path.posix.join(rel, name);
-      const abs = path.join(upper, r);
-      const st = await lstatOrNull(abs);
-      if (!st) continue;
       if (isWhiteout(st)) {
-        if (await lowerStat(lowers, r)) add(r, KIND_DELETED);
+        if (lowerStat(lowers, r)) add(r, KIND_DELETED);
         continue;
       }
-      const low = await lowerStat(lowers, r);
+      const low = lowerStat(lowers, r);
       if (st.isDirectory()) {
-        if (ignore.has(r) && !low && (await fsp.readdir(abs)).length === 0) continue;
-        const opaque = isOpaque(abs);
+        if (ignore.has(r) && !low && (readdirIn(upper, r)?.length ?? 0) === 0) continue;
         // Only recorded directories count as "already changed" for the parent rule (moby's changedDirs).
         if (!low) {
           changedDirs.add(r);
           add(r, KIND_ADDED);
-        } else if (opaque && low.isDirectory()) {
+        } else if (st.opaque && low.isDirectory()) {
           if (!changedDirs.has(r)) add(r, KIND_MODIFIED);
           changedDirs.add(r);
-          const own = new Set(await fsp.readdir(abs));
-          for (const child of await lowerChildren(lowers, r)) if (!own.has(child)) add(path.posix.join(r, child), KIND_DELETED);
+          const own = new Set((readdirIn(upper, r) ?? []).map((e) => e.name));
+          for (const child of lowerChildren(lowers, r)) if (!own.has(child)) add(path.posix.join(r, child), KIND_DELETED);
         } else if (!low.isDirectory() || !sameDirMeta(st, low)) {
           if (!changedDirs.has(r)) add(r, KIND_MODIFIED);
           changedDirs.add(r);
@@ -133,9 +100,8 @@ export async function containerChanges(upper: string, lowers: string[], ignore: 
   // A directory may have been listed as a parent before its own entry: keep one of each path.
   const seen = new Set<string>();
   return changes.filter((c) => {
-    const k = `${c.Kind}:${c.Path}`;
     if (seen.has(c.Path)) return false;
     seen.add(c.Path);
-    return !!k;
+    return true;
   });
 }

@@ -1,7 +1,7 @@
 // PathStat as dockerd answers HEAD/GET /containers/{id}/archive (X-Docker-Container-Path-Stat):
 // mode is Go's os.FileMode (permission bits plus Go's type bits, not st_mode's).
-import type { Stats } from 'node:fs';
 import type { PathStat } from '../engine/types.js';
+import type { RootStatFields } from '../native/index.js';
 
 const GO_MODE_DIR = 2 ** 31;
 const GO_MODE_SYMLINK = 2 ** 27;
@@ -13,29 +13,39 @@ const GO_MODE_SETGID = 2 ** 22;
 const GO_MODE_CHAR_DEVICE = 2 ** 21;
 const GO_MODE_STICKY = 2 ** 20;
 
-export function goFileMode(st: Stats): number {
-  let m = st.mode & 0o777;
-  if (st.isDirectory()) m += GO_MODE_DIR;
-  else if (st.isSymbolicLink()) m += GO_MODE_SYMLINK;
-  else if (st.isFIFO()) m += GO_MODE_NAMED_PIPE;
-  else if (st.isSocket()) m += GO_MODE_SOCKET;
-  else if (st.isCharacterDevice()) m += GO_MODE_DEVICE + GO_MODE_CHAR_DEVICE;
-  else if (st.isBlockDevice()) m += GO_MODE_DEVICE;
-  if (st.mode & 0o4000) m += GO_MODE_SETUID;
-  if (st.mode & 0o2000) m += GO_MODE_SETGID;
-  if (st.mode & 0o1000) m += GO_MODE_STICKY;
+const S_IFMT = 0o170000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const S_IFIFO = 0o010000;
+const S_IFSOCK = 0o140000;
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+
+export const isDirMode = (mode: number): boolean => (mode & S_IFMT) === S_IFDIR;
+
+/** Go's os.FileMode of an st_mode. */
+export function goFileMode(mode: number): number {
+  let m = mode & 0o777;
+  const type = mode & S_IFMT;
+  if (type === S_IFDIR) m += GO_MODE_DIR;
+  else if (type === S_IFLNK) m += GO_MODE_SYMLINK;
+  else if (type === S_IFIFO) m += GO_MODE_NAMED_PIPE;
+  else if (type === S_IFSOCK) m += GO_MODE_SOCKET;
+  else if (type === S_IFCHR) m += GO_MODE_DEVICE + GO_MODE_CHAR_DEVICE;
+  else if (type === S_IFBLK) m += GO_MODE_DEVICE;
+  if (mode & 0o4000) m += GO_MODE_SETUID;
+  if (mode & 0o2000) m += GO_MODE_SETGID;
+  if (mode & 0o1000) m += GO_MODE_STICKY;
   return m;
 }
 
-/** Go's time.Time JSON (RFC3339Nano, trailing zeros trimmed) from a stat's mtime. */
-export function goTime(st: Stats): string {
-  const ns = BigInt(Math.round(st.mtimeMs * 1e6));
-  const sec = ns / 1_000_000_000n;
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-  const iso = new Date(Number(sec) * 1000).toISOString().slice(0, 19);
+/** Go's time.Time JSON (RFC3339Nano, trailing zeros trimmed). */
+export function goTime(sec: number, nsec: number): string {
+  const frac = String(nsec).padStart(9, '0').replace(/0+$/, '');
+  const iso = new Date(sec * 1000).toISOString().slice(0, 19);
   return frac ? `${iso}.${frac}Z` : `${iso}Z`;
 }
 
-export function pathStat(name: string, st: Stats, linkTarget: string): PathStat {
-  return { name, size: st.size, mode: goFileMode(st), mtime: goTime(st), linkTarget };
+export function pathStat(name: string, st: RootStatFields, linkTarget: string): PathStat {
+  return { name, size: st.size, mode: goFileMode(st.mode), mtime: goTime(st.mtimeSec, st.mtimeNsec), linkTarget };
 }

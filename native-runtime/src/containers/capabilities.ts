@@ -1,4 +1,6 @@
-// Capabilities: Docker's default set ± CapAdd/CapDrop (moby oci/caps TweakCapabilities).
+// Capabilities: Docker's default set ± CapAdd/CapDrop (moby oci/caps TweakCapabilities), or every
+// capability with Privileged; then cut to what the engine itself holds (see heldCapabilities).
+import fs from 'node:fs';
 import { badParameter } from '../errors.js';
 
 export const DEFAULT_CAPABILITIES = [
@@ -41,4 +43,46 @@ export function containerCapabilities(capAdd?: string[] | null, capDrop?: string
   if (!add.includes('ALL')) for (const c of add) if (!caps.includes(c)) caps.push(c);
   if (!drop.includes('ALL')) caps = caps.filter((c) => !drop.includes(c) || add.includes(c));
   return caps;
+}
+
+/**
+ * The capabilities this process holds (effective ∩ bounding set, from /proc/self/status). The shim runs
+ * with the same set, and capset cannot grant a capability outside it: runc fails the start then; Berth
+ * grants the rest and says which were left out, as Podman does.
+ */
+export function heldCapabilities(status = readStatus()): Set<string> {
+  const mask = (key: string): bigint => {
+    const m = new RegExp(`^${key}:\\s*([0-9a-f]+)$`, 'm').exec(status);
+    return m ? BigInt(`0x${m[1]}`) : 0n;
+  };
+  const held = mask('CapEff') & mask('CapBnd');
+  return new Set(ALL_CAPABILITIES.filter((_, i) => (held >> BigInt(i)) & 1n));
+}
+
+let cachedStatus: string | undefined;
+function readStatus(): string {
+  cachedStatus ??= fs.readFileSync('/proc/self/status', 'utf8');
+  return cachedStatus;
+}
+
+export interface ResolvedCapabilities {
+  /** Granted to the container's processes (and its execs). */
+  caps: string[];
+  /** Asked for (directly, through ALL or Privileged) but not held by the engine, so not granted. */
+  leftOut: string[];
+}
+
+export function resolveCapabilities(
+  h: { CapAdd?: string[] | null; CapDrop?: string[] | null; Privileged?: boolean | null },
+  held: Set<string> = heldCapabilities(),
+): ResolvedCapabilities {
+  // Privileged: every capability, whatever CapAdd/CapDrop say (moby's WithCapabilities).
+  const wanted = h.Privileged ? [...ALL_CAPABILITIES] : containerCapabilities(h.CapAdd, h.CapDrop);
+  return { caps: wanted.filter((c) => held.has(c)), leftOut: wanted.filter((c) => !held.has(c)) };
+}
+
+/** The create response's warning for capabilities the engine could not grant. */
+export function leftOutWarning(leftOut: string[]): string[] {
+  if (!leftOut.length) return [];
+  return [`Capabilities not held by the engine were left out: ${leftOut.join(', ')} (the engine's bounding set lacks them)`];
 }

@@ -57,6 +57,9 @@ export function mergeConfig(body: ContainerCreateBody, image: ImageContainerConf
   c.Image = imageRef;
   c.Volumes = Object.keys(volumes).length ? volumes : null;
   c.WorkingDir = body.WorkingDir || img.WorkingDir || '';
+  // `--entrypoint ''` arrives as [""] (or "" from old clients): after the merge it resets the entrypoint,
+  // so the command runs on its own (moby's mergeAndVerifyConfig).
+  if (entrypoint && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = null;
   c.Entrypoint = entrypoint && entrypoint.length ? entrypoint : null;
   if (body.NetworkDisabled) c.NetworkDisabled = true;
   c.OnBuild = img.OnBuild ?? null;
@@ -138,8 +141,10 @@ export function fullHostConfig(h: Partial<HostConfig> = {}): HostConfig {
     IOMaximumIOps: h.IOMaximumIOps ?? 0,
     IOMaximumBandwidth: h.IOMaximumBandwidth ?? 0,
     ...(h.Mounts ? { Mounts: h.Mounts } : {}),
-    MaskedPaths: MASKED_PATHS,
-    ReadonlyPaths: READONLY_PATHS,
+    // As moby's create: the defaults unless given (the CLI's `--security-opt systempaths=unconfined` sends
+    // []) or Privileged (nothing masked; null in inspect).
+    MaskedPaths: h.MaskedPaths ?? (h.Privileged ? null : MASKED_PATHS),
+    ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? null : READONLY_PATHS),
     ...(h.Init !== undefined && h.Init !== null ? { Init: h.Init } : {}),
   };
 }

@@ -29,12 +29,16 @@ import { followLogs, logsBuffer } from '../logs/index.js';
 import { ShimStartError } from '../native/index.js';
 import { chainIds } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
+import { limitSnapshotSize, storageOptSize } from '../snapshots/quota.js';
+import { parseRamSize } from './units.js';
 import { withLease } from '../archive/lease.js';
 import { randomId } from '../util/ids.js';
-import { containerCapabilities } from './capabilities.js';
+import { leftOutWarning, resolveCapabilities } from './capabilities.js';
+import { securitySettings } from './security-opt.js';
+import { INIT_LAYER_DIR, withInitLayer, writeInitLayer, copyInitLayer } from './init-layer.js';
 import { fullHostConfig, mergeConfig, netNamespace } from './config-merge.js';
 import { writeEtcFiles, etcPaths, hostsText } from './etc-files.js';
-import { containerMatcher } from './list-filter.js';
+import { filterContainers, parseContainerFilters } from './list-filter.js';
 import { KeyedMutex } from './locks.js';
 import { PendingAttaches } from './pending-attach.js';
 import { GO_ZERO_TIME, initialState, type ContainerConfigFile, type ContainerRecord } from './record.js';
@@ -48,6 +52,7 @@ import { shouldRestart, startsWithEngine } from '../restart/policy.js';
 import { Waiters, type WaitCondition } from './waiters.js';
 import type { NetworkService } from '../networks/index.js';
 import type { VolumeService } from '../volumes/index.js';
+import type { UsernsService } from '../userns/index.js';
 
 export interface ManagerDeps {
   store: ContainerStore;
@@ -59,6 +64,8 @@ export interface ManagerDeps {
   /** Mounts (src/volumes) and networks/ports (src/networks); absent = none, as before. */
   volumes?: VolumeService;
   networks?: NetworkService;
+  /** User namespaces (issue #19); absent: every container uses the host's ids. */
+  userns?: UsernsService;
 }
 
 /** What other services (health, exec, stats) need to hear about; only the lock holder gets these. */
@@ -176,7 +183,6 @@ export class ContainerManager {
       throw badParameter(`${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
     const h = body.HostConfig ?? {};
-    if (h.Privileged) throw badParameter('privileged mode is not supported yet');
     const policy = h.RestartPolicy?.Name ?? '';
     if (h.AutoRemove && policy !== '' && policy !== 'no') throw conflict('Conflicting options: AutoRemove and restart policy');
     if (policy !== 'on-failure' && h.RestartPolicy?.MaximumRetryCount) {
@@ -203,14 +209,23 @@ export class ContainerManager {
     const { limits, warnings } = await resolveLimits(hostConfig, caps);
     if (limits.memorySwap !== undefined && !hostConfig.MemorySwap) hostConfig.MemorySwap = limits.memorySwap;
     // Everything that start() would refuse is refused now, as a 400 at create.
-    containerCapabilities(hostConfig.CapAdd, hostConfig.CapDrop);
+    // Unknown capabilities and security options are 400s; capabilities the engine lacks and options it
+    // cannot apply are warnings in the create response.
+    warnings.push(...leftOutWarning(resolveCapabilities(hostConfig).leftOut));
+    warnings.push(...securitySettings(hostConfig.SecurityOpt, hostConfig.Privileged).warnings);
+    // Privileged: the devices cgroup allows every device (v1; see cgroups/v1.ts).
+    if (hostConfig.Privileged) limits.allDevices = true;
     resolveUlimits(hostConfig.Ulimits);
     hostsText({ hostname: config.Hostname, extraHosts: hostConfig.ExtraHosts });
     this.d.volumes?.validate(hostConfig, Object.keys(config.Volumes ?? {}));
+    this.d.userns?.validate(hostConfig);
     const entry = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const cfgPartial = { hostConfig } as ContainerConfigFile;
     logRotation(cfgPartial);
     if (!image.diffIds.length) throw badParameter(`image ${body.Image} has no layers to run`);
+    const sizeLimit = await storageOptSize(this.d.stores.snapshots, h.StorageOpt, parseRamSize).catch((e: Error) => {
+      throw badParameter(e.message);
+    });
 
     const snapshotKey = `${SNAPSHOT_PREFIX}${id}`;
     const chain = chainIds(image.diffIds);
@@ -227,10 +242,20 @@ export class ContainerManager {
       );
       await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id }, durability: 'deferred' });
     });
+    if (sizeLimit !== undefined) {
+      await limitSnapshotSize(this.d.stores.snapshots, snapshotKey, sizeLimit).catch(async (e: Error) => {
+        await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
+        throw internal(`--storage-opt size: ${e.message}`, e);
+      });
+    }
     let made: ContainerRecord | undefined;
     try {
+      const userns = await this.d.userns?.forCreate(id, hostConfig);
       const lowerDirs = await Promise.all([...chainIds(image.diffIds)].reverse().map((c) => this.d.stores.snapshots.dirPath(c)));
       const own = await this.d.stores.snapshots.dirPath(snapshotKey);
+      writeInitLayer(path.join(own, INIT_LAYER_DIR));
+      const tree = this.d.stores.snapshots.driver === 'overlay' ? undefined : (await this.d.stores.snapshots.mounts(snapshotKey)).rootfs;
+      if (tree) copyInitLayer(path.join(own, INIT_LAYER_DIR), tree);
       const cfg: ContainerConfigFile = {
         id,
         name,
@@ -244,14 +269,20 @@ export class ContainerManager {
         args: entry.slice(1),
         limits,
         warnings,
-        graphDriver: {
-          LowerDir: lowerDirs.map((d) => `${d}/fs`).join(':'),
+        storageDriver: this.d.stores.snapshots.driver,
+        graphDriver: tree ? {} : {
+          // The init layer first, as dockerd lists its <id>-init layer.
+          LowerDir: [path.join(own, INIT_LAYER_DIR), ...lowerDirs.map((d) => `${d}/fs`)].join(':'),
           MergedDir: `${own}/merged`,
           UpperDir: `${own}/fs`,
           WorkDir: `${own}/work`,
         },
+        ...(userns ? { userns } : {}),
       };
       fs.mkdirSync(this.dir(id), { recursive: true, mode: 0o700 });
+      // The container's root sets up its mounts with its own ids: the bind sources (/etc files here) must
+      // be reachable, as dockerd makes its root traversable for the remapped root. Search only, no listing.
+      if (userns) for (const d of [path.dirname(path.dirname(this.dir(id))), path.dirname(this.dir(id)), this.dir(id)]) fs.chmodSync(d, 0o711);
       await writeEtcFiles(this.dir(id), {
         hostname: config.Hostname,
         domainname: config.Domainname,
@@ -261,7 +292,7 @@ export class ContainerManager {
       });
       const rec: ContainerRecord = { cfg, state: initialState() };
       made = rec;
-      const mounts = await this.d.volumes?.resolve(hostConfig, Object.keys(config.Volumes ?? {}), () => this.d.stores.snapshots.mounts(snapshotKey), this.dir(id));
+      const mounts = await this.d.volumes?.resolve(hostConfig, Object.keys(config.Volumes ?? {}), () => this.d.stores.snapshots.mounts(snapshotKey), this.dir(id), userns);
       if (mounts) cfg.mounts = mounts;
       await this.d.networks?.attachAtCreate(rec, body);
       await this.store.add(rec);
@@ -274,6 +305,7 @@ export class ContainerManager {
       }
       await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
       await fsp.rm(this.dir(id), { recursive: true, force: true });
+      await this.d.userns?.release(id).catch(() => {});
       throw e;
     }
   }
@@ -292,6 +324,11 @@ export class ContainerManager {
     if (st.status === 'running') throw notModified();
     if (st.status === 'paused') throw conflict('cannot start a paused container, try unpause instead');
     if (this.removing.has(id) || !this.store.has(id)) throw conflict(`container ${id} is marked for removal and cannot be started`);
+    const made = rec.cfg.storageDriver ?? 'overlay';
+    if (made !== this.d.stores.snapshots.driver) {
+      // Each driver keeps its own snapshots (docs/storage.md): this one's layer is in the other's.
+      throw conflict(`container ${id.slice(0, 12)} was created with the ${made} storage driver; this engine uses ${this.d.stores.snapshots.driver} (start it with BERTH_STORAGE_DRIVER=${made})`);
+    }
     const runDir = shimRunDir(this.d.run, id);
     const exitFile = path.join(this.dir(id), EXIT_FILE);
     // The last exit's cleanup may still run; a group left by a crash of Berth is removed here. A fresh
@@ -312,9 +349,10 @@ export class ContainerManager {
         mounts: this.d.volumes?.shimMounts(rec.cfg.mounts),
         net,
         cfg: rec.cfg,
-        overlay: await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey),
+        overlay: withInitLayer(await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey), await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey)),
         etc: etcPaths(this.dir(id)),
         cgroupPaths: this.d.cgroups.paths(id),
+        cgroupDriver: this.d.cgroups,
         logPath: path.join(this.store.logDir(id), 'container.log'),
         exitFile,
         pidFile: path.join(runDir, 'shim.pid'),
@@ -323,6 +361,11 @@ export class ContainerManager {
       const groupsFailed = await groups;
       if (groupsFailed) throw groupsFailed;
       if (this.pendingAttaches.has(id)) spec.waitForAttach = true;
+      if (rec.cfg.userns) {
+        // The container's root reaches its mount point through these (search only; see create).
+        fs.mkdirSync(runDir, { recursive: true, mode: 0o711 });
+        for (const d of [this.d.run, runDir]) fs.chmodSync(d, 0o711);
+      }
       started = await startShim(runDir, spec);
       if (started.waitingForAttach) await this.pendingAttaches.connect(id, attachSocketPath(this.d.run, id));
     } catch (e) {
@@ -599,6 +642,7 @@ export class ContainerManager {
         await this.store.delete(id);
         await this.d.networks?.release(rec).catch(() => {});
         await this.d.volumes?.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
+        if (rec.cfg.userns) await this.d.userns?.release(id);
       } finally {
         this.removing.delete(id);
       }
@@ -668,22 +712,48 @@ export class ContainerManager {
   async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Parameters<typeof normalizeFilters>[0] } = {}): Promise<ContainerSummary[]> {
     await this.refresh();
     const f = normalizeFilters(opts.filters);
-    const ancestors = new Set<string>();
-    for (const a of f.get('ancestor') ?? []) {
-      const img = await this.d.stores.images.find(a).catch(() => null);
-      if (img) ancestors.add(img.id);
-    }
-    const match = containerMatcher(f, ancestors);
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
-    const all = opts.all || limit > 0 || f.has('status') || f.has('exited');
-    let recs = this.store
-      .all()
-      .filter((r) => all || isActive(r))
-      .filter(match)
-      .sort((a, b) => (a.cfg.created < b.cfg.created ? 1 : a.cfg.created > b.cfg.created ? -1 : 0));
-    if (limit) recs = recs.slice(0, limit);
+    const cf = parseContainerFilters(f);
+    const lastOf = (key: string): string | undefined => f.get(key)?.at(-1);
+    const beforeRef = lastOf('before');
+    const sinceRef = lastOf('since');
+    const recs = filterContainers(
+      this.store.all().sort((a, b) => (a.cfg.created < b.cfg.created ? 1 : a.cfg.created > b.cfg.created ? -1 : 0)),
+      cf,
+      {
+        all: opts.all ?? false,
+        limit: opts.limit && opts.limit > 0 ? opts.limit : 0,
+        ancestorIds: f.get('ancestor')?.length ? await this.ancestorImageIds(f.get('ancestor')!) : null,
+        ...(beforeRef !== undefined ? { beforeId: this.store.get(beforeRef).cfg.id } : {}),
+        ...(sinceRef !== undefined ? { sinceId: this.store.get(sinceRef).cfg.id } : {}),
+      },
+    );
     const out: ContainerSummary[] = [];
     for (const r of recs) out.push(summaryView(r, opts.size ? await this.sizes(r) : undefined));
+    return out;
+  }
+
+  /** The images an ancestor filter accepts: each named image and every image built on it (dockerd walks children). */
+  private async ancestorImageIds(refs: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const roots: string[] = [];
+    for (const a of refs) {
+      const img = await this.d.stores.images.find(a).catch(() => null);
+      if (img) roots.push(img.id);
+    }
+    if (!roots.length) return out;
+    const records = await this.d.stores.images.records();
+    const parentOf = new Map(records.map((r) => [r.id, r.parent]));
+    roots.forEach((id) => out.add(id));
+    for (const r of records) {
+      const seen = new Set<string>();
+      for (let p = r.parent; p && !seen.has(p); p = parentOf.get(p)) {
+        seen.add(p);
+        if (out.has(p)) {
+          out.add(r.id);
+          break;
+        }
+      }
+    }
     return out;
   }
 
@@ -737,6 +807,7 @@ export class ContainerManager {
         rec.state.shimPid = pids.shimPid;
         rec.state.pid = pids.pid;
         if (rec.state.status === 'removing') rec.state.status = 'running';
+        await this.reconcileFreezer(rec);
         await this.store.saveState(rec);
         this.watch(rec);
         this.hooks.started?.(rec, false);
@@ -751,6 +822,17 @@ export class ContainerManager {
         await this.finishExit(rec);
       }
     }
+  }
+
+  /**
+   * The freezer as the record says: a group frozen without a recorded pause (a crash in the middle of an
+   * operation that froze it, or someone behind our back) is thawed, so inspect, unpause and stop tell
+   * the truth; a recorded pause whose group is thawed is reported as running.
+   */
+  private async reconcileFreezer(rec: ContainerRecord): Promise<void> {
+    const frozen = await this.d.cgroups.frozen(rec.cfg.id).catch(() => false);
+    if (rec.state.status === 'paused' && !frozen) rec.state.status = 'running';
+    else if (rec.state.status !== 'paused' && frozen) await this.d.cgroups.thaw(rec.cfg.id);
   }
 
   close(): void {

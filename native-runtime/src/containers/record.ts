@@ -6,6 +6,7 @@ import type { PublishedPort } from '../native/index.js';
 import type { EndpointRecord } from '../networks/types.js';
 import type { ContainerMount } from '../volumes/types.js';
 import type { HealthState } from '../health/monitor.js';
+import type { ContainerIdRange } from '../userns/index.js';
 
 export interface ContainerConfigFile {
   id: string;
@@ -27,10 +28,14 @@ export interface ContainerConfigFile {
   warnings: string[];
   /** GraphDriver.Data as inspect shows it (fixed at create). */
   graphDriver: Record<string, string>;
+  /** The storage driver that holds its snapshot (absent: overlay, from before there were others). */
+  storageDriver?: 'overlay' | 'btrfs' | 'vfs';
   /** Volumes, binds and tmpfs mounts resolved at create (src/volumes). */
   mounts?: ContainerMount[];
   /** Network name → endpoint (address from IPAM, veth names); src/networks. */
   endpoints?: Record<string, EndpointRecord>;
+  /** Its user namespace's host range (src/userns), fixed at create; absent: the host's ids. */
+  userns?: ContainerIdRange;
 }
 
 export type Status = ContainerState['Status'];

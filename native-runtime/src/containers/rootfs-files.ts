@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { OverlayMounts } from '../snapshots/types.js';
 
 export function layerDirs(m: OverlayMounts): string[] {
+  if (m.rootfs) return [m.rootfs]; // btrfs/vfs: one complete tree
   const dirs = m.lower.map((l) => path.resolve(m.cwd, l));
   return m.upper ? [m.upper, ...dirs] : dirs;
 }

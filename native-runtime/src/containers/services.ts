@@ -1,10 +1,13 @@
 // The container operations beyond the state machine: exec, attach, resize, stats, top, changes,
 // archive, update, prune and health checks. Each lives in its own module; this wires them to the
 // ContainerManager and answers the Berth facade.
+import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import type { CgroupDriver } from '../cgroups/types.js';
 import { getArchive, infoArchive, putArchive, type ArchiveDeps } from '../container-fs/archive.js';
 import { containerChanges } from '../container-fs/changes.js';
+import { dirSnapshotChanges } from '../snapshots/upper-view.js';
+import { INIT_LAYER_DIR } from './init-layer.js';
 import type { AttachOptions, FiltersArg, UpdateOptions } from '../engine/engine.js';
 import type { ContainerChange, ContainerStats, ContainerTop, ContainerUpdateResponse, ExecCreateOptions, PathStat, PruneResponse } from '../engine/types.js';
 import { conflict, internal } from '../errors.js';
@@ -148,7 +151,14 @@ export class ContainerServices {
   async changes(idOrName: string): Promise<ContainerChange[] | null> {
     await this.d.containers.refresh();
     const rec = this.d.containers.get(idOrName);
-    const layers = layerDirs(await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey));
+    const snaps = this.d.stores.snapshots;
+    if (snaps.driver !== 'overlay') {
+      // btrfs/vfs: the tree against the image's and the init layer's (moby's ChangesDirs).
+      const init = path.join(await snaps.dirPath(rec.cfg.snapshotKey), INIT_LAYER_DIR);
+      const out = await dirSnapshotChanges(snaps, rec.cfg.snapshotKey, [init]);
+      return out.length ? out : null;
+    }
+    const layers = layerDirs(await snaps.mounts(rec.cfg.snapshotKey));
     const [upper, ...lowers] = layers;
     if (!upper) throw internal(`container ${rec.cfg.id.slice(0, 12)} has no writable layer`);
     const out = await containerChanges(upper, lowers, MOUNT_POINTS);
@@ -158,7 +168,7 @@ export class ContainerServices {
   // ─────────────────────────── archive ───────────────────────────
 
   private archiveDeps(rec: ContainerRecord): ArchiveDeps {
-    return { rec, dir: this.d.containers.dirOf(rec.cfg.id), cgroups: this.d.cgroups, snapshots: this.d.stores.snapshots };
+    return { rec, dir: this.d.containers.dirOf(rec.cfg.id), snapshots: this.d.stores.snapshots };
   }
 
   infoArchive(idOrName: string, p: string): Promise<PathStat> {

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { ExecProcess } from '../exec/process.js';
 import type { OverlayMounts } from '../snapshots/types.js';
-import { containerCapabilities } from './capabilities.js';
+import { resolveCapabilities } from './capabilities.js';
+import { cgroupMount, type CgroupMount } from './cgroup-mount.js';
 import { MASKED_PATHS, READONLY_PATHS, DEFAULT_SHM_SIZE, mergeEnv, netNamespace } from './config-merge.js';
 import type { EtcFiles } from './etc-files.js';
 import type { ContainerConfigFile } from './record.js';
@@ -10,7 +11,9 @@ import { layerDirs, readRootfsFile } from './rootfs-files.js';
 import { resolveUlimits, type Rlimit } from './ulimits.js';
 import { parseRamSize } from './units.js';
 import { resolveUser } from './user.js';
+import { securitySettings } from './security-opt.js';
 import type { ShimPort, StartNetwork } from '../networks/index.js';
+import { shimUserns, type ShimUserns } from '../userns/index.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -24,7 +27,9 @@ export interface ShimMount {
 export interface ShimSpec {
   id: string;
   /** `volatile`: overlay's option that skips every sync of the upper dir (AutoRemove containers). */
-  overlay: OverlayMounts & { volatile?: boolean };
+  overlay?: OverlayMounts & { volatile?: boolean };
+  /** btrfs/vfs: the rootfs is this directory, bound (containerd's Mount); `overlay` is then absent. */
+  rootfs?: { type: 'bind'; source: string; options: string[] };
   rootfsPropagation: string;
   readonlyRootfs: boolean;
   /** The exec spec's process (exec/process.ts), plus a tini-like init with `--init`. */
@@ -37,6 +42,10 @@ export interface ShimSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   seccomp: boolean;
+  /** --privileged for the filesystem: the host's device nodes in /dev and a writable /sys. */
+  privileged: boolean;
+  /** The container's own cgroup tree at /sys/fs/cgroup. */
+  cgroupMount?: CgroupMount;
   log: { path: string; maxSize: number; maxFiles: number };
   exitFile: string;
   pidFile: string;
@@ -48,6 +57,10 @@ export interface ShimSpec {
   /** Published ports and the container's veth (docs/runtime.md; src/networks). */
   ports?: ShimPort[];
   network?: StartNetwork['network'];
+  /** The embedded DNS server in the shim (user-defined networks; native/shim/dns.h). */
+  dns?: StartNetwork['dns'];
+  /** A user namespace with these maps; the rootfs then arrives through idmapped mounts (native/shim/userns.h). */
+  userns?: ShimUserns;
 }
 
 export interface SpecInputs {
@@ -55,6 +68,8 @@ export interface SpecInputs {
   overlay: OverlayMounts;
   etc: EtcFiles;
   cgroupPaths: string[];
+  /** The cgroup driver in use; with it, /sys/fs/cgroup shows the container's groups. */
+  cgroupDriver?: { version: 1 | 2; parent: string };
   logPath: string;
   exitFile: string;
   pidFile: string;
@@ -83,6 +98,7 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
   if (c.Tty) env.push('TERM=xterm');
   env = mergeEnv(env, c.Env ?? []);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
+  const sec = securitySettings(h.SecurityOpt, h.Privileged);
   const mounts: ShimMount[] = [
     { source: inp.etc.resolvConf, destination: '/etc/resolv.conf', type: 'bind', options: ['rbind', 'rprivate'] },
     { source: inp.etc.hostname, destination: '/etc/hostname', type: 'bind', options: ['rbind', 'rprivate'] },
@@ -91,7 +107,9 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
   ];
   return {
     id: cfg.id,
-    overlay: volatileOverlay(inp.overlay, h.AutoRemove),
+    ...(inp.overlay.rootfs
+      ? { rootfs: { type: 'bind' as const, source: inp.overlay.rootfs, options: ['rbind'] } }
+      : { overlay: volatileOverlay(inp.overlay, h.AutoRemove) }),
     rootfsPropagation: 'private',
     readonlyRootfs: h.ReadonlyRootfs,
     process: {
@@ -104,8 +122,8 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
       terminal: c.Tty,
       openStdin: c.OpenStdin,
       stdinOnce: c.StdinOnce,
-      noNewPrivileges: true,
-      capabilities: containerCapabilities(h.CapAdd, h.CapDrop),
+      noNewPrivileges: sec.noNewPrivileges,
+      capabilities: resolveCapabilities(h).caps,
       rlimits: resolveUlimits(h.Ulimits),
       init: h.Init === true,
     },
@@ -114,15 +132,22 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
     cgroups: inp.cgroupPaths,
     mounts,
     shmSize: h.ShmSize || DEFAULT_SHM_SIZE,
-    maskedPaths: MASKED_PATHS,
-    readonlyPaths: READONLY_PATHS,
-    seccomp: true,
+    // Privileged: nothing masked or read-only in /proc and /sys (moby's WithMaskedPaths/WithReadonlyPaths).
+    maskedPaths: h.Privileged ? [] : (h.MaskedPaths ?? MASKED_PATHS),
+    readonlyPaths: h.Privileged ? [] : (h.ReadonlyPaths ?? READONLY_PATHS),
+    seccomp: sec.seccomp === 'default',
+    privileged: h.Privileged === true,
+    ...(inp.cgroupDriver
+      ? { cgroupMount: cgroupMount(inp.cgroupDriver, cfg.id, inp.cgroupPaths, !(h.Privileged || sec.writableCgroups)) }
+      : {}),
     log: { path: inp.logPath, ...logRotation(cfg) },
     exitFile: inp.exitFile,
     pidFile: inp.pidFile,
     ...(inp.attachSocket ? { attachSocket: inp.attachSocket } : {}),
     ...(inp.net?.ports.length ? { ports: inp.net.ports } : {}),
     ...(inp.net?.network ? { network: inp.net.network } : {}),
+    ...(inp.net?.dns ? { dns: inp.net.dns } : {}),
+    ...(cfg.userns ? { userns: shimUserns(cfg.userns) } : {}),
     ...(c.Tty && h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0 ? { consoleSize: [h.ConsoleSize[0], h.ConsoleSize[1]] as [number, number] } : {}),
   };
 }

@@ -112,14 +112,16 @@ export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: 
     LogPath: path.join(containerDir, 'log', 'container.log'),
     Name: rec.cfg.name,
     RestartCount: st.restartCount,
-    Driver: 'overlay2',
+    Driver: dockerDriverName(rec.cfg.storageDriver),
     Platform: 'linux',
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: rec.cfg.hostConfig,
-    GraphDriver: { Data: rec.cfg.graphDriver, Name: 'overlay2' },
+    HostConfig: rec.cfg.userns
+      ? { ...rec.cfg.hostConfig, IDMappings: { UidMap: [`0:${rec.cfg.userns.uid}:${rec.cfg.userns.size}`], GidMap: [`0:${rec.cfg.userns.gid}:${rec.cfg.userns.size}`] } }
+      : rec.cfg.hostConfig,
+    GraphDriver: { Data: rec.cfg.graphDriver, Name: dockerDriverName(rec.cfg.storageDriver) },
   } as ContainerInspect;
   if (sizes) {
     out.SizeRw = sizes.rw;
@@ -152,4 +154,9 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
   out.NetworkSettings = { Networks: networksView(rec) };
   out.Mounts = mountPointsView(rec.cfg.mounts);
   return out;
+}
+
+/** dockerd's name for a storage driver: its overlay driver is overlay2. */
+function dockerDriverName(d: 'overlay' | 'btrfs' | 'vfs' | undefined): string {
+  return !d || d === 'overlay' ? 'overlay2' : d;
 }

@@ -85,10 +85,12 @@ export class FsContentStore implements ContentStore {
 
   async list(): Promise<BlobInfo[]> {
     const out: BlobInfo[] = [];
-    for (const name of await fsp.readdir(this.blobDir)) {
-      if (!/^[a-f0-9]{64}$/.test(name)) continue;
-      const st = await fsp.stat(path.join(this.blobDir, name));
-      out.push({ digest: 'sha256:' + name, size: st.size });
+    const names = (await fsp.readdir(this.blobDir)).filter((n) => /^[a-f0-9]{64}$/.test(n));
+    // Stats in parallel batches: a store after a long build holds tens of thousands of blobs.
+    for (let i = 0; i < names.length; i += 64) {
+      const batch = names.slice(i, i + 64);
+      const stats = await Promise.all(batch.map((n) => fsp.stat(path.join(this.blobDir, n)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)))));
+      stats.forEach((st, k) => st && out.push({ digest: 'sha256:' + batch[k]!, size: st.size }));
     }
     return out;
   }

@@ -3,6 +3,12 @@
 // Engine API's names (types.ts). Berth answers methods it does not have yet with EngineError 501, so
 // nothing here is optional unless dockerode itself lacks it.
 import type { Duplex, Readable } from 'node:stream';
+import type { BuildRecord } from '../build/executor/records.js';
+import type { DistributionInspect } from '../updates/distribution.js';
+
+export type { DistributionInspect } from '../updates/distribution.js';
+
+export type { BuildRecord, BuildRecordType, SourceLocation } from '../build/executor/records.js';
 import type {
   ContainerChange,
   ContainerCreateBody,
@@ -162,6 +168,8 @@ export interface ImageHandle {
   push(opts?: { tag?: string; authconfig?: AuthConfig }): Promise<Readable>;
   /** `docker save` tar of this image. */
   get(): Promise<Readable>;
+  /** GET /distribution/{name}/json: the registry's current descriptor for this reference (no download). */
+  distribution(opts?: { authconfig?: AuthConfig }): Promise<DistributionInspect>;
 }
 
 export interface VolumeHandle {
@@ -202,6 +210,11 @@ export interface BuildOptions {
 }
 type Labels = Record<string, string>;
 
+/** A build's progress as records, in order; the last is `built`/`tagged` or `error`. */
+export interface BuildRecordStream extends AsyncIterable<BuildRecord> {
+  destroy(error?: Error): unknown;
+}
+
 export interface Engine {
   // containers
   listContainers(opts?: ListContainersOptions): Promise<ContainerSummary[]>;
@@ -219,8 +232,12 @@ export interface Engine {
   loadImage(tar: Readable | string, opts?: { quiet?: boolean }): Promise<Readable>;
   /** Build context tar in; JSON lines out ({stream}, {aux:{ID}}, {errorDetail}). */
   buildImage(context: Readable | string, opts?: BuildOptions): Promise<Readable>;
+  /** The same build as structured records (the dashboard's view, no text to parse); destroy() cancels it. */
+  buildImageRecords(context: Readable | string, opts?: BuildOptions): Promise<BuildRecordStream>;
   /** JSON-lines progress, as dockerode's pull. */
   pull(ref: string, opts?: { authconfig?: AuthConfig; platform?: string }): Promise<Readable>;
+  /** POST /auth (dockerode's checkAuth): checks a registry login; 401 when the registry refuses it. */
+  checkAuth(authconfig: AuthConfig): Promise<{ IdentityToken?: string; Status: string }>;
   pruneImages(opts?: { filters?: FiltersArg }): Promise<PruneResponse>;
 
   // volumes

@@ -85,6 +85,8 @@ export const HostConfigSchema = ResourceLimitsSchema.extend({
   PublishAllPorts: z.boolean().optional(),
   ReadonlyRootfs: z.boolean().optional(),
   SecurityOpt: strList.optional(),
+  MaskedPaths: z.array(z.string().startsWith('/', 'MaskedPaths: paths must be absolute')).nullable().optional(),
+  ReadonlyPaths: z.array(z.string().startsWith('/', 'ReadonlyPaths: paths must be absolute')).nullable().optional(),
   Tmpfs: z.record(z.string(), z.string()).optional(),
   UTSMode: z.string().optional(),
   ShmSize: int.nonnegative().optional(),

@@ -135,6 +135,8 @@ export interface HostConfig {
   Tmpfs?: Record<string, string>;
   UTSMode: string;
   UsernsMode: string;
+  /** Podman's inspect field ("container:host:size"), present when the container has a user namespace. */
+  IDMappings?: { UidMap: string[]; GidMap: string[] };
   ShmSize: number;
   Sysctls?: Record<string, string>;
   Runtime: string;

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { EngineEvent, Filters } from '../engine/types.js';
-import { labelMatches, normalizeFilters, type NormalizedFilters } from './filters.js';
+import { familiarName, parseNormalizedNamed } from '../images/reference.js';
+import { exactMatch, fuzzyMatch, matchKVList, normalizeFilters, type NormalizedFilters } from './filters.js';
 import { parseTimeArg } from './time.js';
 
 export type EventType = EngineEvent['Type'];
@@ -145,25 +146,36 @@ export class EventBus {
   }
 }
 
+/**
+ * moby daemon/events/filter.go Include: `event` exact (prefix for health_status, exec_create,
+ * exec_start), `type` and `scope` exact, the object filters (container, volume, network, daemon, …) a
+ * prefix of the actor's ID or name, `image` the ID or name with or without its tag, labels all of. As
+ * dockerd does, other filter names are not refused: they do not narrow the stream.
+ */
 export function eventMatcher(f: NormalizedFilters): (e: EngineEvent) => boolean {
-  const any = (key: string, pred: (v: string) => boolean): boolean => {
-    const vals = f.get(key);
-    return !vals || vals.length === 0 || vals.some(pred);
-  };
+  const fuzzyEvent = (f.get('event') ?? []).some((v) => ['health_status', 'exec_create', 'exec_start'].includes(v));
+  const objects = ['daemon', 'container', 'plugin', 'volume', 'network', 'node', 'service', 'secret', 'config'];
   return (e) => {
-    const a = e.Actor.Attributes;
+    const a = e.Actor.Attributes ?? {};
     const id = e.Actor.ID;
+    const imageName = a[e.Type === 'image' ? 'name' : 'image'] ?? '';
+    const anyImage = [id, imageName, stripTag(id), stripTag(imageName)];
     return (
-      any('type', (v) => v === e.Type) &&
-      any('event', (v) => v === e.Action || e.Action.startsWith(`${v}:`)) &&
-      any('action', (v) => v === e.Action) &&
-      any('container', (v) => e.Type === 'container' && (id === v || id.startsWith(v) || a['name'] === v)) &&
-      any('image', (v) => (e.Type === 'image' ? id === v || a['name'] === v : a['image'] === v || imageBase(a['image']) === v)) &&
-      (f.get('label') ?? []).every((l) => labelMatches(l, a))
+      (fuzzyEvent ? fuzzyMatch(f, 'event', e.Action) : exactMatch(f, 'event', e.Action)) &&
+      exactMatch(f, 'type', e.Type) &&
+      exactMatch(f, 'scope', e.scope ?? 'local') &&
+      objects.every((k) => fuzzyMatch(f, k, id) || fuzzyMatch(f, k, a['name'] ?? '')) &&
+      (!f.get('image')?.length || anyImage.some((x) => exactMatch(f, 'image', x))) &&
+      matchKVList(f, 'label', a)
     );
   };
 }
 
-function imageBase(ref: string | undefined): string | undefined {
-  return ref?.replace(/:latest$/, '');
+/** reference.FamiliarName: the repository without tag or digest (`busybox:latest` → `busybox`). */
+function stripTag(ref: string): string {
+  try {
+    return familiarName(parseNormalizedNamed(ref));
+  } catch {
+    return ref;
+  }
 }

@@ -13,6 +13,7 @@ import { attachShim, ShimStartError, spawnExecShim, type ShimAttachment } from '
 import { randomId } from '../util/ids.js';
 import { execProcess } from './process.js';
 import { attachmentStream, resizeOnce } from './stream.js';
+import { securitySettings } from '../containers/security-opt.js';
 
 const ExecCreateSchema = z.looseObject({
   Cmd: z.array(z.string()).min(1, 'No exec command specified'),
@@ -117,13 +118,14 @@ export class ExecManager {
     const size = opts.ConsoleSize ?? o.ConsoleSize;
     const cfg = {
       pid: rec.state.pid,
-      namespaces: ['ipc', 'uts', 'net', 'pid', 'mnt'],
+      // cgroup: on v2 the container has its own cgroup namespace (containers/cgroup-mount.ts).
+      namespaces: [...(rec.cfg.userns ? ['user'] : []), 'ipc', 'uts', 'net', 'cgroup', 'pid', 'mnt'],
       cgroups: this.d.cgroupPaths(rec.cfg.id),
       process: await execProcess(rec, o),
       attachSocket: sock,
       exitFile,
       waitForAttach: true,
-      seccomp: true,
+      seccomp: securitySettings(rec.cfg.hostConfig.SecurityOpt, rec.cfg.hostConfig.Privileged).seccomp === 'default',
       ...(o.Tty && size && size[0] > 0 && size[1] > 0 ? { consoleSize: size } : {}),
     };
     let started;

@@ -1,12 +1,13 @@
 // The process an exec runs: the container's environment, user, capabilities and rlimits, with the
 // exec's own Env/User/WorkingDir on top (moby daemon/exec.go + oci exec spec).
 import { promises as fsp } from 'node:fs';
-import { containerCapabilities } from '../containers/capabilities.js';
+import { resolveCapabilities } from '../containers/capabilities.js';
 import { mergeEnv } from '../containers/config-merge.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { DEFAULT_PATH } from '../containers/spec.js';
 import { resolveUlimits, type Rlimit } from '../containers/ulimits.js';
 import { resolveUser } from '../containers/user.js';
+import { securitySettings } from '../containers/security-opt.js';
 import type { ExecCreateOptions } from '../engine/types.js';
 
 export interface ExecProcess {
@@ -47,8 +48,9 @@ export async function execProcess(rec: ContainerRecord, o: ExecCreateOptions): P
     openStdin: !!o.AttachStdin,
     // Docker's exec: closing the client's stdin is EOF for the process.
     stdinOnce: !!o.AttachStdin,
-    noNewPrivileges: true,
-    capabilities: containerCapabilities(h.CapAdd, h.CapDrop),
+    // The container's own settings: a privileged container's execs are privileged too.
+    noNewPrivileges: securitySettings(h.SecurityOpt, h.Privileged).noNewPrivileges,
+    capabilities: resolveCapabilities(h).caps,
     rlimits: resolveUlimits(h.Ulimits),
   };
 }

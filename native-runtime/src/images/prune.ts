@@ -57,27 +57,27 @@ export async function pruneImages(stores: ImageStores, opts: PruneImagesOptions)
   const deleted: ImageDeleteItem[] = [];
   const tried = new Set<string>();
   // Leaves first: deleting a child can make its (untagged) parent a leaf, as dockerd's prune=true chain.
-  for (let progress = true; progress; ) {
-    progress = false;
-    const records = await stores.images.records();
-    const parents = new Set(records.map((r) => r.parent).filter((p): p is string => !!p));
-    for (const rec of records) {
-      if (tried.has(rec.id) || used.has(rec.id) || parents.has(rec.id)) continue;
-      if (!(await matches(stores, rec, filter))) continue;
-      tried.add(rec.id);
-      const refs = await stores.images.references(rec.id);
-      const tagged = refs.some((r) => r.tag !== undefined && r.digest === undefined);
-      if (filter.danglingOnly && tagged) continue;
-      let items: ImageDeleteItem[];
-      try {
-        items = await stores.images.remove(rec.id, { force: true, collect: false });
-      } catch {
-        continue; // removed meanwhile, or now in use: skip, as dockerd does on a conflict
-      }
-      for (const it of items) opts.onDeleted?.(it, rec.id);
-      deleted.push(...items);
-      progress = true;
+  // A worklist, not rounds over every record: a 10,000-image build chain frees one leaf per round.
+  const work = (await stores.images.records()).filter((r) => !stores.images.childrenOf(r.id).length);
+  for (let rec = work.pop(), n = 1; rec; rec = work.pop(), n++) {
+    // remove() awaits no I/O of its own: let other requests in now and then (a chain has thousands).
+    if (n % 64 === 0) await new Promise((res) => setImmediate(res));
+    if (tried.has(rec.id) || used.has(rec.id) || stores.images.childrenOf(rec.id).length) continue;
+    if (!(await matches(stores, rec, filter))) continue;
+    tried.add(rec.id);
+    const refs = await stores.images.references(rec.id);
+    const tagged = refs.some((r) => r.tag !== undefined && r.digest === undefined);
+    if (filter.danglingOnly && tagged) continue;
+    let items: ImageDeleteItem[];
+    try {
+      items = await stores.images.remove(rec.id, { force: true, collect: false });
+    } catch {
+      continue; // removed meanwhile, or now in use: skip, as dockerd does on a conflict
     }
+    for (const it of items) opts.onDeleted?.(it, rec.id);
+    deleted.push(...items);
+    const parent = rec.parent ? await stores.images.find(rec.parent) : null;
+    if (parent && !stores.images.childrenOf(parent.id).length) work.push(parent);
   }
   const inUse: InUse = { ...opts.inUse, images: [...used, ...(opts.inUse?.images ?? [])] };
   const res = await gc(stores, inUse);
@@ -91,7 +91,7 @@ async function matches(stores: ImageStores, rec: ImageRecord, f: ImageFilter): P
     if (f.until.some((u) => created >= u)) return false;
   }
   if (f.labels.length || f.notLabels.length) {
-    const labels = (await stores.images.config(rec)).config?.Labels ?? {};
+    const labels = (await stores.images.labels(rec)) ?? {};
     if (!f.labels.every((l) => labelMatches(l, labels))) return false;
     if (f.notLabels.some((l) => labelMatches(l, labels))) return false;
   }

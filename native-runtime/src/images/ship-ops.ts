@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { exportSnapshot } from '../archive/export-snapshot.js';
+import { INIT_LAYER_DIR } from '../containers/init-layer.js';
 import { load } from '../archive/load.js';
 import { save } from '../archive/save.js';
 import type { InUse } from '../archive/gc.js';
@@ -165,7 +166,8 @@ export class ShipOps {
     const id = await this.d.containers.resolve(idOrName);
     const rec = this.d.containers.all().find((r) => r.cfg.id === id);
     if (!rec) throw new EngineError(404, `No such container: ${idOrName}`, { reason: 'no such container' });
-    const out = await exportSnapshot(this.d.stores.snapshots, rec.cfg.snapshotKey, this.d.tmpDir);
+    const initLayer = path.join(await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey), INIT_LAYER_DIR);
+    const out = await exportSnapshot(this.d.stores.snapshots, rec.cfg.snapshotKey, this.d.tmpDir, { initLayer });
     this.d.events.emit('container', 'export', id, { image: rec.cfg.config.Image, name: rec.cfg.name.replace(/^\//, '') });
     return out;
   }

@@ -2,16 +2,20 @@
 //   images/meta/<hex>.json   one record per image (id = config digest)
 //   images/refs.json         fully-qualified reference -> image id (rewritten atomically)
 // Blobs live in the content store; unpacked layers in the snapshotter (keyed by chain ID).
-import { promises as fsp } from 'node:fs';
+// Both are read once into an in-memory index (record-index.ts) and kept in step with every write; a
+// change by another process (a read-only instance beside the writer) is seen through the directory's
+// and refs.json's stat, re-read when it differs.
+import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContentStore, Descriptor } from '../content/types.js';
 import { SnapshotError, type Snapshotter } from '../snapshots/types.js';
 import { chainIds } from '../snapshots/chain.js';
 import { activeLeases, type Lease } from '../archive/lease.js';
-import { readJsonOrSync, writeJsonAtomic } from '../util/atomic.js';
+import { fsyncDir, readJsonOrSync, writeJsonAtomic } from '../util/atomic.js';
 import { hexOf } from '../util/ids.js';
 import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary } from './docker-shapes.js';
 import { ImageError } from './errors.js';
+import { RecordIndex } from './record-index.js';
 import {
   familiarString,
   isImageId,
@@ -37,6 +41,8 @@ export interface ImageRecord {
   /** Local parent image (classic builder steps), for history and ParentId. */
   parent?: string;
   lastTagTime?: string;
+  /** config.config.Labels, copied so a list needs no config read (absent in records of older versions). */
+  labels?: Record<string, string> | null;
 }
 
 export interface CreateImageInput {
@@ -80,8 +86,17 @@ interface RefsFile {
   refs: Record<string, string>;
 }
 
-/** Image configs kept in memory (a few KiB each). */
+/** Image configs kept in memory: most are a few KiB, but step n of a long build has n history entries. */
 const CONFIG_CACHE_ENTRIES = 64;
+const CONFIG_CACHE_CHARS = 8 << 20;
+/** An index read from files changed less than this long ago may miss a change made in the same clock tick. */
+const RACY_MS = 1000;
+/** How long a check of the files' stat is trusted (what a read-only instance may lag behind the writer). */
+const RECHECK_MS = 5;
+/** Records removed per lock hold by removeUntagged(): other requests get in between batches. */
+const REMOVE_BATCH = 256;
+
+const labelsOf = (cfg: ImageConfig): Record<string, string> | null => cfg.config?.Labels ?? null;
 
 export class ImageStore {
   readonly root: string;
@@ -89,6 +104,16 @@ export class ImageStore {
   readonly snapshots: Snapshotter | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly configTexts = new Map<string, string>();
+  private configChars = 0;
+  private idx: RecordIndex | undefined;
+  /** The files' stat when idx matched them; `settled` false: read too soon after a change to trust. */
+  private stamp = '';
+  private settled = false;
+  private checkedAt = -Infinity;
+  /** A batch of this process's own record writes is under way: the index already has them. */
+  private writing = false;
+  /** Labels of records written before `labels` was recorded, read from their configs once. */
+  private readonly labelCache = new Map<string, Record<string, string> | null>();
 
   constructor(root: string, content: ContentStore, snapshots?: Snapshotter) {
     this.root = root;
@@ -113,26 +138,84 @@ export class ImageStore {
     return path.join(this.root, 'meta', `${hexOf(id)}.json`);
   }
 
-  private async readRefs(): Promise<RefsFile> {
-    return readJsonOrSync<RefsFile>(path.join(this.root, 'refs.json'), { refs: {} });
+  private refsPath(): string {
+    return path.join(this.root, 'refs.json');
   }
 
-  private writeRefs(refs: RefsFile): Promise<void> {
-    return writeJsonAtomic(path.join(this.root, 'refs.json'), refs, 0o600);
+  private statStamp(): { stamp: string; newest: number } {
+    const m = fs.statSync(path.join(this.root, 'meta'), { bigint: true });
+    const r = fs.statSync(this.refsPath(), { bigint: true, throwIfNoEntry: false });
+    const newest = Math.max(Number(m.mtimeNs / 1_000_000n), r ? Number(r.mtimeNs / 1_000_000n) : 0);
+    return { stamp: `${m.ino}:${m.mtimeNs}/${r?.ino}:${r?.mtimeNs}:${r?.size}`, newest };
+  }
+
+  /** The index, (re)read from disk when this process did not make the files' last change. */
+  private index(): RecordIndex {
+    // One stat pair serves a burst of lookups (a remove makes several; a prune thousands).
+    const now = performance.now();
+    if (this.idx && this.writing) return this.idx;
+    if (this.idx && this.settled && now - this.checkedAt < RECHECK_MS) return this.idx;
+    const st = this.statStamp();
+    this.checkedAt = now;
+    if (this.idx && this.settled && st.stamp === this.stamp) return this.idx;
+    const idx = new RecordIndex();
+    const refs = readJsonOrSync<RefsFile>(this.refsPath(), { refs: {} });
+    for (const f of fs.readdirSync(path.join(this.root, 'meta'))) {
+      if (!/^[a-f0-9]{64}\.json$/.test(f)) continue;
+      const r = readJsonOrSync<ImageRecord | null>(path.join(this.root, 'meta', f), null);
+      if (r) idx.put(r);
+    }
+    for (const [k, v] of Object.entries(refs.refs)) idx.setRef(k, v);
+    this.idx = idx;
+    this.stamp = st.stamp;
+    this.settled = Date.now() - st.newest > RACY_MS;
+    return idx;
+  }
+
+  /** After this process's own write (under the lock): the index already has it. */
+  private restamp(idx: RecordIndex): void {
+    this.idx = idx;
+    this.stamp = this.statStamp().stamp;
+    this.settled = true;
+  }
+
+  private async writeRefs(idx: RecordIndex): Promise<void> {
+    await writeJsonAtomic(this.refsPath(), { refs: idx.refsObject() } satisfies RefsFile, 0o600);
+  }
+
+  private async writeRecord(idx: RecordIndex, rec: ImageRecord): Promise<void> {
+    await writeJsonAtomic(this.recordPath(rec.id), rec, 0o600);
+    idx.put(rec);
   }
 
   private async readRecord(id: string): Promise<ImageRecord | null> {
-    return readJsonOrSync<ImageRecord | null>(this.recordPath(id), null);
+    const r = this.index().record(id);
+    return r ? { ...r } : null;
   }
 
   async records(): Promise<ImageRecord[]> {
-    const out: ImageRecord[] = [];
-    for (const f of await fsp.readdir(path.join(this.root, 'meta'))) {
-      if (!/^[a-f0-9]{64}\.json$/.test(f)) continue;
-      const r = await this.readRecord('sha256:' + f.slice(0, 64));
-      if (r) out.push(r);
+    return [...this.index().records()].map((r) => ({ ...r }));
+  }
+
+  /** Reads the index (every record once) ahead of the first lookup. */
+  warm(): void {
+    this.index();
+  }
+
+  /** Ids of the images whose parent is `id` (classic build chains). */
+  childrenOf(id: string): string[] {
+    return this.index().childrenOf(id);
+  }
+
+  /** config.config.Labels without reading the config of a record that has them. */
+  async labels(rec: ImageRecord): Promise<Record<string, string> | null> {
+    if (rec.labels !== undefined) return rec.labels;
+    let l = this.labelCache.get(rec.id);
+    if (l === undefined) {
+      l = labelsOf(await this.config(rec));
+      this.labelCache.set(rec.id, l);
     }
-    return out;
+    return l;
   }
 
   async config(idOrRecord: string | ImageRecord): Promise<ImageConfig> {
@@ -141,8 +224,15 @@ export class ImageStore {
     let text = this.configTexts.get(id);
     if (text === undefined) {
       text = (await this.content.readBuffer(id)).toString('utf8');
-      if (this.configTexts.size >= CONFIG_CACHE_ENTRIES) this.configTexts.delete(this.configTexts.keys().next().value!);
-      this.configTexts.set(id, text);
+      if (text.length <= CONFIG_CACHE_CHARS) {
+        while (this.configTexts.size >= CONFIG_CACHE_ENTRIES || this.configChars + text.length > CONFIG_CACHE_CHARS) {
+          const [oldest, old] = this.configTexts.entries().next().value!;
+          this.configTexts.delete(oldest);
+          this.configChars -= old.length;
+        }
+        this.configTexts.set(id, text);
+        this.configChars += text.length;
+      }
     }
     return JSON.parse(text) as ImageConfig;
   }
@@ -172,7 +262,9 @@ export class ImageStore {
     const manDesc = await this.content.putJson(manifest, MEDIA_TYPES.dockerManifest);
     const id = cfgDesc.digest;
     const rec = await this.locked(async () => {
-      const existing = await this.readRecord(id);
+      const idx = this.index();
+      const found = idx.record(id);
+      const existing = found ? { ...found } : null;
       const rec: ImageRecord = existing ?? {
         id,
         manifestDigest: manDesc.digest,
@@ -184,7 +276,9 @@ export class ImageStore {
       };
       if (existing && input.layerSizes) rec.layerSizes = input.layerSizes;
       if (input.parent && !rec.parent) rec.parent = input.parent;
-      await writeJsonAtomic(this.recordPath(id), rec, 0o600);
+      rec.labels = labelsOf(config);
+      await this.writeRecord(idx, rec);
+      this.restamp(idx);
       return rec;
     });
     for (const t of input.tags ?? []) await this.tag(id, t);
@@ -229,7 +323,9 @@ export class ImageStore {
       return r;
     });
     return this.locked(async () => {
-      const existing = await this.readRecord(id);
+      const idx = this.index();
+      const found = idx.record(id);
+      const existing = found ? { ...found } : null;
       const rec: ImageRecord = existing ?? {
         id,
         manifestDigest: input.manifestDigest,
@@ -242,13 +338,14 @@ export class ImageStore {
       if (existing && input.layerSizes.some((n) => n > 0)) rec.layerSizes = [...input.layerSizes];
       if (input.parent && !rec.parent) rec.parent = input.parent;
       if (tagRefs.length) rec.lastTagTime = rfc3339Nano();
-      await writeJsonAtomic(this.recordPath(id), rec, 0o600);
+      rec.labels = labelsOf(config);
+      await this.writeRecord(idx, rec);
       if (tagRefs.length || digestRefs.length) {
-        const refs = await this.readRefs();
-        for (const r of [...tagRefs, ...digestRefs]) refs.refs[referenceString(r)] = id;
-        await this.writeRefs(refs);
+        for (const r of [...tagRefs, ...digestRefs]) idx.setRef(referenceString(r), id);
+        await this.writeRefs(idx);
       }
-      return rec;
+      this.restamp(idx);
+      return { ...rec };
     });
   }
 
@@ -260,14 +357,12 @@ export class ImageStore {
       throw new ImageError('INVALID', 'refusing to create a tag with a digest reference');
     }
     await this.locked(async () => {
-      const refs = await this.readRefs();
-      refs.refs[referenceString(ref)] = rec.id;
-      await this.writeRefs(refs);
-      const r = await this.readRecord(rec.id);
-      if (r) {
-        r.lastTagTime = rfc3339Nano();
-        await writeJsonAtomic(this.recordPath(rec.id), r, 0o600);
-      }
+      const idx = this.index();
+      idx.setRef(referenceString(ref), rec.id);
+      await this.writeRefs(idx);
+      const r = idx.record(rec.id);
+      if (r) await this.writeRecord(idx, { ...r, lastTagTime: rfc3339Nano() });
+      this.restamp(idx);
     });
   }
 
@@ -276,21 +371,21 @@ export class ImageStore {
     const ref = withDefaultTag(parseNormalizedNamed(refStr));
     const key = referenceString(ref);
     return this.locked(async () => {
-      const refs = await this.readRefs();
-      const id = refs.refs[key];
+      const idx = this.index();
+      const id = idx.ref(key);
       if (id === undefined) return null;
-      delete refs.refs[key];
-      await this.writeRefs(refs);
+      idx.deleteRef(key);
+      await this.writeRefs(idx);
+      this.restamp(idx);
       return id;
     });
   }
 
   /** All references to an image, parsed. */
   async references(id: string): Promise<Reference[]> {
-    const refs = await this.readRefs();
-    return Object.entries(refs.refs)
-      .filter(([, v]) => v === id)
-      .map(([k]) => parseNormalizedNamed(k))
+    return this.index()
+      .refsOf(id)
+      .map((k) => parseNormalizedNamed(k))
       .sort((a, b) => (referenceString(a) < referenceString(b) ? -1 : 1));
   }
 
@@ -316,23 +411,24 @@ export class ImageStore {
     } catch {
       ref = undefined;
     }
+    const idx = this.index();
     if (ref) {
-      const refs = await this.readRefs();
-      const id = refs.refs[referenceString(ref)];
+      const id = idx.ref(referenceString(ref));
       if (id) {
         const r = await this.readRecord(id);
         if (r) return r;
       }
       // name@digest also matches an image whose manifest has that digest (pulled by digest).
       if (ref.digest) {
-        for (const r of await this.records()) if (r.manifestDigest === ref.digest) return r;
+        const m = idx.withManifest(ref.digest);
+        if (m) return this.readRecord(m);
       }
     }
     const prefix = idOrRef.startsWith('sha256:') ? idOrRef.slice(7) : idOrRef;
     if (/^[a-f0-9]{1,63}$/.test(prefix)) {
-      const matches = (await fsp.readdir(path.join(this.root, 'meta'))).filter((f) => f.startsWith(prefix) && f.endsWith('.json'));
+      const matches = idx.idsWithPrefix(prefix, 2);
       if (matches.length > 1) throw new ImageError('INVALID', `ambiguous image id prefix ${idOrRef}`);
-      if (matches.length === 1) return this.readRecord('sha256:' + matches[0]!.slice(0, 64));
+      if (matches.length === 1) return this.readRecord(matches[0]!);
     }
     return null;
   }
@@ -368,7 +464,7 @@ export class ImageStore {
         out.push({ Untagged: familiarString(r) });
       }
     }
-    const children = (await this.records()).filter((r) => r.parent === rec.id);
+    const children = this.index().childrenOf(rec.id);
     if (children.length && !opts.force) {
       if (out.length) return out; // untagged; kept as a parent of other images, as Docker does
       throw new ImageError('CONFLICT', `conflict: unable to delete ${hexOf(rec.id).slice(0, 12)} (cannot be forced) - image has dependent child images`);
@@ -376,12 +472,55 @@ export class ImageStore {
     // Record removal and collection under one lock: an adopt() that would reuse these blobs either
     // finished before (its record is seen) or waits (and its lease still holds them).
     const removedChains = await this.locked(async () => {
-      await fsp.rm(this.recordPath(rec.id), { force: true });
-      return opts.collect === false ? [] : this.collectLocked(rec);
+      const idx = this.index();
+      // One small unlink: synchronous costs ~20 µs, an async rm two thread-pool round trips (prune does thousands).
+      fs.rmSync(this.recordPath(rec.id), { force: true });
+      idx.delete(rec.id);
+      this.labelCache.delete(rec.id);
+      this.restamp(idx);
+      return opts.collect === false ? [] : this.collectLocked(idx, [rec]);
     });
     out.push({ Deleted: rec.id });
     for (const c of removedChains) out.push({ Deleted: c });
     return out;
+  }
+
+  /**
+   * Deletes the records of many images at once (a build-cache prune), deepest first as given: an image
+   * that has references by now is kept. The caller sees to children (as remove() with force does).
+   * Batches of REMOVE_BATCH under the lock, each one parallel unlinks off the event loop and one fsync
+   * of the directory, with a turn of the event loop between batches: a synchronous unlink per image
+   * blocked every other request (2 ms each on a busy disk; issue #16). Returns the records removed, for
+   * collect().
+   */
+  async removeUntagged(ids: string[]): Promise<ImageRecord[]> {
+    const gone: ImageRecord[] = [];
+    for (let i = 0; i < ids.length; i += REMOVE_BATCH) {
+      const batch = ids.slice(i, i + REMOVE_BATCH);
+      await this.locked(async () => {
+        const idx = this.index();
+        const doomed: ImageRecord[] = [];
+        for (const id of batch) {
+          const r = idx.record(id);
+          if (!r || idx.refsOf(id).length) continue;
+          doomed.push({ ...r });
+          idx.delete(id);
+          this.labelCache.delete(id);
+        }
+        // Index first: a crash after it but before the unlinks only brings back untagged images.
+        this.writing = true;
+        try {
+          await Promise.all(doomed.map((r) => fsp.unlink(this.recordPath(r.id)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)))));
+          if (doomed.length) await fsyncDir(path.join(this.root, 'meta'));
+        } finally {
+          this.writing = false;
+          this.restamp(idx);
+        }
+        gone.push(...doomed);
+      });
+      await new Promise((res) => setImmediate(res));
+    }
+    return gone;
   }
 
   private leases(): Lease[] {
@@ -389,43 +528,71 @@ export class ImageStore {
   }
 
   /**
+   * After remove(…, { collect: false }) or removeUntagged() of many images (a prune): deletes what
+   * remove() would have, in one pass. Returns the chain IDs of removed snapshots.
+   */
+  async collect(gone: ImageRecord[], deletedBlobs?: string[]): Promise<string[]> {
+    // The lock is taken per batch, not for the whole pass: a prune's collection of thousands of blobs
+    // must not hold up a pull or a build step meanwhile. What is needed is re-checked under it.
+    return this.collectIn((fn) => this.locked(() => fn(this.index())), gone, deletedBlobs);
+  }
+
+  /**
    * Deletes blobs and committed snapshots of `gone` that no remaining image needs and no lease holds.
    * Leases are re-read before every deletion. Returns the chain IDs of removed snapshots, top first.
    */
-  private async collectLocked(gone: ImageRecord): Promise<string[]> {
-    const remaining = await this.records();
-    const usedBlobs = new Set<string>();
-    const usedChains = new Set<string>();
-    for (const r of remaining) {
-      usedBlobs.add(r.id).add(r.manifestDigest);
-      for (const l of r.layers) usedBlobs.add(l.digest);
-      for (const c of chainIds(r.diffIds)) usedChains.add(c);
-    }
-    const leased = (): { blobs: Set<string>; snaps: Set<string>; images: Set<string> } => {
-      const out = { blobs: new Set<string>(), snaps: new Set<string>(), images: new Set<string>() };
-      for (const l of this.leases()) {
-        l.blobs.forEach((x) => out.blobs.add(x));
-        l.snapshots.forEach((x) => out.snaps.add(x));
-        l.images.forEach((x) => out.images.add(x));
-      }
-      return out;
-    };
-    if (leased().images.has(gone.id)) return []; // being pushed or saved right now: gc() collects it later
-    for (const d of [gone.id, gone.manifestDigest, ...gone.layers.map((l) => l.digest)]) {
-      if (usedBlobs.has(d) || leased().blobs.has(d)) continue;
-      await this.content.delete(d);
+  private collectLocked(idx: RecordIndex, gone: ImageRecord[]): Promise<string[]> {
+    return this.collectIn((fn) => fn(idx), gone);
+  }
+
+  /**
+   * `under` runs a step with the index, under the store's lock. `deletedBlobs` receives the digests of
+   * the blobs deleted (a prune counts their bytes).
+   */
+  private async collectIn(under: <T>(fn: (idx: RecordIndex) => Promise<T>) => Promise<T>, gone: ImageRecord[], deletedBlobs?: string[]): Promise<string[]> {
+    const leasedBlob = (d: string): boolean => this.leases().some((l) => l.blobs.has(d));
+    const leasedSnap = (c: string): boolean => this.leases().some((l) => l.snapshots.has(c));
+    // An image being pushed or saved right now keeps everything: gc() collects it later.
+    const doomed = gone.filter((g) => !this.leases().some((l) => l.images.has(g.id)));
+    const blobs = new Set<string>();
+    for (const g of doomed) for (const d of [g.id, g.manifestDigest, ...g.layers.map((l) => l.digest)]) blobs.add(d);
+    // In small parallel batches (a prune has thousands), use and leases checked again for each batch.
+    const list = [...blobs];
+    for (let i = 0; i < list.length; i += 32) {
+      await under(async (idx) => {
+        const batch = list.slice(i, i + 32).filter((d) => !idx.blobUsed(d) && !leasedBlob(d));
+        await Promise.all(
+          batch.map(async (d) => {
+            if ((await this.content.delete(d)) && deletedBlobs) deletedBlobs.push(d);
+          }),
+        );
+      });
     }
     const removed: string[] = [];
-    if (this.snapshots) {
-      for (const c of chainIds(gone.diffIds).reverse()) {
-        if (usedChains.has(c) || leased().snaps.has(c)) break; // everything below is needed too
-        try {
-          await this.snapshots.remove(c);
-        } catch (e) {
-          if (e instanceof SnapshotError && e.code === 'NOT_FOUND') continue; // never unpacked
-          break; // a container's snapshot still sits on it: keep it and what is below
-        }
-        removed.push(c);
+    if (!this.snapshots) return removed;
+    const snapshots = this.snapshots;
+    // One walk per distinct layer list (a build chain's images share a few, interned by the index),
+    // deepest first: a snapshot can only go once nothing sits on it.
+    const lists = [...new Set(doomed.map((g) => g.diffIds))].sort((a, b) => b.length - a.length);
+    const seen = new Set<string>();
+    for (const diffIds of lists) {
+      for (const c of chainIds(diffIds).reverse()) {
+        if (seen.has(c)) break; // tried from a deeper list already, with everything below it
+        seen.add(c);
+        const outcome = await under(async (idx): Promise<'kept' | 'gone' | 'removed'> => {
+          if (idx.chainUsed(c) || leasedSnap(c)) return 'kept'; // everything below is needed too
+          try {
+            // The record's write is synced in the background and the files go through the trash, so a
+            // prune of thousands of layers neither waits on an fsync per layer nor deletes trees inline.
+            await snapshots.remove(c, { durability: 'deferred' });
+            return 'removed';
+          } catch (e) {
+            if (e instanceof SnapshotError && e.code === 'NOT_FOUND') return 'gone'; // never unpacked, or gone with another image
+            return 'kept'; // a container's snapshot still sits on it: keep it and what is below
+          }
+        });
+        if (outcome === 'kept') break;
+        if (outcome === 'removed') removed.push(c);
       }
     }
     return removed;
@@ -507,38 +674,34 @@ export class ImageStore {
 
   /** GET /images/json. */
   async listImages(opts: { all?: boolean } = {}): Promise<ImageSummary[]> {
-    const records = await this.records();
-    const refs = await this.readRefs();
-    const hasChildren = new Set(records.map((r) => r.parent).filter((p): p is string => !!p));
+    const idx = this.index();
     const out: Array<ImageSummary & { _created: string }> = [];
-    for (const rec of records) {
-      const cfg = await this.config(rec);
-      const mine = Object.entries(refs.refs)
-        .filter(([, v]) => v === rec.id)
-        .map(([k]) => parseNormalizedNamed(k))
-        .sort((a, b) => (referenceString(a) < referenceString(b) ? -1 : 1));
+    for (const rec of [...idx.records()]) {
+      const keys = idx.refsOf(rec.id);
+      const mine = keys.length ? keys.map((k) => parseNormalizedNamed(k)).sort((a, b) => (referenceString(a) < referenceString(b) ? -1 : 1)) : [];
       let repoTags: string[] | null = mine.filter((r) => r.tag !== undefined && r.digest === undefined).map(familiarString);
       let repoDigests: string[] | null = mine.filter((r) => r.digest !== undefined).map(familiarString);
       if (!repoTags.length) repoTags = null;
       if (!repoDigests.length) repoDigests = null;
       if (!repoTags && !repoDigests) {
-        if (!opts.all && hasChildren.has(rec.id)) continue; // intermediate build image
+        if (!opts.all && idx.hasChildren(rec.id)) continue; // intermediate build image
         repoDigests = ['<none>@<none>'];
         repoTags = ['<none>:<none>'];
       }
       const size = sum(rec.layerSizes);
       out.push({
         Containers: -1,
-        Created: unixSeconds(cfg.created),
+        Created: unixSeconds(rec.created),
         Id: rec.id,
-        Labels: cfg.config?.Labels ?? null,
+        // Records written before labels were copied into them read their config once.
+        Labels: rec.labels !== undefined ? rec.labels : await this.labels(rec),
         ParentId: rec.parent ?? '',
         RepoDigests: repoDigests,
         RepoTags: repoTags,
         SharedSize: -1,
         Size: size,
         VirtualSize: size,
-        _created: cfg.created,
+        _created: rec.created,
       });
     }
     out.sort((a, b) => b.Created - a.Created || (a._created < b._created ? 1 : a._created > b._created ? -1 : 0));

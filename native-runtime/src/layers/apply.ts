@@ -10,7 +10,8 @@
 //    symlink is refused (tar tools never produce one; a hostile tar uses it to escape);
 //  - files are opened O_NOFOLLOW|O_EXCL after removing whatever was there;
 //  - hardlinks must name a non-directory already extracted from this same tar;
-//  - device nodes and fifos are refused; whiteouts become overlay whiteouts (0:0 char devices).
+//  - device nodes and fifos are kept, as dockerd keeps them (the devices cgroup decides what a container
+//    may open); whiteouts become overlay whiteouts (0:0 char devices).
 //
 // On error, destDir is left half-written: the CALLER must discard it (unpackImage removes the
 // active snapshot). That keeps this function free of rollback logic.
@@ -24,6 +25,8 @@ export interface ApplyOptions {
   /** lchown entries to their tar uid/gid. Default: when running as root. */
   sameOwner?: boolean;
   onEntry?: (name: string) => void;
+  /** destDir is a complete tree (btrfs/vfs snapshot): whiteouts delete, opaque dirs are emptied first. */
+  plain?: boolean;
 }
 
 export interface ApplyResult {
@@ -50,7 +53,7 @@ export async function applyLayer(source: ByteStream, destDir: string, opts: Appl
   const raw = await decompressed(source);
   let applier: InstanceType<typeof native.NativeLayerApplier>;
   try {
-    applier = new native.NativeLayerApplier(root, { sameOwner, entryNames: opts.onEntry !== undefined });
+    applier = new native.NativeLayerApplier(root, { sameOwner, entryNames: opts.onEntry !== undefined, plain: opts.plain ?? false });
   } catch (err) {
     raw.destroy();
     throw err;

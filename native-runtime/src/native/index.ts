@@ -2,9 +2,9 @@
 // (see types.ts); these wrappers turn them into NativeCallError exceptions.
 import { createRequire } from 'node:module';
 
-import type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
+import type { CopyNativeError, DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RootStat, RootStatFields, RouteInfo } from './types.js';
 
-export type { DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
+export type { CopyNativeError, DiskUsage, LayerNativeError, RootStat, RootStatFields, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
 export {
   attachShim,
   encodeFrame,
@@ -250,8 +250,9 @@ function unwrapLayer<T>(call: string, r: NativeResult<T, LayerNativeError>): T {
 export class NativeLayerApplier {
   private handle: NativeHandle | null;
 
-  constructor(destDir: string, opts: { sameOwner: boolean; entryNames?: boolean }) {
-    this.handle = unwrap('layerApplierOpen', addon.layerApplierOpen(destDir, { sameOwner: opts.sameOwner, entryNames: opts.entryNames ?? false }));
+  /** plain: a complete tree (btrfs/vfs), where whiteouts delete instead of becoming overlay's. */
+  constructor(destDir: string, opts: { sameOwner: boolean; entryNames?: boolean; plain?: boolean }) {
+    this.handle = unwrap('layerApplierOpen', addon.layerApplierOpen(destDir, { sameOwner: opts.sameOwner, entryNames: opts.entryNames ?? false, plain: opts.plain ?? false }));
   }
 
   /** Applies the next chunks; resolves with the names of the entries begun (when entryNames was set). */
@@ -298,4 +299,72 @@ export class NativeLayerDiffer {
 /** Docker's DiffSize of a tree (non-directory bytes, each inode once) and its inode count, off the main thread. */
 export async function diskUsage(dir: string): Promise<DiskUsage> {
   return unwrapLayer('diskUsage', await addon.diskUsage(dir));
+}
+
+// ─────────────── inside a container's root (native/addon/in_root.cc) ───────────────
+
+/** A docker cp failure of the addon: `code` says which (NOT_FOUND, NOT_DIR, OVERWRITE, UNSAFE_ENTRY…). */
+export class CopyError extends NativeCallError {
+  readonly code: CopyNativeError['code'];
+  readonly entry: string | undefined;
+  readonly detail: string;
+
+  constructor(call: string, e: CopyNativeError) {
+    super(call, e.errno, e.message);
+    this.name = 'CopyError';
+    this.code = e.code;
+    this.entry = e.entry;
+    this.detail = e.message;
+  }
+}
+
+function unwrapCopy<T>(call: string, r: NativeResult<T, CopyNativeError>): T {
+  if (r.ok) return r.value;
+  throw new CopyError(call, r.error);
+}
+
+/** lstat (followLast: stat) of `path` inside `root`, resolved there whatever the container does. */
+export function rootStat(root: string, path: string, followLast: boolean): RootStat {
+  return unwrap('rootStat', addon.rootStat(root, path, followLast));
+}
+
+/** Entries of directory `path` below `root` with their lstat; no symlink is followed on the way. */
+export function rootReaddir(root: string, path: string): Array<RootStatFields & { name: string; opaque: boolean }> {
+  return unwrap('rootReaddir', addon.rootReaddir(root, path));
+}
+
+/** Extracts the spooled tar under `dest` inside `root` (checked whole first); the resolved destination. */
+export async function containerPut(
+  root: string,
+  dest: string,
+  spool: string,
+  /** fsuid/fsgid: write as a user namespace's mapped root (its rootfs is idmapped; native/addon/thread_ids.h). */
+  opts: { noOverwriteDirNonDir?: boolean; fsuid?: number; fsgid?: number } = {},
+): Promise<string> {
+  const ids = opts.fsuid !== undefined && opts.fsgid !== undefined ? { fsuid: opts.fsuid, fsgid: opts.fsgid } : {};
+  return unwrapCopy('containerPut', await addon.containerPut(root, dest, spool, { noOverwriteDirNonDir: opts.noOverwriteDirNonDir ?? false, ...ids })).inner;
+}
+
+/** docker cp's tar of `path` inside `root`, entries named under `name`. Same reading API as NativeLayerDiffer. */
+export class NativeContainerTar {
+  private handle: NativeHandle | null;
+
+  constructor(root: string, path: string, opts: { followLast: boolean; name: string; skipDevs?: number[] }) {
+    this.handle = unwrapCopy('containerTar', addon.containerTarOpen(root, path, { followLast: opts.followLast, name: opts.name, skipDevs: opts.skipDevs ?? [] }));
+  }
+
+  async read(buf: Buffer): Promise<number> {
+    if (!this.handle) throw new Error('NativeContainerTar is closed');
+    return unwrapLayer('containerTar', await addon.layerDifferRead(this.handle, buf)).bytes;
+  }
+
+  close(): void {
+    if (this.handle) addon.layerDifferClose(this.handle);
+    this.handle = null;
+  }
+}
+
+/** rm -rf without ever following a symlink, even one swapped in meanwhile (volumes, container trees). */
+export async function removeTree(path: string): Promise<void> {
+  unwrapLayer('removeTree', await addon.removeTree(path));
 }

@@ -51,7 +51,7 @@ export interface NativeAddon {
   // Layer tars (native/addon/layer_tar.cc). File work runs on the libuv pool; the promises always
   // resolve (errors are values). One call at a time per handle: a second one gets EBUSY.
   /** Opens destDir (O_PATH) for a layer to be extracted into it. */
-  layerApplierOpen(destDir: string, opts: { sameOwner: boolean; entryNames: boolean }): NativeResult<NativeHandle>;
+  layerApplierOpen(destDir: string, opts: { sameOwner: boolean; entryNames: boolean; plain: boolean }): NativeResult<NativeHandle>;
   /** Feeds the next bytes of the uncompressed tar; `entries` lists the entries begun (with entryNames). */
   layerApplierWrite(handle: NativeHandle, chunks: Buffer[]): Promise<NativeResult<{ entries: string[] }, LayerNativeError>>;
   /** End of the tar: checks it was complete, sets directory mtimes, measures the result (as diskUsage). */
@@ -65,6 +65,50 @@ export interface NativeAddon {
   layerDifferClose(handle: NativeHandle): NativeResult<null>;
   /** Bytes of non-directories, each inode once (Docker's DiffSize), and the number of inodes, below dir. */
   diskUsage(dir: string): Promise<NativeResult<DiskUsage, LayerNativeError>>;
+
+  // Inside a container's root (native/addon/in_root.cc): every lookup is openat2 RESOLVE_IN_ROOT, so
+  // nothing a container does meanwhile (CVE-2018-15664) sends a walk to the host. `root` is a host path
+  // the server owns (/proc/<pid>/root, a temporary overlay mount, an upper dir).
+  /** lstat (followLast: stat) of a container path; stat null when it does not exist. */
+  rootStat(root: string, path: string, followLast: boolean): NativeResult<RootStat>;
+  /** A directory's entries with their lstat, sorted by name; no symlink followed on the way. */
+  rootReaddir(root: string, path: string): NativeResult<Array<RootStatFields & { name: string; opaque: boolean }>>;
+  /** docker cp's GET archive: read with layerDifferRead/Close. NOT_FOUND code when path is missing. */
+  containerTarOpen(root: string, path: string, opts: { followLast: boolean; name: string; skipDevs: number[] }): NativeResult<NativeHandle, CopyNativeError>;
+  /** docker cp's PUT archive of a spooled tar: checked whole, then extracted under dest. Codes NOT_FOUND, NOT_DIR, OVERWRITE, UNSAFE_ENTRY… */
+  containerPut(root: string, dest: string, spool: string, opts: { noOverwriteDirNonDir: boolean; fsuid?: number; fsgid?: number }): Promise<NativeResult<{ inner: string }, CopyNativeError>>;
+  /** rm -rf that never follows a symlink, even one swapped in while it runs. */
+  removeTree(path: string): Promise<NativeResult<null, LayerNativeError>>;
+}
+
+/** docker cp's errors: a layer's codes, plus a missing path, a destination that is no directory, and noOverwriteDirNonDir. */
+export interface CopyNativeError extends NativeError {
+  code?: NonNullable<LayerNativeError['code']> | 'NOT_FOUND' | 'NOT_DIR' | 'OVERWRITE';
+  entry?: string;
+}
+
+export interface RootStatFields {
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  ino: number;
+  dev: number;
+  rdev: number;
+  nlink: number;
+  mtimeSec: number;
+  mtimeNsec: number;
+  mtimeMs: number;
+  ctimeSec: number;
+  ctimeNsec: number;
+}
+
+export interface RootStat {
+  /** The container path, symlinks resolved (but a final one when followLast is false). */
+  inner: string;
+  stat: RootStatFields | null;
+  /** Where a final symlink leads inside the root; "" otherwise. */
+  linkTarget: string;
 }
 
 /** An opaque addon object (a napi External). */

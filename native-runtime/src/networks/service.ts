@@ -3,6 +3,8 @@
 // published ports at start (the first network through the shim, the others moved in right after),
 // live connect and disconnect, clean-up at close and network remove, stale links after a crash.
 // Docker's predefined networks bridge (Berth's own Linux bridge), host and none always exist.
+// Names: as dockerd, no peer resolution on the default bridge; on user-defined networks the embedded
+// DNS server in each shim answers from name tables (dns-tables.ts), never by rewriting peers' files.
 // A network's Linux bridge stays up while the engine runs (as docker0 does) and goes at close();
 // a container's exit deletes no link: the kernel removes its veth pair with its namespace.
 import * as fs from 'node:fs';
@@ -10,15 +12,16 @@ import path from 'node:path';
 import type { ContainerCreateBody, Filters, NetworkCreateOptions, NetworkInspect, PruneResponse } from '../engine/types.js';
 import { badParameter, conflict, EngineError, forbidden, internal, noSuchContainer } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { checkFilterNames, labelMatches, normalizeFilters } from '../events/filters.js';
+import { checkFilterNames, exactMatch, labelMatches, matchKVList, normalizeFilters, regexMatch } from '../events/filters.js';
 import { rfc3339Nano } from '../images/time.js';
 import { ShimStartError, type ShimStarted } from '../native/index.js';
 import { etcPaths, hostsText, resolvConfText, type EtcFilesInput } from '../containers/etc-files.js';
 import { KeyedMutex } from '../containers/locks.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { randomId, sha256Hex } from '../util/ids.js';
-import { contains, firstHost, ipToInt, macFor, overlaps, parseSubnet, subnetText } from './cidr.js';
-import { peerLines, rewriteInPlace, type HostsPeer } from './hosts.js';
+import { contains, firstHost, macFor, overlaps, parseSubnet, subnetText } from './cidr.js';
+import { containerTablesFile, NameTables, type NameEntry } from './dns-tables.js';
+import { rewriteInPlace } from './hosts.js';
 import { allocateIp, reconcileAllocations, releaseIps } from './ipam.js';
 import { interfaceName, nextInterfaceName, plugIntoRunning } from './live-link.js';
 import { createEndpointLink, deleteLinkIfPresent, deleteLinkQuiet, ensureBridge, linkExists, vethNames } from './links.js';
@@ -56,7 +59,12 @@ export interface StartNetwork {
   /** veth.host and veth.bridge: the shim creates the pair (docs/runtime.md, "Container network"). */
   network?: { veth: { peer: string; name: string; address: string; mac: string; host: string; bridge: string }; routes: { destination: string; gateway?: string }[] };
   ports: ShimPort[];
+  /** The embedded DNS server (a user-defined network): native/shim/dns.h. */
+  dns?: { tables: string; forward: string[] };
 }
+
+/** Where a container on a user-defined network sends its queries (dockerd's embedded server). */
+export const EMBEDDED_DNS = '127.0.0.11';
 
 const DEFAULT_ROOT = '/var/lib/berth';
 const isUp = (rec: ContainerRecord): boolean => ['running', 'paused', 'restarting'].includes(rec.state.status);
@@ -73,9 +81,13 @@ export class NetworkService {
   private readonly startExtras = new Map<string, [string, EndpointRecord][]>();
   /** Bridges this engine has set up (name → "gateway/prefix", NAT): a start then needs no netlink call for them. */
   private readonly bridgesUp = new Map<string, string>();
+  /** Containers between prepareStart and started/startFailed: their names resolve from the start. */
+  private readonly starting = new Set<string>();
+  private readonly tables: NameTables;
 
   constructor(private readonly o: NetworkServiceOptions) {
     this.store = new NetworkStore(path.join(o.root, 'networks'));
+    this.tables = new NameTables(path.join(o.root, 'networks', 'dns'));
   }
 
   get outbound(): boolean {
@@ -192,17 +204,27 @@ export class NetworkService {
 
   async list(opts: { filters?: Filters | string } = {}): Promise<NetworkInspect[]> {
     const f = normalizeFilters(opts.filters);
+    // As dockerd (moby daemon/network/filter.go FilterNetworks): name and id are regexps, labels all of,
+    // dangling one value, type any of (builtin, custom).
     checkFilterNames(f, ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling']);
+    const danglingVals = f.get('dangling') ?? [];
+    if (danglingVals.length > 1) throw badParameter('got more than one value for filter key "dangling"');
+    if (danglingVals.length && !['0', '1', 'true', 'false'].includes(danglingVals[0]!)) {
+      throw badParameter('invalid value for filter \'dangling\', must be "true" (or "1"), or "false" (or "0")');
+    }
+    const dangling = danglingVals.length ? ['1', 'true'].includes(danglingVals[0]!) : undefined;
+    const types = f.get('type') ?? [];
+    for (const t of types) if (t !== 'builtin' && t !== 'custom') throw badParameter(`invalid filter: 'type'='${t}'`);
     const used = (n: NetworkRecord): boolean => this.endpointsOn(n.Id).length > 0;
     return this.store
       .all()
-      .filter((n) => (f.get('name') ?? []).length === 0 || f.get('name')!.some((v) => n.Name.includes(v)))
-      .filter((n) => (f.get('id') ?? []).length === 0 || f.get('id')!.some((v) => n.Id.startsWith(v)))
-      .filter((n) => (f.get('driver') ?? []).length === 0 || f.get('driver')!.includes(n.Driver))
-      .filter((n) => (f.get('scope') ?? []).length === 0 || f.get('scope')!.includes('local'))
-      .filter((n) => (f.get('label') ?? []).every((l) => labelMatches(l, n.Labels)))
-      .filter((n) => (f.get('type') ?? []).every((t) => (t === 'builtin' ? n.builtin : t === 'custom' ? !n.builtin : false)))
-      .filter((n) => (f.get('dangling') ?? []).every((d) => (['true', '1'].includes(d) ? !n.builtin && !used(n) : n.builtin || used(n))))
+      .filter((n) => exactMatch(f, 'driver', n.Driver))
+      .filter((n) => regexMatch(f, 'name', n.Name))
+      .filter((n) => regexMatch(f, 'id', n.Id))
+      .filter((n) => matchKVList(f, 'label', n.Labels))
+      .filter((n) => exactMatch(f, 'scope', 'local'))
+      .filter((n) => dangling === undefined || (dangling ? !n.builtin && !used(n) : n.builtin || used(n)))
+      .filter((n) => types.length === 0 || types.includes(n.builtin ? 'builtin' : 'custom'))
       .sort((a, b) => a.Name.localeCompare(b.Name))
       .map((n) => networkInspectView(n, this.o.containers(), false));
   }
@@ -219,6 +241,7 @@ export class NetworkService {
       if (this.endpointsOn(net.Id).length) throw conflict(`error while removing network: network ${net.Name} id ${net.Id} has active endpoints`);
       await this.teardownBridge(net);
       await this.store.delete(net.Id);
+      await this.tables.remove(net.Id);
     });
     this.emit(net, 'destroy');
   }
@@ -251,13 +274,18 @@ export class NetworkService {
     const eps = (rec.cfg.endpoints ??= {});
     if (eps[net.Name]) throw forbidden(`endpoint with name ${rec.cfg.name.slice(1)} already exists in network ${net.Name}`);
     const ec = (opts.EndpointConfig ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
+    // A running container whose shim has no DNS server (no user-defined network at its start) keeps its
+    // resolv.conf until its next start: pointing it at 127.0.0.11 now would break its resolution.
+    const keepResolvConf = hasProcess(rec) && !this.userNetworksOf(rec).length;
     await this.addEndpoint(rec, net, ec);
     const ep = eps[net.Name]!;
     // A stopped (or restarting) container gets the endpoint at its next start.
     const live = hasProcess(rec) && !!ep.veth && (await this.plugLive(rec, net, ep));
     await this.o.saveConfig(rec);
-    await this.refreshHosts(net.Id, rec);
-    await this.writeResolvConf(rec, net);
+    await this.writeOwnHosts(rec);
+    if (!keepResolvConf) await this.writeResolvConf(rec);
+    await this.writeDnsList(rec);
+    if (live) await this.refreshNames(net);
     if (live) this.emit(net, 'connect', { container: rec.cfg.id });
   }
 
@@ -311,7 +339,9 @@ export class NetworkService {
     });
     await this.o.saveConfig(rec);
     if (isUp(rec)) this.emit(net, 'disconnect', { container: rec.cfg.id });
-    await this.refreshHosts(net.Id);
+    await this.writeOwnHosts(rec);
+    await this.writeDnsList(rec);
+    await this.refreshNames(net);
   }
 
   // ─────────────────────────── containers: create ───────────────────────────
@@ -335,9 +365,10 @@ export class NetworkService {
     const ec = (ecs[net.Name] ?? ecs[net.Id] ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
     rec.cfg.endpoints = {};
     await this.addEndpoint(rec, net, ec);
-    // Only bridge networks have addresses, hence peers: on none/host every hosts file stays as written.
-    if (net.Driver === 'bridge') await this.refreshHosts(net.Id, rec);
-    await this.writeResolvConf(rec, net);
+    // Only the container's own files: peers are never listed (dockerd's default bridge has no names
+    // between containers; user-defined networks resolve through the embedded DNS server).
+    await this.writeOwnHosts(rec);
+    await this.writeResolvConf(rec);
   }
 
   private async addEndpoint(rec: ContainerRecord, net: NetworkRecord, ec: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } }): Promise<void> {
@@ -380,7 +411,6 @@ export class NetworkService {
       await this.mutex.run(net.Id, async () => {
         if (releaseIps(net, rec.cfg.id)) this.store.saveSoon(net);
       });
-      await this.refreshHosts(net.Id);
     }
   }
 
@@ -411,7 +441,9 @@ export class NetworkService {
     });
     this.startExtras.set(rec.cfg.id, bridged.slice(1));
     await this.o.saveConfig(rec);
-    for (const net of nets) await this.refreshHosts(net.Id);
+    // An address may have moved with its bridge's subnet.
+    await this.writeOwnHosts(rec);
+    const dns = await this.prepareDns(rec, nets);
     const first = bridged[0]![1];
     return {
       namespace: 'new',
@@ -428,7 +460,23 @@ export class NetworkService {
       },
       // Published ports connect to the first network's address.
       ports: portRequests(h.PortBindings, h.PublishAllPorts, rec.cfg.config.ExposedPorts, first.IPAddress),
+      ...(dns ? { dns } : {}),
     };
+  }
+
+  /**
+   * On a user-defined network: the container's list of tables, its names in them before it runs, and
+   * the shim's DNS settings. Upstreams only with outbound access (HostConfig.Dns, else the host's).
+   */
+  private async prepareDns(rec: ContainerRecord, nets: NetworkRecord[]): Promise<StartNetwork['dns']> {
+    const user = nets.filter((n) => !n.builtin);
+    if (!user.length) return undefined;
+    this.starting.add(rec.cfg.id);
+    await this.writeDnsList(rec);
+    for (const net of user) await this.refreshNames(net);
+    const open = this.o.outbound && user.some((n) => !n.Internal);
+    const dns = rec.cfg.hostConfig.Dns?.length ? rec.cfg.hostConfig.Dns : hostNameservers();
+    return { tables: containerTablesFile(this.o.containerDir(rec.cfg.id)), forward: open ? dns.filter((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)) : [] };
   }
 
   /**
@@ -490,6 +538,7 @@ export class NetworkService {
    */
   started(rec: ContainerRecord, started: ShimStarted): EngineError | undefined {
     this.clearInFlight(rec.cfg.id);
+    this.starting.delete(rec.cfg.id);
     if (started.ports?.length) rec.state.ports = started.ports;
     else delete rec.state.ports;
     let failure: EngineError | undefined;
@@ -525,6 +574,7 @@ export class NetworkService {
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) if (ep.veth) deleteLinkIfPresent(ep.veth);
     this.clearInFlight(rec.cfg.id);
     this.startExtras.delete(rec.cfg.id);
+    if (this.starting.delete(rec.cfg.id)) await this.refreshNamesOf(rec).catch(() => {});
     if (e instanceof ShimStartError && e.stage === 'ports') {
       const ep = Object.values(rec.cfg.endpoints ?? {})[0];
       const msg = e.errno === 98 ? portTakenMessage(rec.cfg.name.slice(1), ep?.EndpointID || sha256Hex(rec.cfg.id), e.message) : `publishing ports failed: ${e.message}`;
@@ -541,6 +591,7 @@ export class NetworkService {
    */
   async exited(rec: ContainerRecord): Promise<void> {
     delete rec.state.ports;
+    await this.refreshNamesOf(rec);
     for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
       const net = this.store.find(ep.NetworkID);
       if (net) this.emit(net, 'disconnect', { container: rec.cfg.id });
@@ -572,6 +623,8 @@ export class NetworkService {
     for (const net of this.store.all()) {
       const held = this.endpointsOn(net.Id).filter(({ ep }) => ep.IPAddress).map(({ rec, ep }) => ({ ip: ep.IPAddress, containerId: rec.cfg.id }));
       if (reconcileAllocations(net, held, (id) => ids.has(id))) await this.store.save(net);
+      // Containers may have exited while no server ran: their shims read these tables.
+      if (!net.builtin && net.Driver === 'bridge') await this.refreshNames(net);
     }
     await this.removeIdleLinks();
   }
@@ -590,40 +643,66 @@ export class NetworkService {
     for (const net of this.store.all()) await this.teardownIfIdle(net.Id).catch(() => {});
   }
 
-  // ─────────────────────────── /etc/hosts ───────────────────────────
+  // ─────────────────────────── names ───────────────────────────
 
-  /** Rewrites /etc/hosts of every container on the network (and `extra`, not yet in the store). */
-  async refreshHosts(netId: string, extra?: ContainerRecord): Promise<void> {
-    const recs = this.o.containers().filter((r) => r.cfg.id !== extra?.cfg.id);
-    if (extra) recs.push(extra);
-    const members = recs.filter((r) => Object.values(r.cfg.endpoints ?? {}).some((ep) => ep.NetworkID === netId));
-    for (const r of members) await this.writeHosts(r, recs);
+  /** Rewrites one network's name table: its endpoints on running (or starting) containers. */
+  private async refreshNames(net: NetworkRecord): Promise<void> {
+    if (net.builtin || net.Driver !== 'bridge' || this.o.readOnly) return;
+    await this.tables.refresh(net.Id, net.Name, () => {
+      const out: NameEntry[] = [];
+      for (const { rec, ep } of this.endpointsOn(net.Id)) {
+        if (!ep.IPAddress || !(hasProcess(rec) || this.starting.has(rec.cfg.id))) continue;
+        out.push({ ip: ep.IPAddress, containerId: rec.cfg.id, names: [rec.cfg.name.slice(1), ...(ep.Aliases ?? []), rec.cfg.config.Hostname] });
+      }
+      return out;
+    });
   }
 
-  private async writeHosts(rec: ContainerRecord, all: ContainerRecord[]): Promise<void> {
-    const mine = Object.values(rec.cfg.endpoints ?? {}).filter((ep) => ep.IPAddress);
-    const nets = new Set(mine.map((ep) => ep.NetworkID));
-    const peers: HostsPeer[] = [];
-    for (const other of all) {
-      if (other.cfg.id === rec.cfg.id) continue;
-      for (const ep of Object.values(other.cfg.endpoints ?? {})) {
-        if (!nets.has(ep.NetworkID) || !ep.IPAddress) continue;
-        peers.push({ ip: ep.IPAddress, names: [other.cfg.name.slice(1), ...(ep.Aliases ?? [])] });
-      }
+  private async refreshNamesOf(rec: ContainerRecord): Promise<void> {
+    for (const ep of Object.values(rec.cfg.endpoints ?? {})) {
+      const net = this.store.find(ep.NetworkID);
+      if (net) await this.refreshNames(net);
     }
-    peers.sort((a, b) => ipToInt(a.ip) - ipToInt(b.ip));
+  }
+
+  private userNetworksOf(rec: ContainerRecord): NetworkRecord[] {
+    return Object.values(rec.cfg.endpoints ?? {})
+      .map((ep) => this.store.find(ep.NetworkID))
+      .filter((n): n is NetworkRecord => !!n && !n.builtin && n.Driver === 'bridge');
+  }
+
+  private async writeDnsList(rec: ContainerRecord): Promise<void> {
+    if (!fs.existsSync(this.o.containerDir(rec.cfg.id))) return;
+    await this.tables.writeContainerList(this.o.containerDir(rec.cfg.id), this.userNetworksOf(rec).map((n) => n.Id));
+  }
+
+  /** The container's own /etc/hosts: its address for its hostname, no peers (dockerd's, without --link). */
+  private async writeOwnHosts(rec: ContainerRecord): Promise<void> {
     const file = etcPaths(this.o.containerDir(rec.cfg.id)).hosts;
     if (!fs.existsSync(file)) return;
-    await rewriteInPlace(file, hostsText({ ...etcInput(rec), selfIp: mine[0]?.IPAddress, peers: peerLines(peers) }));
+    const self = Object.values(rec.cfg.endpoints ?? {}).find((ep) => ep.IPAddress)?.IPAddress;
+    await rewriteInPlace(file, hostsText({ ...etcInput(rec), selfIp: self }));
   }
 
-  /** With outbound access a bridged container gets nameservers: its Dns, else the host's. */
-  private async writeResolvConf(rec: ContainerRecord, net: NetworkRecord): Promise<void> {
-    if (!this.o.outbound || net.Internal || net.Driver !== 'bridge') return;
+  /**
+   * On a user-defined network the embedded DNS server (as dockerd: nameserver 127.0.0.11, ndots:0); else
+   * with outbound access a bridged container gets nameservers (its Dns, else the host's); else none.
+   */
+  private async writeResolvConf(rec: ContainerRecord): Promise<void> {
     const file = etcPaths(this.o.containerDir(rec.cfg.id)).resolvConf;
     if (!fs.existsSync(file)) return;
+    const inp = etcInput(rec);
+    if (this.userNetworksOf(rec).length) {
+      await rewriteInPlace(file, resolvConfText({ ...inp, nameservers: [EMBEDDED_DNS], dnsOptions: ['ndots:0', ...(inp.dnsOptions ?? [])] }));
+      return;
+    }
+    const bridged = Object.values(rec.cfg.endpoints ?? {}).some((ep) => {
+      const net = this.store.find(ep.NetworkID);
+      return net?.Driver === 'bridge' && !net.Internal;
+    });
+    if (!this.o.outbound || !bridged) return;
     const dns = rec.cfg.hostConfig.Dns?.length ? rec.cfg.hostConfig.Dns : hostNameservers();
-    await rewriteInPlace(file, resolvConfText({ ...etcInput(rec), nameservers: dns }));
+    await rewriteInPlace(file, resolvConfText({ ...inp, nameservers: dns }));
   }
 }
 

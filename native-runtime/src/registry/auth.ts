@@ -63,12 +63,16 @@ export function basicHeader(c: { username: string; password: string }): string {
 export class Authorizer {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, string>();
+  /** The token service's refresh_token, when offline access was asked for (a login's IdentityToken). */
+  refreshToken: string | undefined;
 
   constructor(
     private readonly authconfig: AuthConfig | undefined,
     /** Refuses token realms the registry policy does not allow. */
     private readonly checkRealm: (url: URL) => void,
     private readonly skipVerify: boolean,
+    /** Ask for a refresh token with the credentials (`offline_token=true`), as dockerd's login does. */
+    private readonly offlineAccess = false,
   ) {}
 
   /** Records the challenge from a 401 (ping or any request). Returns true when it is one we can answer. */
@@ -133,6 +137,10 @@ export class Authorizer {
       if (cred) {
         url.searchParams.set('account', cred.username);
         headers['Authorization'] = basicHeader(cred);
+        if (this.offlineAccess) {
+          url.searchParams.set('offline_token', 'true');
+          url.searchParams.set('client_id', 'berth');
+        }
       }
       res = await send({ method: 'GET', url, headers, skipVerify: this.skipVerify });
     }
@@ -141,7 +149,7 @@ export class Authorizer {
       throw new EngineError(401, cred ? 'unauthorized: incorrect username or password' : 'unauthorized: authentication required', { reason: 'unauthorized' });
     }
     if (res.status !== 200) throw new EngineError(500, `token service ${url.origin} answered ${res.status}: ${body.toString('utf8').slice(0, 200)}`);
-    let parsed: { token?: string; access_token?: string };
+    let parsed: { token?: string; access_token?: string; refresh_token?: string };
     try {
       parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
     } catch {
@@ -149,6 +157,7 @@ export class Authorizer {
     }
     const tok = parsed.token || parsed.access_token;
     if (!tok) throw new EngineError(500, `token service ${url.origin} sent no token`);
+    if (this.offlineAccess && typeof parsed.refresh_token === 'string') this.refreshToken = parsed.refresh_token;
     return tok;
   }
 }

@@ -11,6 +11,8 @@ export interface SessionOptions {
   /** Pulls may use docker.io mirrors; pushes never do. */
   pull: boolean;
   timeoutMs?: number;
+  /** Ask token services for a refresh token (login). */
+  offlineAccess?: boolean;
 }
 
 export interface SessionRequest {
@@ -58,7 +60,7 @@ export class RegistrySession {
   }
 
   private async ping(ep: Endpoint): Promise<void> {
-    const auth = new Authorizer(this.opts.authconfig, (u) => this.checkAux(u), ep.skipVerify);
+    const auth = new Authorizer(this.opts.authconfig, (u) => this.checkAux(u), ep.skipVerify, this.opts.offlineAccess ?? false);
     let res: HttpResponse;
     try {
       res = await send({ method: 'GET', url: new URL('/v2/', ep.base), skipVerify: ep.skipVerify, timeoutMs: this.opts.timeoutMs ?? 30_000 });
@@ -86,6 +88,11 @@ export class RegistrySession {
 
   url(path: string): URL {
     return new URL(path, this.endpoint.base);
+  }
+
+  /** The refresh token a token service issued during this session (with offlineAccess), else ''. */
+  get identityToken(): string {
+    return this.auth.refreshToken ?? '';
   }
 
   /** Sends a request with auth; re-sends once after a 401 challenge. Returns any final status. */
@@ -123,7 +130,14 @@ export class RegistrySession {
     try {
       const body = await readAll(res, 1 << 20);
       const j = JSON.parse(body.toString('utf8')) as { errors?: Array<{ code?: string; message?: string }> };
-      detail = (j.errors ?? []).map((e) => `${(e.code ?? 'error').toLowerCase().replace(/_/g, ' ')}: ${e.message ?? ''}`).join('; ');
+      // "MANIFEST_UNKNOWN" + "manifest unknown" reads once, not "manifest unknown: manifest unknown".
+      detail = (j.errors ?? [])
+        .map((e) => {
+          const code = (e.code ?? 'error').toLowerCase().replace(/_/g, ' ');
+          const message = e.message ?? '';
+          return !message || message.toLowerCase() === code ? code : `${code}: ${message}`;
+        })
+        .join('; ');
     } catch {
       /* not JSON */
     }

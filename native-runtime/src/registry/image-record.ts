@@ -55,6 +55,8 @@ export interface RecordInput {
   tags?: string[];
   /** `name@sha256:…` references. */
   repoDigests?: string[];
+  /** Local parent image ID (pre-1.10 archives), for history and ParentId. */
+  parent?: string;
 }
 
 export async function recordImage(stores: ImageStores, input: RecordInput): Promise<ImageRecord> {
@@ -91,6 +93,7 @@ export async function recordImage(stores: ImageStores, input: RecordInput): Prom
       layerSizes: input.layerSizes,
       tags: input.tags ?? [],
       repoDigests: input.repoDigests ?? [],
+      ...(input.parent ? { parent: input.parent } : {}),
     });
   } catch (e) {
     if (e instanceof ImageError) throw new EngineError(e.statusCode, e.message, { cause: e });

@@ -61,12 +61,14 @@ export async function getManifest(s: RegistrySession, repo: string, reference: s
 }
 
 /** HEAD a manifest: its digest, or null when the registry does not have it. */
-export async function headManifest(s: RegistrySession, repo: string, reference: string): Promise<{ digest?: string; size?: number } | null> {
+export async function headManifest(s: RegistrySession, repo: string, reference: string): Promise<{ digest?: string; size?: number; mediaType?: string } | null> {
   const res = await s.request({ method: 'HEAD', path: `/v2/${repo}/manifests/${reference}`, headers: { Accept: MANIFEST_ACCEPT }, scopes: [scopeFor(repo, 'pull')] });
   await drain(res);
   if (res.status === 404) return null;
   if (res.status !== 200) throw await s.fail(res, `checking manifest ${s.domain}/${repo}:${reference}`);
-  const out: { digest?: string; size?: number } = {};
+  const out: { digest?: string; size?: number; mediaType?: string } = {};
+  const ct = res.headers['content-type']?.split(';')[0]?.trim();
+  if (ct) out.mediaType = ct;
   const d = res.headers['docker-content-digest'];
   if (typeof d === 'string') out.digest = d;
   if (res.headers['content-length']) out.size = Number(res.headers['content-length']);

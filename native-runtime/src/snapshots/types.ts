@@ -1,4 +1,8 @@
-// containerd's snapshotter vocabulary, specialised to overlayfs.
+// containerd's snapshotter vocabulary, one interface over the overlay, btrfs and vfs drivers.
+
+/** The storage drivers (BERTH_STORAGE_DRIVER; docs/storage.md). */
+export const DRIVER_NAMES = ['overlay', 'btrfs', 'vfs'] as const;
+export type DriverName = (typeof DRIVER_NAMES)[number];
 
 export type SnapshotKind = 'committed' | 'active' | 'view';
 
@@ -12,8 +16,20 @@ export interface SnapshotInfo {
   labels?: Record<string, string>;
 }
 
-/** What the shim needs to mount the rootfs: lowers are relative to `cwd` to keep the option short. */
+/** containerd's Mount. */
+export interface Mount {
+  type: string;
+  source: string;
+  options: string[];
+}
+
+/**
+ * What the shim needs to mount the rootfs: lowers are relative to `cwd` to keep the option short.
+ * btrfs and vfs snapshots are complete trees: `rootfs` names the directory that is bound instead (their
+ * `upper`/`lower` name the same tree, so readers of layer dirs see one layer).
+ */
 export interface OverlayMounts {
+  rootfs?: string;
   cwd: string;
   /** `l/<short>` links, top-most first. Empty when the snapshot has no parent. */
   lower: string[];
@@ -26,6 +42,9 @@ import type { Usage } from '../util/du.js';
 export type { Usage };
 
 export interface Snapshotter {
+  readonly driver: DriverName;
+  /** The driver's directory under the data root. */
+  readonly root: string;
   prepare(key: string, parent?: string, opts?: PrepareOptions): Promise<OverlayMounts>;
   view(key: string, parent: string, opts?: { labels?: Record<string, string> }): Promise<OverlayMounts>;
   commit(name: string, activeKey: string, opts?: { labels?: Record<string, string> }): Promise<void>;
@@ -35,6 +54,11 @@ export interface Snapshotter {
   usage(key: string): Promise<Usage>;
   stat(key: string): Promise<SnapshotInfo>;
   list(): Promise<SnapshotInfo[]>;
+  walk(fn: (info: SnapshotInfo) => void | Promise<void>): Promise<void>;
+  /** DriverStatus for `docker info`. */
+  status(): Promise<[string, string][]>;
+  /** Removes what a crash left behind. */
+  cleanup(): Promise<{ dirs: number; links: number }>;
   /** The directory holding the snapshot's files (the upper dir for an active one). */
   fsPath(key: string): Promise<string>;
   /** The snapshot's directory: `<root>/<id>` (holds fs/ and work/). */
@@ -59,4 +83,14 @@ export interface PrepareOptions {
    * own layer on the create path; a power loss in that moment loses only this snapshot. Default 'now'.
    */
   durability?: 'now' | 'deferred';
+}
+
+/** containerd's form of a snapshot's mounts. */
+export function toMounts(m: OverlayMounts): Mount[] {
+  if (m.rootfs) return [{ type: 'bind', source: m.rootfs, options: ['rbind', m.readonly ? 'ro' : 'rw'] }];
+  const lower = m.lower.map((l) => `${m.cwd}/${l}`).join(':');
+  if (!m.upper) return [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lower}`] }];
+  const opts = [`upperdir=${m.upper}`, `workdir=${m.work}`];
+  if (lower) opts.push(`lowerdir=${lower}`);
+  return [{ type: 'overlay', source: 'overlay', options: opts }];
 }

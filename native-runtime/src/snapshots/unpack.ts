@@ -67,7 +67,8 @@ async function unpackLayers(
       await snapshots.prepare(key, parent, { labels: { 'berth.unpack': chain } });
       try {
         const dir = await snapshots.fsPath(key);
-        const res = await extract(content, layer, dir);
+        // btrfs/vfs: the snapshot is the parent's whole tree; whiteouts delete from it.
+        const res = await extract(content, layer, dir, snapshots.driver !== 'overlay');
         if (res.diffId !== layer.diffId) {
           throw new Error(`layer ${layer.digest}: diffID is ${res.diffId}, the image config says ${layer.diffId}`);
         }
@@ -90,12 +91,12 @@ async function unpackLayers(
 }
 
 /** Applies the stored blob, or the live one: then nothing counts before its digest is verified. */
-async function extract(content: ContentStore, layer: UnpackLayer, dir: string): Promise<ApplyResult> {
+async function extract(content: ContentStore, layer: UnpackLayer, dir: string, plain: boolean): Promise<ApplyResult> {
   const live = layer.live;
-  if (!live) return applyLayer(await content.readStream(layer.digest), dir);
+  if (!live) return applyLayer(await content.readStream(layer.digest), dir, { plain });
   let res: ApplyResult;
   try {
-    res = await applyLayer(live.bytes, dir);
+    res = await applyLayer(live.bytes, dir, { plain });
   } catch (err) {
     live.cancel();
     await live.verified; // a failed download or a wrong digest explains a broken tar better than the tar error

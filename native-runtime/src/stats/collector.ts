@@ -1,7 +1,8 @@
 // Container stats in the Engine API's shape. Docker's `stream: false` waits a second for two samples;
 // here a small per-container sampler keeps the last sample while somebody asks (it stops after
 // IDLE_MS without a request), so the answer is immediate and precpu_stats is a real earlier sample.
-// The first request of a container answers with empty precpu (as one-shot) and starts the sampler.
+// The first request of a container has no earlier sample: like dockerd (daemon/stats.go primes precpu
+// with a first frame and answers with the next one, a second later) it samples twice, TICK_MS apart.
 import { Readable } from 'node:stream';
 import { sample, toDockerStats, type StatsSample } from '../cgroups/stats.js';
 import type { CgroupDriver } from '../cgroups/types.js';
@@ -56,7 +57,20 @@ export class StatsCollector {
     const s = this.keepSampling(rec.cfg.id);
     const prev = [...s.recent].reverse().find((x) => cur.read.getTime() - x.read.getTime() >= MIN_PRECPU_AGE_MS);
     if (!s.recent.length) s.recent.push(cur);
-    return this.toStats(rec, cur, prev);
+    if (prev) return this.toStats(rec, cur, prev);
+    return this.secondSample(rec, cur);
+  }
+
+  /** No sample old enough for a CPU delta: wait a tick and take the next one (dockerd's primed first frame). */
+  private async secondSample(rec: ContainerRecord, first: StatsSample): Promise<ContainerStats> {
+    await new Promise((r) => setTimeout(r, TICK_MS));
+    const now = this.d.lookup(rec.cfg.id) ?? rec;
+    if (!running(now)) return emptyStats(now);
+    const cur = await this.take(rec.cfg.id).catch(() => undefined);
+    if (!cur) return emptyStats(now);
+    const s = this.samplers.get(rec.cfg.id);
+    if (s) s.recent = [...s.recent, cur].sort((a, b) => a.read.getTime() - b.read.getTime()).slice(-2);
+    return this.toStats(now, cur, first);
   }
 
   private keepSampling(id: string): Sampler {

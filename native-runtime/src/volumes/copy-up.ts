@@ -6,7 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { internal } from '../errors.js';
-import { MNT_DETACH, mountOverlay, umount } from '../native/index.js';
+import { MNT_DETACH, mount, mountOverlay, MS_BIND, umount } from '../native/index.js';
 import type { OverlayMounts } from '../snapshots/types.js';
 import { randomHex } from '../util/ids.js';
 
@@ -23,7 +23,8 @@ export async function copyUp(overlay: OverlayMounts, scratchDir: string, dest: s
   try {
     // Read-only, lowers plus the (fresh) upper: nothing is written, so the work dir stays untouched.
     const lower = overlay.upper ? [path.relative(overlay.cwd, overlay.upper), ...overlay.lower] : overlay.lower;
-    mountOverlay({ cwd: overlay.cwd, lower, target, readonly: true });
+    if (overlay.rootfs) mount(overlay.rootfs, target, '', MS_BIND); // btrfs/vfs: a whole tree; cp only reads
+    else mountOverlay({ cwd: overlay.cwd, lower, target, readonly: true });
     try {
       const src = path.join(target, dest);
       // Resolve inside the mount only: an absolute symlink must not lead to the host's files.

@@ -21,7 +21,7 @@ export interface MountRequest {
 }
 
 const PROPAGATIONS = ['private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave'];
-const BIND_MODES = ['ro', 'rw', 'z', 'Z', 'nocopy', ...PROPAGATIONS];
+const BIND_MODES = ['ro', 'rw', 'z', 'Z', 'nocopy', 'idmap', ...PROPAGATIONS];
 
 const cleanTarget = (p: string): string => path.posix.normalize(p).replace(/(.)\/+$/, '$1');
 

@@ -5,11 +5,12 @@ import path from 'node:path';
 import type { Volume, VolumeCreateOptions, VolumeListResponse, PruneResponse, Filters } from '../engine/types.js';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { checkFilterNames, labelMatches, normalizeFilters } from '../events/filters.js';
+import { boolFilter, checkFilterNames, exactMatch, labelMatches, matchKVList, normalizeFilters, regexMatch } from '../events/filters.js';
 import type { OverlayMounts } from '../snapshots/types.js';
 import { diskUsage } from '../util/du.js';
 import { randomId } from '../util/ids.js';
 import { copyUp, isEmptyDir } from './copy-up.js';
+import { shiftOwners } from '../userns/shift.js';
 import { mountRequests } from './parse.js';
 import { VolumeStore } from './store.js';
 import { ANONYMOUS_LABEL, type ContainerMount, type VolumeMeta } from './types.js';
@@ -82,15 +83,15 @@ export class VolumeService {
 
   async list(opts: { filters?: Filters | string } = {}): Promise<VolumeListResponse> {
     const f = normalizeFilters(opts.filters);
+    // As dockerd (moby volume/service/convert.go filtersToBy): driver is any of, name a regexp, labels all of.
     checkFilterNames(f, ['name', 'label', 'dangling', 'driver']);
-    const dangling = f.get('dangling')?.[0];
-    if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw badParameter(`invalid filter 'dangling=${dangling}'`);
+    const dangling = boolFilter(f, 'dangling', { true: true, '1': true, false: false, '0': false });
     const out = this.store
       .all()
-      .filter((m) => (f.get('name') ?? []).every((n) => m.Name.includes(n)))
-      .filter((m) => (f.get('driver') ?? []).every((d) => d === m.Driver))
-      .filter((m) => (f.get('label') ?? []).every((l) => labelMatches(l, m.Labels)))
-      .filter((m) => dangling === undefined || (this.usersOf(m.Name).length === 0) === (dangling === 'true' || dangling === '1'))
+      .filter((m) => exactMatch(f, 'driver', m.Driver))
+      .filter((m) => regexMatch(f, 'name', m.Name))
+      .filter((m) => matchKVList(f, 'label', m.Labels))
+      .filter((m) => dangling === undefined || (this.usersOf(m.Name).length === 0) === dangling)
       .sort((a, b) => a.Name.localeCompare(b.Name))
       .map((m) => this.view(m));
     return { Volumes: out, Warnings: null };
@@ -146,7 +147,14 @@ export class VolumeService {
    * Resolves the container's mounts at create: named volumes are created on first use, anonymous
    * ones get a random name, and an empty volume is filled from the image unless NoCopy.
    */
-  async resolve(h: Partial<HostConfig>, imageVolumes: string[], overlay: () => Promise<OverlayMounts>, scratchDir: string): Promise<ContainerMount[]> {
+  async resolve(
+    h: Partial<HostConfig>,
+    imageVolumes: string[],
+    overlay: () => Promise<OverlayMounts>,
+    scratchDir: string,
+    /** A user namespace's range: a volume used for the first time is handed to the container's root. */
+    userns?: { uid: number; gid: number; size: number },
+  ): Promise<ContainerMount[]> {
     const out: ContainerMount[] = [];
     const made: string[] = [];
     try {
@@ -168,7 +176,9 @@ export class VolumeService {
           this.events.emit('volume', 'create', name, { driver: 'local' });
         }
         const data = this.store.dataPath(name);
-        if (!r.noCopy && (await isEmptyDir(data))) await copyUp(await overlay(), scratchDir, r.destination, data);
+        const fresh = await isEmptyDir(data);
+        if (!r.noCopy && fresh) await copyUp(await overlay(), scratchDir, r.destination, data);
+        if (userns && fresh) await shiftOwners(data, userns);
         out.push({
           Type: 'volume',
           Name: meta.Name,
@@ -195,7 +205,9 @@ export class VolumeService {
     return [...(mounts ?? [])].sort((a, b) => depth(a.Destination) - depth(b.Destination)).map((m) => {
       if (m.Type === 'tmpfs') return { source: 'tmpfs', destination: m.Destination, type: 'tmpfs', options: [...(m.RW ? [] : ['ro']), ...(m.tmpfsOptions ?? [])] };
       const prop = m.Propagation || 'rprivate';
-      return { source: m.Source, destination: m.Destination, type: 'bind', options: ['rbind', m.RW ? 'rw' : 'ro', prop] };
+      // "idmap" (Podman's bind option): in a user namespace the bind shows the host's ids shifted into it.
+      const idmap = m.Type === 'bind' && m.Mode.split(',').includes('idmap') ? ['idmap'] : [];
+      return { source: m.Source, destination: m.Destination, type: 'bind', options: ['rbind', m.RW ? 'rw' : 'ro', prop, ...idmap] };
     });
   }
 

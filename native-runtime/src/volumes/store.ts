@@ -6,6 +6,7 @@ import { badParameter, noSuchVolume } from '../errors.js';
 import { rfc3339Nano } from '../images/time.js';
 import { readJsonOr, writeJsonAtomic } from '../util/atomic.js';
 import type { VolumeMeta } from './types.js';
+import { removeTree } from '../native/index.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -75,6 +76,7 @@ export class VolumeStore {
     // meta.json first: a crash half-way leaves an ignored directory, never a volume without data.
     await fsp.rm(path.join(this.dir, name, 'meta.json'), { force: true });
     this.byName.delete(name);
-    await fsp.rm(path.join(this.dir, name), { recursive: true, force: true });
+    // Never through a symlink, even one a container still holding the volume swaps in meanwhile.
+    await removeTree(path.join(this.dir, name));
   }
 }

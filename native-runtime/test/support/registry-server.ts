@@ -50,7 +50,8 @@ function ping(port: number): Promise<number> {
   });
 }
 
-export async function startRegistry(opts: { token?: TokenAuthConfig } = {}): Promise<RegistryServer> {
+/** `htpasswd`: the file's lines (`user:bcrypt-hash`), for the registry's Basic auth. */
+export async function startRegistry(opts: { token?: TokenAuthConfig; htpasswd?: string } = {}): Promise<RegistryServer> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'berth-registry-'));
   await fsp.mkdir(path.join(dir, 'data'));
   const port = await freePort();
@@ -74,6 +75,10 @@ export async function startRegistry(opts: { token?: TokenAuthConfig } = {}): Pro
   ];
   if (opts.token) {
     lines.push('auth:', '  token:', `    realm: ${opts.token.realm}`, `    service: ${opts.token.service}`, `    issuer: ${opts.token.issuer}`, `    rootcertbundle: ${opts.token.rootcertbundle}`);
+  }
+  if (opts.htpasswd) {
+    await fsp.writeFile(path.join(dir, 'htpasswd'), opts.htpasswd);
+    lines.push('auth:', '  htpasswd:', '    realm: berth-test', `    path: ${path.join(dir, 'htpasswd')}`);
   }
   const cfg = path.join(dir, 'config.yml');
   await fsp.writeFile(cfg, lines.join('\n') + '\n');

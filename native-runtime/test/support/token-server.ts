@@ -77,8 +77,10 @@ export async function startTokenServer(opts: { users: Record<string, string>; se
       }
     }
     const token = jwt(account ?? '', access);
+    // The token spec: offline_token=true with credentials also returns a refresh_token (docker login's IdentityToken).
+    const refresh = account && url.searchParams.get('offline_token') === 'true' ? { refresh_token: `refresh-${account}` } : {};
     res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+    res.end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString(), ...refresh }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

@@ -5,7 +5,7 @@
 // and stdin typed early is kept. Waits answer after the attach sessions have drained (attachments.ts).
 import { trackAttach } from '../attachments.ts';
 import { route, type Ctx, type Route } from '../context.ts';
-import { bridge, openRawStream } from '../hijack.ts';
+import { bridge, openRawStream, takeHijackBody } from '../hijack.ts';
 import { MUX_STREAM, RAW_STREAM } from '../streams.ts';
 
 async function attach(ctx: Ctx): Promise<void> {
@@ -17,6 +17,8 @@ async function attach(ctx: Ctx): Promise<void> {
     logs: q.bool('logs') ?? false,
     stream: q.bool('stream') ?? false,
   };
+  // dockerode sends its options as a JSON body; dockerd never reads it, so it must not reach stdin.
+  await takeHijackBody(ctx);
   const c = ctx.engine.getContainer(ctx.params['id']!);
   const info = await c.inspect(); // 404 before the upgrade
   ctx.audit.target = info.Id;

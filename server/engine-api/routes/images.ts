@@ -7,6 +7,7 @@ import { parseFilters } from '../filters.ts';
 import { sendJson, sendEmpty } from '../http.ts';
 import { decodeRegistryAuth } from '../registry-auth.ts';
 import { streamResponse } from '../streams.ts';
+import { compareVersions } from '../versions.ts';
 
 function name(ctx: Ctx): string {
   return ctx.params['name']!;
@@ -14,7 +15,11 @@ function name(ctx: Ctx): string {
 
 async function list(ctx: Ctx): Promise<void> {
   const q = ctx.query;
-  sendJson(ctx.res, 200, await ctx.engine.listImages({ all: q.bool('all') ?? false, digests: q.bool('digests') ?? false, filters: parseFilters(q.str('filters')) }));
+  let filters = parseFilters(q.str('filters'));
+  // Before API 1.41 `docker images REF` sent `filter=REF`; dockerd 20.10 reads it as a reference filter.
+  const legacyRef = q.str('filter');
+  if (legacyRef && compareVersions(ctx.version, '1.41') < 0) filters = { ...filters, reference: [...((filters?.['reference'] as string[] | undefined) ?? []), legacyRef] };
+  sendJson(ctx.res, 200, await ctx.engine.listImages({ all: q.bool('all') ?? false, digests: q.bool('digests') ?? false, filters }));
 }
 
 /** fromImage + tag → one reference; a tag that is a digest makes `name@digest`. */

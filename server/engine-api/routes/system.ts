@@ -1,8 +1,8 @@
 // /_ping, /version, /info, /system/df, /events, and the calls Berth answers with a clear "not here".
+import { z } from 'zod';
 import { route, type Ctx, type Route } from '../context.ts';
-import { ApiError } from '../errors.ts';
 import { parseFilters } from '../filters.ts';
-import { engineHeaders, sendJson } from '../http.ts';
+import { engineHeaders, parseWith, readJsonBody, sendJson } from '../http.ts';
 import { streamResponse } from '../streams.ts';
 
 /** Builder-Version 1 makes the CLI use the classic /build (no BuildKit session). */
@@ -48,8 +48,28 @@ async function events(ctx: Ctx): Promise<void> {
   await streamResponse(ctx.res, stream, 'application/json');
 }
 
-async function auth(): Promise<void> {
-  throw new ApiError(501, 'Berth does not check registry logins through the Engine API; credentials are sent with each pull and push (X-Registry-Auth)');
+const AuthBodySchema = z.looseObject({
+  username: z.string().optional(),
+  password: z.string().optional(),
+  auth: z.string().optional(),
+  serveraddress: z.string().optional(),
+  identitytoken: z.string().optional(),
+  email: z.string().optional(),
+});
+
+/** `docker login`: the registry checks the credentials (as dockerd's loginV2); Berth stores nothing. */
+async function auth(ctx: Ctx): Promise<void> {
+  const body = parseWith(AuthBodySchema, (await readJsonBody(ctx.req)) ?? {});
+  ctx.audit.target = `${body.username ?? ''}@${body.serveraddress || 'docker.io'}`;
+  const r = await ctx.engine.checkAuth({
+    ...(body.username ? { username: body.username } : {}),
+    ...(body.password !== undefined ? { password: body.password } : {}),
+    ...(body.auth ? { auth: body.auth } : {}),
+    ...(body.serveraddress ? { serveraddress: body.serveraddress } : {}),
+    ...(body.identitytoken ? { identitytoken: body.identitytoken } : {}),
+  });
+  // dockerd's key order (AuthenticateOKBody).
+  sendJson(ctx.res, 200, { IdentityToken: r.IdentityToken ?? '', Status: r.Status });
 }
 
 /** Paths of Docker features Berth does not have: a clear answer instead of "page not found". */
@@ -58,7 +78,6 @@ const UNSUPPORTED: [RegExp, string][] = [
   [/^\/plugins(\/|$)/, 'plugins are not supported by Berth'],
   [/^\/session(\/|$)/, 'BuildKit sessions are not supported by Berth; build with the classic builder (DOCKER_BUILDKIT=0)'],
   [/^\/grpc(\/|$)/, 'BuildKit (gRPC) is not supported by Berth; build with the classic builder (DOCKER_BUILDKIT=0)'],
-  [/^\/distribution\//, 'registry distribution inspection is not supported by Berth'],
   [/^\/containers\/[^/]+\/attach\/ws$/, 'attach over websocket is not supported by Berth; use the hijacked POST /containers/{id}/attach'],
   [/^\/containers\/[^/]+\/checkpoints(\/|$)/, 'checkpoints are not supported by Berth'],
 ];

@@ -3,13 +3,13 @@
 import { useSearchParams } from 'next/navigation';
 import { Suspense } from 'react';
 import { CompareView } from '@/components/layers/compare-view';
-import { Alert } from '@/components/ui/controls';
+import { CompareStart } from '@/components/layers/compare-start';
 
 function Compare() {
   const params = useSearchParams();
   const a = params.get('a');
   const b = params.get('b');
-  if (!a || !b) return <Alert>Pick two images: /layers/compare?a=IMAGE&b=IMAGE (or use “Compare with…” on an image’s Layers page).</Alert>;
+  if (!a || !b) return <CompareStart a={a ?? ''} b={b ?? ''} />;
   return <CompareView key={`${a}|${b}`} a={a} b={b} />;
 }
 

@@ -4,9 +4,13 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Card, Field, PageHeader, TextInput } from '@/components/ui/controls';
 import { errorMessage, fieldErrorsOf, useTRPC } from '@/components/trpc/react';
+import { ApiTokens } from '@/components/identity/api-tokens';
+import { Sessions } from '@/components/identity/sessions';
+import { useMe } from '@/components/auth/use-me';
 
 export default function AccountPage() {
   const trpc = useTRPC();
+  const isAdmin = useMe().data?.user?.role === 'admin';
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const change = useMutation(trpc.auth.changePassword.mutationOptions({ onSuccess: () => (setCurrent(''), setNext('')) }));
@@ -34,6 +38,12 @@ export default function AccountPage() {
             </Button>
           </form>
         </Card>
+      </div>
+      <div className="mt-4 space-y-4">
+        <ApiTokens />
+        <Sessions />
+        {isAdmin ? <Sessions all /> : null}
+        {isAdmin ? <ApiTokens all /> : null}
       </div>
     </>
   );

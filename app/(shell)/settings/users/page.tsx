@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useMe } from '@/components/auth/use-me';
+import { ConfirmDialog } from '@/components/images/confirm-dialog';
 import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
 import { errorMessage, fieldErrorsOf, useTRPC } from '@/components/trpc/react';
 
@@ -66,7 +67,8 @@ export default function UsersPage() {
   const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null);
   const report = { onSuccess: refresh, onError: (e: unknown) => setNotice({ kind: 'error', text: errorMessage(e) }) };
   const setRole = useMutation(trpc.users.setRole.mutationOptions(report));
-  const remove = useMutation(trpc.users.remove.mutationOptions(report));
+  const remove = useMutation(trpc.users.remove.mutationOptions({ ...report, onSettled: () => setDeleting(null) }));
+  const [deleting, setDeleting] = useState<{ id: string; username: string } | null>(null);
   const reset = useMutation(
     trpc.users.resetPassword.mutationOptions({
       onSuccess: () => setNotice({ kind: 'success', text: 'Password reset; that user was signed out everywhere.' }),
@@ -128,12 +130,7 @@ export default function UsersPage() {
                     </Button>
                     <Button
                       variant="danger"
-                      onClick={() => {
-                        if (window.confirm(`Delete the user ${u.username}? Their sessions end at once.`)) {
-                          setNotice(null);
-                          remove.mutate({ id: u.id });
-                        }
-                      }}
+                      onClick={() => setDeleting(u)}
                     >
                       Delete
                     </Button>
@@ -144,6 +141,20 @@ export default function UsersPage() {
           </table>
         </Card>
       </div>
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete the user ${deleting.username}?`}
+          confirmLabel="Delete"
+          busy={remove.isPending}
+          onCancel={() => setDeleting(null)}
+          onConfirm={() => {
+            setNotice(null);
+            remove.mutate({ id: deleting.id });
+          }}
+        >
+          <p>Their sessions end at once.</p>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }

@@ -3,9 +3,11 @@
 // ever *stat*ed at the specific paths the upper dir holds. Lower layers are committed snapshots and
 // never change, so each lower answer is cached for the watcher's life; a million-file lower layer
 // costs nothing until the container touches one of its paths.
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+// The upper dir belongs to a running container: it is read through container-fs/confined.ts (inside
+// its root, no symlink followed on the way), so a directory swapped for a symlink to a host path
+// between two looks never makes this list the host's files.
 import path from 'node:path';
-import { getxattr } from '../../native/index.js';
+import { isWhiteout, lstatIn, opaqueIn, readdirIn, type ConfinedStats as Stats } from '../../container-fs/confined.js';
 import type { LiveChange } from '../types.js';
 
 export type RawChange = LiveChange;
@@ -13,23 +15,6 @@ export type RawChange = LiveChange;
 /** Paths the shim creates in the upper dir as mount points (as ContainerServices.changes ignores them). */
 export const MOUNT_POINTS = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/proc', '/sys', '/dev']);
 
-const isWhiteout = (st: Stats): boolean => st.isCharacterDevice() && st.rdev === 0;
-
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
-}
-
-function isOpaque(dir: string): boolean {
-  try {
-    return getxattr(dir, 'trusted.overlay.opaque')?.toString() === 'y';
-  } catch {
-    return false;
-  }
-}
 
 function typeName(st: Stats): LiveChange['type'] {
   if (st.isFile()) return 'file';
@@ -57,7 +42,7 @@ export class LowerView {
     let out: Stats | null = null;
     for (const l of this.lowers) {
       this.lowerStats++;
-      const st = lstatOrNull(path.join(l, rel));
+      const st = lstatIn(l, rel);
       if (!st) continue;
       out = isWhiteout(st) ? null : st;
       break;
@@ -71,20 +56,14 @@ export class LowerView {
     const out = new Map<string, Stats>();
     const hidden = new Set<string>();
     for (const l of this.lowers) {
-      let names: string[];
-      try {
-        names = readdirSync(path.join(l, rel));
-      } catch {
-        continue;
-      }
-      for (const name of names) {
+      const entries = readdirIn(l, rel);
+      if (!entries) continue;
+      for (const { name, st } of entries) {
         if (out.has(name) || hidden.has(name)) continue;
-        const st = lstatOrNull(path.join(l, rel, name));
-        if (!st) continue;
         if (isWhiteout(st)) hidden.add(name);
         else out.set(name, st);
       }
-      if (isOpaque(path.join(l, rel))) break;
+      if (opaqueIn(l, rel)) break;
     }
     return [...out].map(([name, st]) => ({ name, st }));
   }
@@ -107,24 +86,17 @@ const change = (p: string, kind: RawChange['kind'], st: Stats | null, type?: Raw
 
 /** Classifies the direct entries of upper-dir directory `rel` ("/" for the root). null: the directory is gone. */
 export function scanDir(upper: string, rel: string, lower: LowerView): DirScan | null {
-  let names: string[];
-  try {
-    names = readdirSync(path.join(upper, rel));
-  } catch {
-    return null;
-  }
+  const entries = readdirIn(upper, rel);
+  if (!entries) return null;
   const changes: RawChange[] = [];
   const subdirs: string[] = [];
   // An opaque directory hides its lower namesake's children: those the container did not recreate are deleted.
-  if (rel !== '/' && isOpaque(path.join(upper, rel)) && lower.stat(rel)?.isDirectory()) {
-    const own = new Set(names);
+  if (rel !== '/' && opaqueIn(upper, rel) && lower.stat(rel)?.isDirectory()) {
+    const own = new Set(entries.map((e) => e.name));
     for (const c of lower.children(rel)) if (!own.has(c.name)) changes.push(change(`${rel}/${c.name}`, 'D', c.st));
   }
-  for (const name of names.sort()) {
+  for (const { name, st } of entries) {
     const r = rel === '/' ? `/${name}` : `${rel}/${name}`;
-    const abs = path.join(upper, r);
-    const st = lstatOrNull(abs);
-    if (!st) continue;
     if (isWhiteout(st)) {
       if (lower.stat(r)) changes.push(change(r, 'D', lower.stat(r), 'whiteout'));
       continue;
@@ -132,9 +104,9 @@ export function scanDir(upper: string, rel: string, lower: LowerView): DirScan |
     const low = lower.stat(r);
     if (st.isDirectory()) {
       subdirs.push(r);
-      if (MOUNT_POINTS.has(r) && !low && readdirSync(abs).length === 0) continue;
+      if (MOUNT_POINTS.has(r) && !low && (readdirIn(upper, r) ?? []).length === 0) continue;
       if (!low) changes.push(change(r, 'A', st));
-      else if (low.isDirectory() && isOpaque(abs)) changes.push(change(r, 'M', st));
+      else if (low.isDirectory() && st.opaque) changes.push(change(r, 'M', st));
       else if (!low.isDirectory() || !sameDirMeta(st, low)) changes.push(change(r, 'M', st));
       continue;
     }
@@ -151,7 +123,7 @@ export function withParents(raw: Map<string, RawChange>, upper: string): Map<str
     if (c.kind === 'M') continue;
     const parent = path.posix.dirname(c.path);
     if (parent === '/' || out.has(parent)) continue;
-    out.set(parent, change(parent, 'M', lstatOrNull(path.join(upper, parent))));
+    out.set(parent, change(parent, 'M', lstatIn(upper, parent)));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // The build executor: a Dockerfile and its context in, an image out, step by step as Docker's
-// classic builder does it, with its JSON progress stream. See docs/builder.md.
+// classic builder does it, reporting structured records (records.ts) as it goes; render.ts turns them
+// into Docker's JSON progress stream. See docs/builder.md.
 //
 // Per step: expand the instruction (ARG/ENV in scope), work out its config and recorded Cmd, look the
 // cache up (parent image + step config [+ sources hash]), and on a miss do the work — RUN in a
@@ -33,7 +34,7 @@ import { BuildArgs } from '../instructions/build-args.js';
 import { dispatchEnv, expandInstruction, expandSourceContents, resolveFrom } from '../instructions/expand.js';
 import { parseDockerfileStages, parseOnbuildTriggers } from '../instructions/parse.js';
 import { planStages, resolveStageRef, type BuildPlan } from '../instructions/stages.js';
-import type { AddInstruction, CopyInstruction, Instruction, LabelInstruction, RunInstruction, Stage, WorkdirInstruction } from '../instructions/types.js';
+import type { AddInstruction, CopyInstruction, Instruction, InstructionBase, LabelInstruction, RunInstruction, Stage, WorkdirInstruction } from '../instructions/types.js';
 import { DockerfileError, stepError } from '../parser/errors.js';
 import { formatWarnings } from '../parser/parser.js';
 import { envFromList } from '../parser/shell-lex.js';
@@ -41,7 +42,8 @@ import type { BuildCache } from './cache.js';
 import { copyInto, normalizeDest } from './copy.js';
 import { createStepImage, type StepLayer } from './image.js';
 import { BuildOptionsSchema, type ParsedBuildOptions } from './options.js';
-import { BuildOutput, shortId } from './progress.js';
+import { BuildOutput } from './progress.js';
+import type { BuildRecord, SourceLocation } from './records.js';
 import { mkdirAllIn, parseChmod, resolveChown, resolveInRoot } from './rootfs.js';
 import { RunCancelled, runStep } from './run-step.js';
 import { collectSources } from './sources.js';
@@ -83,7 +85,22 @@ class BuildCancelled extends Error {
   }
 }
 
-/** Starts a build; the returned stream carries its progress and ends when it is done. */
+/** A RUN command that exited non-zero: dockerd's message and code; the last output travels beside it. */
+class CommandFailed extends DockerfileError {
+  constructor(
+    line: number,
+    message: string,
+    readonly exitCode: number,
+    readonly lastOutput: string[],
+  ) {
+    super(line, message, { prefix: '' });
+  }
+}
+
+/**
+ * Starts a build. The returned stream (object mode) carries its BuildRecords and ends when the build
+ * is done; destroying it cancels the build. Bad options throw an EngineError (400) before anything runs.
+ */
 export function startBuild(deps: BuilderDeps, context: Readable, opts: BuildOptions = {}): Readable {
   const parsed = BuildOptionsSchema.safeParse(opts);
   if (!parsed.success) {
@@ -111,6 +128,8 @@ class Build {
   private cacheBusted = false;
   private finished = false;
   private step = 0;
+  /** The step running now (for records, and errors that do not name their line). */
+  private location: SourceLocation | null = null;
   private plan!: BuildPlan;
   private readonly results = new Map<number, StageResult>();
   private readonly unpacked = new Map<string, string | undefined>();
@@ -123,7 +142,7 @@ class Build {
     private readonly opts: ParsedBuildOptions,
     private readonly tags: string[],
   ) {
-    this.out = new BuildOutput(opts.q);
+    this.out = new BuildOutput();
     this.lease = acquireLease(deps.stores, 'build');
     this.out.stream.on('close', () => {
       if (!this.finished) this.ac.abort();
@@ -138,7 +157,7 @@ class Build {
     this.run()
       .catch((err: unknown) => {
         if (this.signal.aborted) return;
-        this.out.error(errorMessage(err));
+        this.out.emit(this.errorRecord(err));
       })
       .finally(async () => {
         this.finished = true;
@@ -150,6 +169,16 @@ class Build {
         this.lease.release();
         this.out.end();
       });
+  }
+
+  /** The build's last record when it fails: dockerd's message (and code), where it happened. */
+  private errorRecord(err: unknown): BuildRecord {
+    const step = this.location ? this.step : null;
+    let location = this.location && this.location.line > 0 ? this.location : null;
+    if (err instanceof DockerfileError && err.line > 0 && err.line !== location?.line) location = { line: err.line, column: 1, endLine: err.endLine };
+    const rec: BuildRecord = { type: 'error', message: errorMessage(err), step, file: this.file, location };
+    if (err instanceof CommandFailed) return { ...rec, code: err.exitCode, lastOutput: err.lastOutput };
+    return rec;
   }
 
   private checkCancelled(): void {
@@ -171,7 +200,7 @@ class Build {
       throw err;
     }
     const parsed = parseDockerfileStages(this.ctx.dockerfile);
-    for (const w of formatWarnings(parsed.parse)) this.out.line(w);
+    for (const w of formatWarnings(parsed.parse)) this.out.emit({ type: 'warning', text: w });
     const plan = planStages(parsed, this.opts.target);
     const labels = labelInstruction(this.opts.labels);
     if (labels) {
@@ -183,7 +212,7 @@ class Build {
 
     const globalArgs = new BuildArgs(this.opts.buildargs);
     for (const a of plan.metaArgs) {
-      this.printStep(a.original);
+      this.printStep(a);
       const env = envFromList([...globalArgs.allMeta()].map(([k, v]) => `${k}=${v}`));
       const x = expandInstruction(a, env, parsed.parse.escapeToken);
       for (const d of x.args) globalArgs.addMetaArg(d.key, d.value);
@@ -198,25 +227,29 @@ class Build {
     const final = this.results.get(plan.targetIndex)?.record;
     if (!final) throw new EngineError(400, 'No image was generated. Is your Dockerfile empty?');
     const warn = globalArgs.unusedWarning();
-    if (warn) this.out.line(warn);
-    this.out.aux({ ID: final.id });
-    this.out.line(`Successfully built ${shortId(final.id)}`);
+    this.location = null;
+    if (warn) this.out.emit({ type: 'warning', text: warn });
+    this.out.emit({ type: 'built', imageId: final.id });
     for (const t of this.tags) {
       await this.deps.stores.images.tag(final.id, t);
       this.deps.events.emit('image', 'tag', final.id, { name: t });
-      this.out.line(`Successfully tagged ${t}`);
+      this.out.emit({ type: 'tagged', tag: t });
     }
-    this.out.quietResult(final.id);
   }
 
-  private printStep(original: string): void {
-    this.out.line(`Step ${++this.step}/${this.plan.totalSteps} : ${original}`);
+  private printStep(ins: InstructionBase): void {
+    this.location = { line: ins.line, column: ins.column, endLine: ins.endLine };
+    this.out.emit({ type: 'step', index: ++this.step, total: this.plan.totalSteps, instruction: ins.original, location: this.location });
+  }
+
+  private stepDone(record: ImageRecord | null): void {
+    this.out.emit({ type: 'step-done', index: this.step, imageId: record?.id ?? null });
   }
 
   // ─────────────────────────── stages ───────────────────────────
 
   private async buildStage(stage: Stage, args: BuildArgs): Promise<StageResult> {
-    this.printStep(stage.from.original);
+    this.printStep(stage.from);
     const escape = this.plan.parse.escapeToken;
     const base = await this.baseOf(stage, args);
     const config = normalizeContainerConfig(structuredClone(base.config?.config ?? {}));
@@ -228,15 +261,15 @@ class Build {
     if (triggers.length) {
       config.OnBuild = null;
       const parsed = parseOnbuildTriggers(triggers, stage.from.line, escape);
-      this.out.line(`# Executing ${parsed.length} build trigger${parsed.length === 1 ? '' : 's'}`);
+      this.out.emit({ type: 'triggers', index: this.step, count: parsed.length });
       for (const t of parsed) await this.dispatch(d, t);
     }
-    this.out.line(` ---> ${d.record ? shortId(d.record.id) : ''}`);
+    this.stepDone(d.record);
     for (const ins of stage.commands) {
       this.checkCancelled();
-      this.printStep(ins.original);
+      this.printStep(ins);
       await this.dispatch(d, ins);
-      this.out.line(` ---> ${d.record ? shortId(d.record.id) : ''}`);
+      this.stepDone(d.record);
     }
     return { record: d.record };
   }
@@ -266,7 +299,7 @@ class Build {
     }
     try {
       const policy = this.deps.policy?.() ?? RegistryPolicy.fromEnv();
-      const res = await pull(this.deps.stores, ref, { policy, onProgress: (m) => this.out.status(m as Record<string, unknown>) });
+      const res = await pull(this.deps.stores, ref, { policy, onProgress: (m) => this.out.emit({ type: 'pull', index: this.step, progress: m as Record<string, unknown> }) });
       this.deps.events.emit('image', 'pull', res.reference, { name: res.reference });
       const rec = await this.deps.stores.images.get(res.imageId);
       this.lease.addImage(rec.id);
@@ -310,7 +343,7 @@ class Build {
       this.cacheBusted = true;
       return null;
     }
-    this.out.line(' ---> Using cache');
+    this.out.emit({ type: 'cache-hit', index: this.step });
     this.lease.addImage(rec.id);
     return rec;
   }
@@ -341,7 +374,7 @@ class Build {
   }
 
   private async metadataStep(d: Dispatch, x: Instruction): Promise<void> {
-    const r = applyMetadata(d.state, x, (note) => this.out.line(note));
+    const r = applyMetadata(d.state, x, (note) => this.out.emit({ type: 'output', index: this.step, text: note + '\n' }));
     const key = this.key(d, r.commentCmd);
     const hit = await this.lookup(key);
     if (hit) return this.advance(d, hit, undefined);
@@ -435,22 +468,22 @@ class Build {
         signal: this.signal,
         onStarted: (id) => {
           cid = id;
-          this.out.line(` ---> Running in ${shortId(id)}`);
+          this.out.emit({ type: 'container', index: this.step, id });
         },
-        onOutput: (chunk) => this.out.text(decoder.write(chunk)),
+        onOutput: (chunk) => this.out.emit({ type: 'output', index: this.step, text: decoder.write(chunk) }),
         onRemoval: (p) => this.removals.push(p),
       });
     } catch (err) {
       if (err instanceof RunCancelled || this.signal.aborted) throw new BuildCancelled();
       throw stepError(x.line, `RUN failed: ${errorMessage(err)}`, this.file, err);
     }
-    this.out.text(decoder.end());
+    this.out.emit({ type: 'output', index: this.step, text: decoder.end() });
     if (res.exitCode !== 0) {
+      // dockerd's message exactly (builder/dockerfile/internals.go); the tail is rendered before it.
       const tail = res.tail.filter((l) => l.trim() !== '');
-      const msg = `The command '${rc.argv.join(' ')}' returned a non-zero code: ${res.exitCode}` + (tail.length ? `\nlast output:\n${tail.map((l) => '  ' + l).join('\n')}` : '');
-      throw stepError(x.line, msg, this.file);
+      throw new CommandFailed(x.line, `The command '${rc.argv.join(' ')}' returned a non-zero code: ${res.exitCode}`, res.exitCode, tail);
     }
-    if (this.opts.rm) this.out.line(`Removing intermediate container ${shortId(cid)}`);
+    if (this.opts.rm) this.out.emit({ type: 'container-removed', index: this.step, id: cid });
     if (res.layer) this.lease.addSnapshot(res.layer.chain);
     await this.commitStep(d, key, rc.saveCmd, res.layer, { createdBy: rc.createdBy, containerId: cid });
   }
@@ -527,7 +560,8 @@ class Build {
       return fn(empty);
     }
     const snaps = this.deps.stores.snapshots;
-    if (rec!.diffIds.length === 1) return fn(await snaps.fsPath(top));
+    // btrfs/vfs: a committed snapshot is the whole tree.
+    if (rec!.diffIds.length === 1 || snaps.driver !== 'overlay') return fn(await snaps.fsPath(top));
     const key = `build-view-${randomHex(12)}`;
     this.lease.addSnapshot(key);
     const m = await snaps.view(key, top);
@@ -556,7 +590,7 @@ function labelInstruction(labels: Record<string, string>): LabelInstruction | nu
   const keys = Object.keys(labels).sort();
   if (!keys.length) return null;
   const original = 'LABEL ' + keys.map((k) => `${JSON.stringify(k)}='${labels[k]}'`).join(' ');
-  return { kind: 'LABEL', line: 0, endLine: 0, original, labels: keys.map((k) => ({ key: k, value: labels[k]! })) };
+  return { kind: 'LABEL', line: 0, endLine: 0, column: 1, original, labels: keys.map((k) => ({ key: k, value: labels[k]! })) };
 }
 
 function errorMessage(err: unknown): string {

@@ -46,7 +46,8 @@ export class BuildCache {
   /** Records an entry in memory; flush() makes it durable (once per build, not once per step). */
   async set(key: string, image: string): Promise<void> {
     await this.locked(async (d) => {
-      this.data = { version: 1, entries: { ...d.entries, [key]: { image, created: new Date().toISOString() } } };
+      // In place: copying every entry per step made a long build quadratic (issue #16).
+      d.entries[key] = { image, created: new Date().toISOString() };
       this.dirty = true;
     });
   }

@@ -10,8 +10,10 @@
 //    the safety rules of layer extraction.
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import * as tar from 'tar-stream';
 import { applyLayer } from '../../layers/apply.js';
-import { decompressContext, detectCompression } from '../context/decompress.js';
+import { decompressContext } from '../context/decompress.js';
 import type { SourceInfo } from '../context/sources.js';
 import { mkdirAllIn, resolveInRoot } from './rootfs.js';
 
@@ -138,43 +140,34 @@ async function finishEntry(dest: string, st: Stats, opts: CopyOptions): Promise<
 
 // ---- ADD archives ----
 
-/** A 512-byte tar header whose checksum is right (what Go's archive/tar accepts as a header). */
-function isTarHeader(b: Buffer): boolean {
-  if (b.length < 512) return false;
-  const field = b.subarray(148, 156).toString('latin1').replace(/\0.*$/s, '').trim();
-  if (!/^[0-7]+$/.test(field)) return false;
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : b[i]!;
-  return sum === parseInt(field, 8);
-}
-
-/** Whether a file is a tar archive, compressed or not (Docker's isArchivePath). */
+/**
+ * Whether a file is a tar archive, compressed or not: Docker's isArchivePath, which asks Go's
+ * tar.Reader for the first header (any tar format). tar-stream reads it the same way.
+ */
 export async function isArchive(file: string): Promise<boolean> {
-  const fh = await fsp.open(file, 'r');
-  const head = Buffer.alloc(512);
-  let n: number;
+  let stream: Readable;
   try {
-    n = (await fh.read(head, 0, 512, 0)).bytesRead;
-  } finally {
-    await fh.close();
-  }
-  const kind = detectCompression(head.subarray(0, n));
-  if (kind === 'none') return isTarHeader(head.subarray(0, n));
-  if (kind === 'zstd') return false;
-  try {
-    const { stream } = await decompressContext(createReadStream(file));
-    const chunks: Buffer[] = [];
-    let got = 0;
-    for await (const c of stream) {
-      chunks.push(c as Buffer);
-      got += (c as Buffer).length;
-      if (got >= 512) break;
-    }
-    stream.destroy();
-    return isTarHeader(Buffer.concat(chunks).subarray(0, 512));
+    ({ stream } = await decompressContext(createReadStream(file)));
   } catch {
-    return false;
+    return false; // zstd, or unreadable
   }
+  return new Promise((resolve) => {
+    // allowUnknownFormat (pre-POSIX v7 headers, as Go reads them) is a documented option its types lack.
+    const ex = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
+    let settled = false;
+    const settle = (yes: boolean) => {
+      if (settled) return;
+      settled = true;
+      resolve(yes);
+      stream.destroy();
+      ex.destroy();
+    };
+    ex.on('entry', () => settle(true));
+    ex.on('error', () => settle(false));
+    ex.on('finish', () => settle(false));
+    stream.on('error', () => settle(false));
+    stream.pipe(ex as unknown as NodeJS.WritableStream);
+  });
 }
 
 async function extractArchive(root: string, file: string, destDir: string, opts: CopyOptions): Promise<void> {

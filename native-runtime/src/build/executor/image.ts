@@ -62,6 +62,14 @@ export function childConfig(inp: StepImageInput, now = rfc3339Nano()): ImageConf
 }
 
 export async function createStepImage(stores: ImageStores, inp: StepImageInput, lease?: Lease): Promise<ImageRecord> {
+  return (await createStepImageWithConfig(stores, inp, lease)).record;
+}
+
+/**
+ * createStepImage, also handing back the config it wrote: the next step's parent config. Reading it back
+ * from the store cost a read and parse of a config that holds every step's history, per step (issue #16).
+ */
+export async function createStepImageWithConfig(stores: ImageStores, inp: StepImageInput, lease?: Lease): Promise<{ record: ImageRecord; config: ImageConfig }> {
   const config = childConfig(inp);
   const layers = [...(inp.parent?.layers ?? [])];
   const sizes = [...(inp.parent?.layerSizes ?? [])];
@@ -74,5 +82,5 @@ export async function createStepImage(stores: ImageStores, inp: StepImageInput, 
   if (inp.parent) input.parent = inp.parent.id;
   const rec = await stores.images.create(input);
   lease?.addImage(rec.id);
-  return rec;
+  return { record: rec, config };
 }

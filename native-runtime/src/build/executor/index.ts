@@ -4,6 +4,7 @@ import type { BuildOptions } from '../../engine/engine.js';
 import { BuildCache } from './cache.js';
 import { startBuild, type BuilderDeps } from './builder.js';
 import { pruneBuildCache, type BuildCachePruneReport } from './prune.js';
+import { renderClassic } from './render.js';
 
 export class Builder {
   readonly cache: BuildCache;
@@ -12,9 +13,17 @@ export class Builder {
     this.cache = deps.cache ?? BuildCache.forRoot(deps.root);
   }
 
-  /** Starts a build of a context tar (plain, gzip, bzip2 or xz); progress as Docker's JSON lines. */
-  build(context: Readable, opts: BuildOptions = {}): Readable {
+  /**
+   * Starts a build of a context tar (plain, gzip, bzip2 or xz). The stream (object mode) carries its
+   * BuildRecords; destroying it cancels the build. Bad options throw (EngineError 400) at once.
+   */
+  records(context: Readable, opts: BuildOptions = {}): Readable {
     return startBuild({ ...this.deps, cache: this.cache }, context, opts);
+  }
+
+  /** The same build, its progress as Docker's classic JSON lines (what dockerd's /build answers). */
+  build(context: Readable, opts: BuildOptions = {}): Readable {
+    return renderClassic(this.records(context, opts), opts.q === true);
   }
 
   /** Frees intermediate images and snapshots no tagged image, container or running build needs. */
@@ -26,7 +35,9 @@ export class Builder {
 
 export { BuildCache } from './cache.js';
 export { startBuild, buildDir, type BuilderDeps } from './builder.js';
-export { BuildOutput, shortId } from './progress.js';
+export { BuildOutput } from './progress.js';
+export { ClassicRenderer, renderClassic, shortId } from './render.js';
+export type { BuildRecord, BuildRecordType, SourceLocation } from './records.js';
 export { BuildOptionsSchema, type ParsedBuildOptions } from './options.js';
 export { pruneBuildCache, type BuildCachePruneReport } from './prune.js';
 export { copyInto, normalizeDest, isArchive, type CopyOptions, type Identity } from './copy.js';

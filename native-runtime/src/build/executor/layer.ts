@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ImageStores } from '../../images/open.js';
 import { diffDirectory } from '../../layers/diff.js';
+import { upperView } from '../../snapshots/upper-view.js';
 import { writeLayer, type WrittenLayer } from '../../layers/write.js';
 import { chainId } from '../../snapshots/chain.js';
 import { SnapshotError } from '../../snapshots/types.js';
@@ -34,9 +35,16 @@ export async function layerOfUpper(stores: ImageStores, upper: string): Promise<
  * The active snapshot is gone afterwards either way (committed, or removed when nothing changed or
  * when the same chain already exists).
  */
-export async function commitSnapshotLayer(stores: ImageStores, key: string, parentChain: string | undefined): Promise<CommittedLayer | null> {
-  const upper = await stores.snapshots.fsPath(key);
-  const layer = await layerOfUpper(stores, upper);
+export async function commitSnapshotLayer(
+  stores: ImageStores,
+  key: string,
+  parentChain: string | undefined,
+  /** btrfs/vfs: trees the snapshot's own is compared with besides its parent (a container's init layer). */
+  extraLowers: string[] = [],
+): Promise<CommittedLayer | null> {
+  // overlay: the upper dir; btrfs/vfs: their changes laid out as one (snapshots/upper-view.ts).
+  const view = await upperView(stores.snapshots, key, { extraLowers });
+  const layer = await layerOfUpper(stores, view.upper).finally(() => view.release());
   if (!layer) {
     await stores.snapshots.remove(key);
     return null;

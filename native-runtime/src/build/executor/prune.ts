@@ -1,6 +1,6 @@
 // Build cache prune (`docker builder prune`): deletes the cache's intermediate images that no tagged
 // image, container or running build needs, with their blobs and snapshots; then stale build
-// workspaces. Space is measured as blob bytes plus unpacked snapshot bytes before and after.
+// workspaces. Space reclaimed is the bytes of the blobs and unpacked snapshots deleted.
 import path from 'node:path';
 import { activeLeases } from '../../archive/lease.js';
 import type { ImageStores } from '../../images/open.js';
@@ -13,13 +13,14 @@ export interface BuildCachePruneReport {
   SpaceReclaimed: number;
 }
 
-async function spaceUsed(stores: ImageStores): Promise<number> {
-  let n = 0;
-  for (const b of await stores.content.list()) n += b.size;
+/** Bytes of every blob and of every committed snapshot (its own files), read once before a prune. */
+async function sizes(stores: ImageStores): Promise<{ blobs: Map<string, number>; snapshots: Map<string, number> }> {
+  const blobs = new Map((await stores.content.list()).map((b) => [b.digest, b.size]));
+  const snapshots = new Map<string, number>();
   for (const s of await stores.snapshots.list()) {
-    if (s.kind === 'committed') n += (await stores.snapshots.usage(s.key).catch(() => ({ size: 0 }))).size;
+    if (s.kind === 'committed') snapshots.set(s.key, (await stores.snapshots.usage(s.key).catch(() => ({ size: 0 }))).size);
   }
-  return n;
+  return { blobs, snapshots };
 }
 
 export async function pruneBuildCache(
@@ -42,23 +43,35 @@ export async function pruneBuildCache(
   for (const l of activeLeases(stores)) for (const id of l.images) keepWithAncestors(id);
 
   const cached = await cache.images();
+  // Memoised: a walk to the root per image is quadratic on a 10,000-step build's chain (issue #16).
+  const depths = new Map<string, number>();
   const depth = (r: ImageRecord): number => {
+    const walk: string[] = [];
     let n = 0;
-    for (let p = r.parent; p; p = byId.get(p)?.parent) n++;
-    return n;
+    for (let p: string | undefined = r.id; p; p = byId.get(p)?.parent) {
+      const known = depths.get(p);
+      if (known !== undefined) {
+        n = known + 1;
+        break;
+      }
+      walk.push(p);
+    }
+    for (const id of walk.reverse()) depths.set(id, n++);
+    return depths.get(r.id)!;
   };
   const doomed = records.filter((r) => cached.has(r.id) && !keep.has(r.id)).sort((a, b) => depth(b) - depth(a));
 
-  const before = await spaceUsed(stores);
-  const deleted: string[] = [];
-  for (const r of doomed) {
-    try {
-      await stores.images.remove(r.id, { force: true });
-      deleted.push(r.id);
-    } catch {
-      /* in use meanwhile: kept */
-    }
-  }
+  const before = await sizes(stores);
+  // Records in batches (the store yields between them), then blobs and snapshots in one pass: per image
+  // it cost several round trips and a synchronous unlink (issue #16).
+  const gone = await stores.images.removeUntagged(doomed.map((r) => r.id));
+  const deleted = gone.map((r) => r.id);
+  // Space reclaimed: the bytes of what was deleted, not a second stat of every blob left.
+  const deletedBlobs: string[] = [];
+  const deletedSnapshots = await stores.images.collect(gone, deletedBlobs);
+  let reclaimed = 0;
+  for (const d of deletedBlobs) reclaimed += before.blobs.get(d) ?? 0;
+  for (const c of deletedSnapshots) reclaimed += before.snapshots.get(c) ?? 0;
   if (buildsRunning.length === 0) {
     const inUse = new Set<string>();
     for (const l of activeLeases(stores)) l.snapshots.forEach((s) => inUse.add(s));
@@ -66,6 +79,5 @@ export async function pruneBuildCache(
   }
   const remaining = new Set((await stores.images.records()).map((r) => r.id));
   await cache.retain((id) => remaining.has(id));
-  const after = await spaceUsed(stores);
-  return { CachesDeleted: deleted, SpaceReclaimed: Math.max(0, before - after) };
+  return { CachesDeleted: deleted, SpaceReclaimed: reclaimed };
 }

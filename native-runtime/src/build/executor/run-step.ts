@@ -11,6 +11,8 @@ import type { ContainerConfig } from '../../images/types.js';
 import { followLogs } from '../../logs/follow.js';
 import type { LogRecord } from '../../logs/record.js';
 import { unpackImage } from '../../snapshots/unpack.js';
+import { upperView } from '../../snapshots/upper-view.js';
+import { INIT_LAYER_DIR } from '../../containers/init-layer.js';
 import type { ImageRecord } from '../../images/store.js';
 import { commitSnapshotLayer, layerOfUpper, type CommittedLayer } from './layer.js';
 import { removeRuntimeArtifacts } from './mountpoints.js';
@@ -53,6 +55,9 @@ export class RunCancelled extends Error {
 
 const TAIL_LINES = 10;
 
+/** Marks a RUN container that the build removes itself (--rm): one left after a crash is removed at engine start. */
+export const BUILD_STEP_LABEL = 'berth.build.step';
+
 function tailKeeper(): { add(b: Buffer): void; lines(): string[] } {
   let text = '';
   return {
@@ -75,22 +80,27 @@ export async function runStep(inp: RunStepInput): Promise<RunStepResult> {
     WorkingDir: c.WorkingDir,
     User: c.User,
     HostConfig: { NetworkMode: inp.network },
+    ...(inp.keepContainer ? {} : { Labels: { [BUILD_STEP_LABEL]: 'rm' } }),
   } as ContainerCreateBody;
   if (inp.signal.aborted) throw new RunCancelled();
   const { id } = await inp.containers.create(body);
   inp.onStarted(id);
-  let removed = false;
-  const remove = async (): Promise<void> => {
-    if (removed) return;
-    removed = true;
-    await inp.containers.remove(id, { force: true }).catch(() => {});
-  };
+  // One removal at a time; a failed one (the container was still starting) may be tried again.
+  let removal: Promise<void> | null = null;
+  const remove = (): Promise<void> =>
+    (removal ??= inp.containers.remove(id, { force: true }).catch(() => {
+      removal = null;
+    }));
   const onAbort = (): void => void remove();
   inp.signal.addEventListener('abort', onAbort, { once: true });
+  // Cancelled while the container was being created: the listener came too late to hear it.
+  if (inp.signal.aborted) onAbort();
   try {
     const exited = inp.containers.wait(id, 'next-exit');
     exited.catch(() => {});
     await inp.containers.start(id);
+    // Cancelled while it was starting: a removal then may have been refused; now it cannot be.
+    if (inp.signal.aborted) throw new RunCancelled();
     const tail = tailKeeper();
     const logs = followLogs(path.join(inp.containersRoot, id, 'log'), { objectMode: true }, exited);
     for await (const r of logs as AsyncIterable<LogRecord>) {
@@ -111,7 +121,10 @@ export async function runStep(inp: RunStepInput): Promise<RunStepResult> {
       // Off the critical path: the next step does not need the container gone, the build's end does.
       const p = remove();
       if (inp.onRemoval && !inp.signal.aborted) inp.onRemoval(p);
-      else await p;
+      else {
+        await p;
+        if (removal === null) await remove(); // the one in flight was refused mid-start
+      }
     }
   }
 }
@@ -123,12 +136,19 @@ async function commitContainerLayer(inp: RunStepInput, id: string): Promise<Comm
   const snaps = inp.stores.snapshots;
   const m = await snaps.mounts(key);
   const lowers = m.lower.map((l) => path.resolve(m.cwd, l));
-  const upper = await snaps.fsPath(key);
-  await removeRuntimeArtifacts(upper, lowers);
   const parentChain = rec.cfg.imageChainId;
-  if (!inp.keepContainer) return commitSnapshotLayer(inp.stores, key, parentChain);
+  // btrfs/vfs: the init entries are in the container's tree (containers/init-layer.ts); its mount
+  // targets are among them, so nothing needs removing.
+  const init = [path.join(await snaps.dirPath(key), INIT_LAYER_DIR)];
+  if (m.rootfs) {
+    if (!inp.keepContainer) return commitSnapshotLayer(inp.stores, key, parentChain, init);
+  } else {
+    await removeRuntimeArtifacts(await snaps.fsPath(key), lowers);
+    if (!inp.keepContainer) return commitSnapshotLayer(inp.stores, key, parentChain);
+  }
   // The container stays: write the layer from its upper dir and unpack it into a snapshot of its own.
-  const layer: WrittenLayer | null = await layerOfUpper(inp.stores, upper);
+  const view = await upperView(snaps, key, { extraLowers: init });
+  const layer: WrittenLayer | null = await layerOfUpper(inp.stores, view.upper).finally(() => view.release());
   if (!layer) return null;
   const all = [...inp.image.layers.map((l, i) => ({ digest: l.digest, diffId: inp.image.diffIds[i]! })), { digest: layer.digest, diffId: layer.diffId }];
   const { chainIds, sizes } = await unpackImage(snaps, inp.stores.content, all);

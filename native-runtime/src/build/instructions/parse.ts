@@ -42,7 +42,7 @@ export function parseInstruction(node: DockerfileNode): AnyInstruction {
 }
 
 function base(node: DockerfileNode): InstructionBase {
-  return { line: node.startLine, endLine: node.endLine, original: node.original.trim() };
+  return { line: node.startLine, endLine: node.endLine, column: node.startColumn, original: node.original.trim() };
 }
 
 function convert(node: DockerfileNode): AnyInstruction {
@@ -397,6 +397,7 @@ export function parseOnbuildTriggers(triggers: readonly string[], fromLine: numb
       }
       ins.line = fromLine;
       ins.endLine = fromLine;
+      ins.column = 1;
       out.push(ins as Instruction);
     }
   }

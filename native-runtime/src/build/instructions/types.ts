@@ -6,6 +6,8 @@ export interface InstructionBase {
   /** 1-based first and last line of the instruction in the Dockerfile (heredoc bodies included). */
   line: number;
   endLine: number;
+  /** 1-based column where the instruction starts on `line` (1 for steps Berth adds). */
+  column: number;
   /** The instruction's logical source line, as Docker prints it in "Step N/M : …". */
   original: string;
 }

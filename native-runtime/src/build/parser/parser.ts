@@ -33,6 +33,8 @@ export interface DockerfileNode {
   json: boolean;
   heredocs: Heredoc[];
   startLine: number;
+  /** 1-based column of the instruction's first character on its start line. */
+  startColumn: number;
   endLine: number;
   /** ONBUILD: the trigger instruction. */
   sub?: DockerfileNode;
@@ -181,6 +183,7 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
     if (directiveOk) comments.pop();
     currentLine++;
     const startLine = currentLine;
+    const startColumn = trimNewline(raw).length - trimLeadingWhitespace(trimNewline(raw)).length + 1;
     let isEnd: boolean;
     [bytes, isEnd] = trimContinuation(bytes);
     if (isEnd && bytes.length === 0) continue;
@@ -251,9 +254,11 @@ export function parseDockerfile(input: string | Buffer): ParseResult {
     }
 
     node.startLine = startLine;
+    node.startColumn = startColumn;
     node.endLine = currentLine;
     if (node.sub) {
       node.sub.startLine = startLine;
+      node.sub.startColumn = startColumn;
       node.sub.endLine = currentLine;
     }
     if (comments.length) node.comments = comments;
@@ -297,6 +302,7 @@ function nodeFromLine(line: string, d: Directives): DockerfileNode {
     json: parsed.json,
     heredocs: [],
     startLine: 0,
+    startColumn: 1,
     endLine: 0,
   };
   if (parsed.sub) node.sub = parsed.sub;

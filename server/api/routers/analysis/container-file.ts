@@ -18,7 +18,7 @@ export interface ContainerFileHead {
 }
 
 /** The first `limit` bytes of the archive's first entry, and its header. */
-async function firstEntryHead(stream: Readable, limit: number): Promise<{ header: tar.Headers; head: Buffer }> {
+async function firstEntryHead(stream: Readable, limit: number): Promise<{ header: tar.Header; head: Buffer }> {
   const extract = tar.extract();
   return new Promise((resolve, reject) => {
     let done = false;
@@ -29,7 +29,8 @@ async function firstEntryHead(stream: Readable, limit: number): Promise<{ header
       }
       const parts: Buffer[] = [];
       let got = 0;
-      body.on('data', (chunk: Buffer) => {
+      body.on('data', (data: unknown) => {
+        const chunk = data as Buffer;
         if (got < limit) parts.push(chunk.subarray(0, limit - got));
         got += chunk.length;
         if (got >= limit && !done) {

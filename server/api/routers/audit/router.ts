@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasRole } from '../../../auth/roles.ts';
 import { protectedProcedure, router } from '../../trpc.ts';
 
 export const auditListInput = z.object({
@@ -12,10 +13,16 @@ export const auditListInput = z.object({
 });
 
 export const auditRouter = router({
-  /** Newest first, paged by id. Every role may read it; nothing here is secret. */
+  /**
+   * Newest first, paged by id. Admins read every entry; operators and viewers only their own: the log
+   * tells who did what and from which IP, which is not theirs to read about others (docs/security.md).
+   */
   list: protectedProcedure.input(auditListInput).query(async ({ ctx, input }) => {
+    const user = ctx.session.user;
+    const own = hasRole(user.role, 'admin') ? undefined : { actorType: 'user', actorId: user.id };
     const rows = await ctx.services.db.auditLog.findMany({
       where: {
+        ...own,
         actorName: input.actor ? { contains: input.actor } : undefined,
         action: input.action ? { contains: input.action } : undefined,
         result: input.result,

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { clearedSessionCookie, sessionCookie } from '../../../auth/cookies.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../../auth/password.ts';
+import { ldapAuthenticate, provisionLdapUser, readLdapSettings, type LdapSettings } from '../../../auth/ldap.ts';
+import { localLoginAllowed, readLocalLogin } from '../../../auth/oidc-local-login.ts';
 import { createSession, revokeSession, revokeUserSessions } from '../../../auth/sessions.ts';
 import { protectedProcedure, publicProcedure, router, type Context } from '../../trpc.ts';
 import { changePasswordInput, loginInput, setupInput } from './schemas.ts';
@@ -14,6 +16,22 @@ async function startSession(ctx: Context, userId: string): Promise<void> {
   ctx.res?.appendHeader('Set-Cookie', sessionCookie(token, expiresAt, ctx.services.config.tls !== null));
 }
 
+async function ldapLogin(ctx: Context, ldap: LdapSettings, input: { username: string; password: string }, keys: { account: string; ip: string }) {
+  const outcome = await ldapAuthenticate(ldap, input.username, input.password);
+  if (!outcome.ok) {
+    if (outcome.kind === 'credentials') ctx.services.throttle.recordFailure(keys);
+    const code = outcome.kind === 'credentials' ? 'UNAUTHORIZED' : outcome.kind === 'unmapped' ? 'FORBIDDEN' : 'SERVICE_UNAVAILABLE';
+    throw new TRPCError({ code, message: outcome.reason });
+  }
+  const provisioned = await provisionLdapUser(ctx.services.db, outcome);
+  if (!provisioned.ok) throw new TRPCError({ code: 'CONFLICT', message: provisioned.reason });
+  ctx.services.throttle.recordSuccess(keys);
+  const user = provisioned.user;
+  ctx.audit.actor = { type: 'user', id: user.id, name: user.username };
+  await startSession(ctx, user.id);
+  return { id: user.id, username: user.username, role: user.role };
+}
+
 export const authRouter = router({
   /** Who is signed in, and whether first-run setup is still pending. Public by design. */
   me: publicProcedure.query(async ({ ctx }) => {
@@ -21,13 +39,14 @@ export const authRouter = router({
     return {
       user: ctx.session?.user ?? null,
       needsSetup,
-      setupTokenRequired: needsSetup && ctx.services.setupToken.required,
+      setupTokenRequired: needsSetup && ctx.services.setupToken.requiredFor(ctx.req),
     };
   }),
 
   /** First run: creates the admin. Refused once any user exists. */
   setup: publicProcedure.input(setupInput).mutation(async ({ ctx, input }) => {
-    if (!ctx.services.setupToken.matches(input.setupToken)) {
+    // DNS rebinding or a proxy could make a stranger look local; only a browser on this machine goes without.
+    if (ctx.services.setupToken.requiredFor(ctx.req) && !ctx.services.setupToken.matches(input.setupToken)) {
       throw new TRPCError({ code: 'FORBIDDEN', message: 'The setup token is wrong. It is printed in the server console.' });
     }
     const passwordHash = await hashPassword(input.password);
@@ -53,10 +72,19 @@ export const authRouter = router({
       });
     }
     const user = await ctx.services.db.user.findUnique({ where: { username: input.username } });
+    // Directory users (and unknown names, when LDAP is set up) are checked against the directory.
+    if (!user || user.authSource === 'ldap') {
+      const ldap = await readLdapSettings(ctx.services.db, ctx.services.config.root);
+      if (ldap?.enabled) return ldapLogin(ctx, ldap, input, keys);
+    }
     const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyPasswordHash()));
     if (!user || !ok) {
       ctx.services.throttle.recordFailure(keys);
       throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong username or password.' });
+    }
+    // Checked after the password, so it reveals nothing about which accounts exist.
+    if (!localLoginAllowed(await readLocalLogin(ctx.services.db), user.username)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Local sign-in is turned off. Sign in with single sign-on.' });
     }
     ctx.services.throttle.recordSuccess(keys);
     ctx.audit.actor = { type: 'user', id: user.id, name: user.username };

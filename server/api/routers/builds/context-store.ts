@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { tarEntries, tarEnd } from './ustar.ts';
+import * as tar from 'tar-stream';
 
 const MAX_AGE_MS = 60 * 60 * 1000;
 const ID = /^[0-9a-f-]{36}$/;
@@ -55,7 +55,7 @@ export async function saveContext(root: string, userId: string, body: Readable, 
       await pipeline(fs.createReadStream(raw), createGunzip(), fs.createWriteStream(file, { mode: 0o600 }));
       fs.rmSync(raw);
     } else fs.renameSync(raw, file);
-    tarDataEnd(file);
+    await checkTar(file);
     return { id, bytes };
   } catch (err) {
     fs.rmSync(raw, { force: true });
@@ -64,39 +64,62 @@ export async function saveContext(root: string, userId: string, body: Readable, 
   }
 }
 
-/** Offset where the archive's entries end (its end-of-archive blocks start); throws when it is not a tar. */
-export function tarDataEnd(file: string): number {
-  const fd = fs.openSync(file, 'r');
+const notATar = () => Object.assign(new Error('The upload is not a tar archive.'), { statusCode: 400 });
+
+/** Reads every entry of `src` into `onEntry` (which must call next once the entry is consumed). */
+function readTar(src: Readable, onEntry: (header: tar.Header, stream: Readable, next: (err?: Error | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ex = tar.extract();
+    const fail = (err: unknown) => {
+      src.destroy();
+      ex.destroy();
+      reject(err);
+    };
+    ex.on('entry', (header, stream, next) => onEntry(header, stream as unknown as Readable, next));
+    ex.on('finish', () => resolve());
+    ex.on('error', fail);
+    src.on('error', fail);
+    src.pipe(ex as unknown as NodeJS.WritableStream);
+  });
+}
+
+/** Rejects (400) unless the file is a whole tar archive (an empty file is an empty context). */
+export async function checkTar(file: string): Promise<void> {
   try {
-    const size = fs.fstatSync(fd).size;
-    const h = Buffer.alloc(512);
-    let off = 0;
-    while (off + 512 <= size) {
-      fs.readSync(fd, h, 0, 512, off);
-      if (h.every((b) => b === 0)) return off;
-      if (off === 0 && h.toString('latin1', 257, 262) !== 'ustar') throw Object.assign(new Error('The upload is not a tar archive.'), { statusCode: 400 });
-      const sizeField = h.toString('latin1', 124, 136).replace(/\0.*$/, '').trim();
-      // GNU base-256 sizes (first byte 0x80) are for files over 8 GiB: not a build context.
-      const n = h[124]! & 0x80 ? NaN : parseInt(sizeField || '0', 8);
-      if (!Number.isFinite(n)) throw Object.assign(new Error('The tar archive has an entry size this server does not read.'), { statusCode: 400 });
-      off += 512 + Math.ceil(n / 512) * 512;
-    }
-    if (off === 0 && size === 0) return 0;
-    return Math.min(off, size);
-  } finally {
-    fs.closeSync(fd);
+    await readTar(fs.createReadStream(file), (_h, stream, next) => {
+      stream.on('end', () => next());
+      stream.resume();
+    });
+  } catch {
+    throw notATar();
   }
 }
+
+const entryName = (name: string) => name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 
 /** The context the engine gets: the uploaded entries (if any), then the editor's Dockerfile under `name`. */
 export function composeContext(root: string, userId: string, contextId: string | undefined, dockerfileName: string, dockerfile: string): { stream: Readable; cleanup: () => void } {
   const file = contextId ? fileOf(root, contextId, userId) : null;
   if (file && !fs.existsSync(file)) throw Object.assign(new Error('That build context is gone; upload it again.'), { statusCode: 404 });
-  const end = file ? tarDataEnd(file) : 0;
-  const tail = [...tarEntries([{ path: dockerfileName, data: new TextEncoder().encode(dockerfile) }]), tarEnd()];
-  async function* parts() {
-    if (file && end > 0) yield* fs.createReadStream(file, { start: 0, end: end - 1 });
-    for (const t of tail) yield Buffer.from(t.buffer, t.byteOffset, t.byteLength);
-  }
-  return { stream: Readable.from(parts()), cleanup: () => (file ? fs.rmSync(file, { force: true }) : undefined) };
+  const pack = tar.pack();
+  const src = file ? fs.createReadStream(file) : null;
+  const copied = src
+    ? readTar(src, (header, stream, next) => {
+        // The editor's Dockerfile replaces an uploaded file of the same name.
+        if (entryName(header.name) === dockerfileName) {
+          stream.on('end', () => next());
+          stream.resume();
+        } else stream.pipe(pack.entry(header, next) as unknown as NodeJS.WritableStream);
+      })
+    : Promise.resolve();
+  copied.then(
+    () => {
+      pack.entry({ name: dockerfileName, mode: 0o644, mtime: new Date() }, new TextEncoder().encode(dockerfile));
+      pack.finalize();
+    },
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  // A consumer that stops early (a cancelled build) stops the copy too.
+  pack.on('close', () => src?.destroy());
+  return { stream: Readable.from(pack), cleanup: () => (file ? fs.rmSync(file, { force: true }) : undefined) };
 }

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import type { BuildRecord, BuildRecordStream } from '@berth/runtime/engine';
 import { z } from 'zod';
 import { writeAudit } from '../../../audit/audit-log.ts';
-import { ndjson } from '../../../engine/streams.ts';
 import { operatorProcedure, protectedProcedure, router, type Context } from '../../trpc.ts';
 import { call, engineOf, toTrpcError } from '../engine-context.ts';
 import { composeContext } from './context-store.ts';
-import { errorLine } from './dockerfile-lines.ts';
 
 /** The editor's Dockerfile travels in the context under this name, so an uploaded Dockerfile is not overwritten. */
 export const EDITOR_DOCKERFILE = '.berth.Dockerfile';
+/** The editor's Dockerfile travels under an internal name; the user knows it as "Dockerfile". */
+export const userFacing = (text: string): string => text.split(EDITOR_DOCKERFILE).join('Dockerfile');
 
 export const buildInput = z.object({
   dockerfile: z.string().min(1, 'The Dockerfile is empty.').max(1024 * 1024),
@@ -30,19 +30,31 @@ export const buildInput = z.object({
   clientId: z.string().max(64).default(''),
 });
 
-/** What the page receives: every engine line with the milliseconds since the build started. */
-export type BuildEvent =
-  | { kind: 'started'; buildId: string }
-  | { kind: 'stream'; at: number; text: string }
-  | { kind: 'aux'; at: number; id: string }
-  | { kind: 'error'; at: number; message: string; line: number | null }
-  | { kind: 'done'; at: number; imageId: string | null };
+/**
+ * What the page receives: the engine's build records as they are, each with the milliseconds since the
+ * build started. A failure is the `error` record (with its Dockerfile line when the engine knows it).
+ */
+export type BuildEvent = { kind: 'started'; buildId: string } | { kind: 'record'; at: number; record: BuildRecord } | { kind: 'done'; at: number; imageId: string | null };
 
-interface BuildLine {
-  stream?: string;
-  aux?: { ID?: string };
-  error?: string;
-  errorDetail?: { message?: string };
+/** A record with the editor copy's internal file name replaced by the name the user knows. */
+function forPage(r: BuildRecord): BuildRecord {
+  if (r.type === 'error') return { ...r, message: userFacing(r.message), file: userFacing(r.file) };
+  if (r.type === 'output' || r.type === 'warning') return { ...r, text: userFacing(r.text) };
+  return r;
+}
+
+/** The records of a build, ending early (and destroying the build) when `signal` aborts. */
+async function* recordsOf(records: BuildRecordStream, signal: AbortSignal | undefined): AsyncGenerator<BuildRecord> {
+  const stop = () => records.destroy();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const r of records) yield r;
+  } catch (err) {
+    if (!signal?.aborted) throw err;
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    records.destroy();
+  }
 }
 
 async function audit(ctx: Context, target: string, error: string | null): Promise<void> {
@@ -66,13 +78,12 @@ export const buildsRouter = router({
     let imageId: string | null = null;
     let error: string | null = null;
     let line: number | null = null;
-    let step: number | null = null;
     let ctxFiles: ReturnType<typeof composeContext> | null = null;
     try {
       ctxFiles = composeContext(ctx.services.config.root, user.id, input.contextId, EDITOR_DOCKERFILE, input.dockerfile);
       const files = ctxFiles;
-      const stream: Readable = await call(() =>
-        engine.buildImage(files.stream, {
+      const records = await call(() =>
+        engine.buildImageRecords(files.stream, {
           dockerfile: EDITOR_DOCKERFILE,
           t: input.tag || undefined,
           target: input.target || undefined,
@@ -81,27 +92,21 @@ export const buildsRouter = router({
           rm: true,
         }),
       );
-      for await (const l of ndjson<BuildLine>(stream, signal)) {
-        if (l.stream !== undefined) {
-          const m = /^Step (\d+)\/\d+ :/.exec(l.stream);
-          if (m) step = Number(m[1]);
-          yield { kind: 'stream', at: at(), text: l.stream };
-        } else if (l.aux?.ID) {
-          imageId = l.aux.ID;
-          yield { kind: 'aux', at: at(), id: l.aux.ID };
-        } else if (l.errorDetail || l.error) {
-          error = l.errorDetail?.message ?? l.error ?? 'build failed';
-          line = errorLine(error, input.dockerfile, step);
-          yield { kind: 'error', at: at(), message: error, line };
+      for await (const raw of recordsOf(records, signal)) {
+        const record = forPage(raw);
+        if (record.type === 'built') imageId = record.imageId;
+        if (record.type === 'error') {
+          error = record.message;
+          line = record.location?.line || null;
         }
+        yield { kind: 'record', at: at(), record };
       }
       if (signal?.aborted && !error) error = 'cancelled';
       if (!error) yield { kind: 'done', at: at(), imageId };
     } catch (err) {
-      // Bad options and parse errors reject before any stream: show them the same way as a stream error.
-      error = toTrpcError(err).message;
-      line = errorLine(error, input.dockerfile, step);
-      if (!signal?.aborted) yield { kind: 'error', at: at(), message: error, line };
+      // Bad options reject before any record: show them the same way as an error record.
+      error = userFacing(toTrpcError(err).message);
+      if (!signal?.aborted) yield { kind: 'record', at: at(), record: { type: 'error', message: error, step: null, file: 'Dockerfile', location: null } };
     } finally {
       ctxFiles?.cleanup();
       const result = error === 'cancelled' || signal?.aborted ? 'cancelled' : error ? 'failed' : 'succeeded';

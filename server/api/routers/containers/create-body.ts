@@ -39,6 +39,8 @@ export function createBody(f: CreateInput): ContainerCreateBody {
       NetworkMode: f.network || undefined,
       RestartPolicy: { Name: f.restart === 'no' ? 'no' : f.restart, MaximumRetryCount: 0 },
       AutoRemove: f.autoRemove,
+      ...(f.userns ? { UsernsMode: f.userns } : {}),
+      ...(f.privileged ? { Privileged: true } : {}),
       Memory: f.memory ? (parseBytes(f.memory) ?? 0) : undefined,
       NanoCpus: f.cpus ? Math.round(Number(f.cpus) * 1e9) : undefined,
       PidsLimit: f.pidsLimit ? Number(f.pidsLimit) : undefined,

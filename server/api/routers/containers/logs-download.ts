@@ -3,9 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { readCookie } from '../../../auth/cookies.ts';
 import { hasRole } from '../../../auth/roles.ts';
-import { resolveSession, SESSION_COOKIE } from '../../../auth/sessions.ts';
+import { resolveRequestSession } from '../../../auth/tokens-request.ts';
 import { writeAudit } from '../../../audit/audit-log.ts';
 import { clientIp } from '../../../auth/request-origin.ts';
 import { MuxDecoder } from '../../../engine/streams.ts';
@@ -31,7 +30,7 @@ export async function handleLogsDownload(services: Services, req: IncomingMessag
   const m = PATH.exec(url.pathname);
   if (!m) return false;
   if (req.method !== 'GET') return send(res, 405, 'Use GET.'), true;
-  const session = await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+  const session = await resolveRequestSession(services.db, req);
   if (!session) return send(res, 401, 'Sign in first.'), true;
   if (!hasRole(session.user.role, 'operator')) {
     return send(res, 403, `Downloading logs needs the operator role; you are ${session.user.role}.`), true;

@@ -7,12 +7,17 @@ import { ndjson } from '../../../engine/streams.ts';
 import { operatorProcedure, protectedProcedure, router } from '../../trpc.ts';
 import { call, callIdempotent, engineOf } from '../engine-context.ts';
 import { createBody, updateOptions } from './create-body.ts';
+import { anonymousVolumes, formOf } from './form-of.ts';
+import { assertMayCreatePrivileged } from './privileged.ts';
+import { recreateContainer } from './recreate.ts';
+import { updateImage } from '../updates/router.ts';
 import {
   createInput,
   idInput,
   killInput,
   listInput,
   logsInput,
+  recreateInput,
   removeInput,
   statsManyInput,
   stopInput,
@@ -60,6 +65,7 @@ async function* statsOf(engine: Awaited<ReturnType<typeof engineOf>>, id: string
 }
 
 export const containersRouter = router({
+  updateImage,
   list: protectedProcedure.input(listInput).query(async ({ ctx, input }) => {
     const engine = await engineOf(ctx);
     return call(() => engine.listContainers({ all: input.all, filters: listFilters(input.label) }));
@@ -112,6 +118,7 @@ export const containersRouter = router({
   }),
 
   create: operatorProcedure.input(createInput).mutation(async ({ ctx, input }) => {
+    assertMayCreatePrivileged(ctx.session.user.role, input.privileged);
     const engine = await engineOf(ctx);
     ctx.audit.target = input.name || input.image;
     const handle = await call(() => engine.createContainer(createBody(input)));
@@ -125,6 +132,25 @@ export const containersRouter = router({
       }
     }
     return { id: handle.id, started: input.start, error: null as string | null };
+  }),
+
+  /** The create form's fields for an existing container: Duplicate and Edit start from these. */
+  formOf: protectedProcedure.input(idInput).query(async ({ ctx, input }) => {
+    const engine = await engineOf(ctx);
+    const c = await call(() => engine.getContainer(input.id).inspect());
+    const image = await engine
+      .getImage(c.Image)
+      .inspect()
+      .catch(() => null);
+    return { form: formOf(c, image?.Config ?? {}), anonymousVolumes: anonymousVolumes(c) };
+  }),
+
+  /** Edit: a new container from the form under the old one's name, replacing it (see recreate.ts). */
+  recreate: operatorProcedure.input(recreateInput).mutation(async ({ ctx, input }) => {
+    assertMayCreatePrivileged(ctx.session.user.role, input.form.privileged);
+    const engine = await engineOf(ctx);
+    ctx.audit.target = input.id;
+    return call(() => recreateContainer(engine, input.id, createBody(input.form), input.form.start));
   }),
 
   start: operatorProcedure.input(idInput).mutation(async ({ ctx, input }) => {

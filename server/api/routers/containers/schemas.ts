@@ -71,8 +71,12 @@ export const createInput = z
     network: z.string().trim().max(128).optional().default(''),
     restart: z.enum(['no', 'always', 'unless-stopped', 'on-failure']).default('no'),
     autoRemove: z.boolean().default(false),
+    /** HostConfig.UsernsMode: '' the engine's default, host opts out, auto its own id range. */
+    userns: z.enum(['', 'host', 'auto']).default(''),
     tty: z.boolean().default(false),
     openStdin: z.boolean().default(false),
+    /** --privileged: admins only (privileged.ts). */
+    privileged: z.boolean().default(false),
     user: z.string().trim().max(256).optional().default(''),
     workdir: z
       .string()
@@ -81,7 +85,7 @@ export const createInput = z
       .optional()
       .default('')
       .refine((w) => w === '' || w.startsWith('/'), { message: 'The working directory must be absolute.' }),
-    memory: size('Memory').refine((s) => s === '' || (parseBytes(s) ?? 0) >= 6 * 1024 * 1024, { message: 'Memory: at least 6m, as Docker requires.' }),
+    memory: size('Memory').refine((s) => parseBytes(s) === null || parseBytes(s)! >= 6 * 1024 * 1024, { message: 'Memory: at least 6m, as Docker requires.' }),
     cpus: z
       .string()
       .trim()
@@ -107,8 +111,11 @@ export const createInput = z
   });
 export type CreateInput = z.infer<typeof createInput>;
 
+/** Edit and recreate: the form's name is ignored, the container keeps its own. */
+export const recreateInput = idInput.extend({ form: createInput });
+
 export const updateInput = idInput.extend({
-  memory: size('Memory').refine((s) => s === '' || (parseBytes(s) ?? 0) >= 6 * 1024 * 1024, { message: 'Memory: at least 6m.' }),
+  memory: size('Memory').refine((s) => parseBytes(s) === null || parseBytes(s)! >= 6 * 1024 * 1024, { message: 'Memory: at least 6m.' }),
   memorySwap: z
     .string()
     .trim()

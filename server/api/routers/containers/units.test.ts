@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerInspect } from '@berth/runtime/engine';
-import { dockerRunCommand } from '../../../engine/docker-run-command.ts';
+import { dockerRunCommand, dockerSize } from '../../../engine/docker-run-command.ts';
 import { summarizeStats } from '../../../engine/stats-summary.ts';
 import { LineAssembler, MuxDecoder } from '../../../engine/streams.ts';
 import { createBody } from './create-body.ts';
@@ -68,5 +68,74 @@ test('stats and docker run follow the docker CLI', () => {
     Config: { Image: 'busybox:latest', Env: ['PATH=/bin', 'A=b c'], Cmd: ['sh', '-c', 'echo hi'], Entrypoint: null, Tty: false, OpenStdin: false, User: '', WorkingDir: '', Labels: {} },
     HostConfig: { AutoRemove: false, PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] }, Memory: 67108864, MemorySwap: 134217728, RestartPolicy: { Name: 'no' } },
   } as unknown as ContainerInspect, { Env: ['PATH=/bin'], Cmd: ['sh'] });
-  assert.equal(cmd, "docker run -d --name web -e 'A=b c' -p 127.0.0.1:8080:80 --memory 67108864b busybox:latest sh -c 'echo hi'");
+  assert.equal(cmd, "docker run -d --name web -e 'A=b c' -p 127.0.0.1:8080:80 --memory 64m busybox:latest sh -c 'echo hi'");
+  // Sizes read the way a user types them (docker run --memory 64m), bytes only when no unit divides.
+  assert.deepEqual([dockerSize(64 * 1024 ** 2), dockerSize(2 * 1024 ** 3), dockerSize(3072), dockerSize(1000)], ['64m', '2g', '3k', '1000b']);
+});
+
+test('an invalid memory value gives one message, not two', () => {
+  const r = createInput.safeParse({ image: 'busybox', memory: 'lots' });
+  assert.equal(r.success, false);
+  assert.deepEqual(r.error!.issues.filter((i) => i.path.join('.') === 'memory').map((i) => i.message), ['Memory: use a size such as 64m, 1g or 512k.']);
+  const small = createInput.safeParse({ image: 'busybox', memory: '1m' });
+  assert.deepEqual(small.error!.issues.map((i) => i.message), ['Memory: at least 6m, as Docker requires.']);
+});
+
+test('log batches mark the backlog sent once the stream goes quiet, and an empty log after a while', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { logBatches } = await import('../../../engine/log-batches.ts');
+  const ac = new AbortController();
+  const backlog = new PassThrough();
+  backlog.write('a\nb\n');
+  const seen: string[] = [];
+  for await (const b of logBatches(backlog, { tty: true, signal: ac.signal, intervalMs: 20, caughtUpAfterMs: 60 })) {
+    seen.push(b.caughtUp ? 'caught-up' : b.text);
+    if (b.caughtUp) ac.abort();
+  }
+  assert.deepEqual(seen, ['a\nb', 'caught-up']);
+  const empty = new PassThrough();
+  const ac2 = new AbortController();
+  const t0 = Date.now();
+  for await (const b of logBatches(empty, { tty: true, signal: ac2.signal, intervalMs: 20, emptyAfterMs: 200 })) {
+    assert.equal(b.caughtUp, true);
+    ac2.abort();
+  }
+  assert.ok(Date.now() - t0 >= 190);
+});
+
+test('a container reads back into the create form, and the form makes the same body again', async () => {
+  const { formOf, anonymousVolumes } = await import('./form-of.ts');
+  const c = {
+    Name: '/web',
+    Config: { Image: 'busybox:latest', Env: ['PATH=/bin', 'A=b c'], Cmd: ['sh', '-c', 'echo "hi"; sleep 1'], Entrypoint: null, Tty: true, OpenStdin: false, User: '', WorkingDir: '/srv', Labels: { tier: 'web' } },
+    HostConfig: {
+      AutoRemove: false,
+      Binds: ['/host/data:/data:ro'],
+      PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] },
+      NetworkMode: 'none',
+      Memory: 96 * 1024 * 1024,
+      NanoCpus: 5e8,
+      PidsLimit: 64,
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+    Mounts: [
+      { Type: 'bind', Source: '/host/data', Destination: '/data' },
+      { Type: 'volume', Name: 'a'.repeat(64), Destination: '/cache' },
+    ],
+  } as unknown as ContainerInspect;
+  const form = formOf(c, { Env: ['PATH=/bin'], Cmd: ['sh'] });
+  assert.equal(form.command, `sh -c 'echo "hi"; sleep 1'`);
+  assert.deepEqual(form.env, [{ key: 'A', value: 'b c' }]);
+  assert.equal(form.memory, '96m');
+  assert.deepEqual(form.volumes, [{ source: '/host/data', target: '/data', readOnly: true }]);
+  assert.deepEqual(anonymousVolumes(c), [{ name: 'a'.repeat(64), target: '/cache' }]);
+  const body = createBody(createInput.parse(form));
+  assert.deepEqual(body.Cmd, c.Config.Cmd);
+  assert.deepEqual(body.Env, ['A=b c']);
+  assert.equal(body.HostConfig?.Memory, c.HostConfig.Memory);
+  assert.equal(body.HostConfig?.NanoCpus, c.HostConfig.NanoCpus);
+  assert.deepEqual(body.HostConfig?.PortBindings, c.HostConfig.PortBindings);
+  assert.deepEqual(body.HostConfig?.RestartPolicy, { Name: 'unless-stopped', MaximumRetryCount: 0 });
+  assert.equal(body.WorkingDir, '/srv');
+  assert.equal(body.Tty, true);
 });

@@ -8,6 +8,7 @@ import { call, engineOf } from '../engine-context.ts';
 import { authFor } from '../registries/credentials.ts';
 import { toLayerProgress, type LayerProgress, type ProgressLine } from './progress.ts';
 import { watchList } from './watch-list.ts';
+import { checkUpdates } from '../updates/router.ts';
 import { pruneImagesInput, refInput, removeImageInput, tagInput } from './schemas.ts';
 
 type Engine = Awaited<ReturnType<typeof engineOf>>;
@@ -79,6 +80,7 @@ async function* progressOf(ctx: Context, action: string, ref: string, open: () =
 }
 
 export const imagesRouter = router({
+  checkUpdates,
   list: protectedProcedure.query(async ({ ctx }) => imageRows(await engineOf(ctx))),
   watchList: protectedProcedure.subscription(async function* ({ ctx, signal }) {
     const engine = await engineOf(ctx);

@@ -1,5 +1,5 @@
 import { adminProcedure, protectedProcedure, router } from '../../trpc.ts';
-import { containerDefaults, outboundSetting, readDefaults, readOutbound, writeDefaults, writeOutbound } from './store.ts';
+import { containerDefaults, outboundSetting, readDefaults, readOutbound, readUserns, usernsSetting, writeDefaults, writeOutbound, writeUserns } from './store.ts';
 
 export const settingsRouter = router({
   /** Prefills the create form: limits, restart policy and network. */
@@ -14,6 +14,17 @@ export const settingsRouter = router({
   setOutbound: adminProcedure.input(outboundSetting).mutation(async ({ ctx, input }) => {
     ctx.audit.target = input.enabled ? 'on' : 'off';
     await writeOutbound(ctx.services.db, input);
+    return { ...input, appliesOnRestart: true };
+  }),
+
+  /** The default user namespace of new containers; like outbound, read when the engine is created. */
+  userns: protectedProcedure.query(async ({ ctx }) => {
+    const saved = await readUserns(ctx.services.db);
+    return { mode: saved?.mode ?? null, env: process.env['BERTH_USERNS'] ?? null };
+  }),
+  setUserns: adminProcedure.input(usernsSetting).mutation(async ({ ctx, input }) => {
+    ctx.audit.target = input.mode;
+    await writeUserns(ctx.services.db, input);
     return { ...input, appliesOnRestart: true };
   }),
 });

@@ -13,7 +13,10 @@ export type ContainerDefaults = z.infer<typeof containerDefaults>;
 
 export const outboundSetting = z.object({ enabled: z.boolean() });
 
-export const SETTING_KEYS = { defaults: 'containers.defaults', outbound: 'network.outbound' } as const;
+/** The engine's default user namespace mode (issue #19): host, remap or auto. */
+export const usernsSetting = z.object({ mode: z.enum(['host', 'remap', 'auto']) });
+
+export const SETTING_KEYS = { defaults: 'containers.defaults', outbound: 'network.outbound', userns: 'engine.userns' } as const;
 const KEYS = SETTING_KEYS;
 
 async function readJson<T>(db: Db, key: string, schema: z.ZodType<T>, fallback: T): Promise<T> {
@@ -32,3 +35,6 @@ export const readDefaults = (db: Db) => readJson(db, KEYS.defaults, containerDef
 export const writeDefaults = (db: Db, v: ContainerDefaults) => writeJson(db, KEYS.defaults, v);
 export const readOutbound = (db: Db) => readJson(db, KEYS.outbound, outboundSetting, { enabled: false });
 export const writeOutbound = (db: Db, v: { enabled: boolean }) => writeJson(db, KEYS.outbound, v);
+/** null: never set here, the engine follows BERTH_USERNS. */
+export const readUserns = (db: Db) => readJson<z.infer<typeof usernsSetting> | null>(db, KEYS.userns, usernsSetting, null);
+export const writeUserns = (db: Db, v: z.infer<typeof usernsSetting>) => writeJson(db, KEYS.userns, v);

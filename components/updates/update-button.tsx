@@ -1,0 +1,55 @@
+'use client';
+
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { errorMessage, useTRPC } from '../trpc/react';
+import { Button } from '../ui/controls';
+
+const SAID = { updated: 'Updated', 'up-to-date': 'Already up to date', 'rolled-back': 'Rolled back', failed: 'Update failed' } as const;
+
+/** One-click update of a container (or a whole stack), with the live step and the outcome. */
+export function UpdateButton({ containerId, stack, step }: { containerId?: string; stack?: string; step?: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
+  const done = (ok: boolean, text: string) => {
+    setSaid({ ok, text });
+    void qc.invalidateQueries({ queryKey: trpc.updates.history.queryKey() });
+    void qc.invalidateQueries({ queryKey: trpc.images.checkUpdates.queryKey() });
+  };
+  const one = useMutation(
+    trpc.containers.updateImage.mutationOptions({
+      onSuccess: (o) => done(o.status === 'updated' || o.status === 'up-to-date', `${SAID[o.status]}${o.reason ? `: ${o.reason}` : ''}`),
+      onError: (e) => done(false, errorMessage(e)),
+    }),
+  );
+  const all = useMutation(
+    trpc.stacks.updateImages.mutationOptions({
+      onSuccess: (r) => done(r.stopped === null && !r.pullErrors.length, r.stopped ? `Stopped at ${r.stopped}` : r.pullErrors.length ? `Pull failed: ${r.pullErrors[0]!.reason}` : `${r.outcomes.filter((o) => o.status === 'updated').length} container(s) updated`),
+      onError: (e) => done(false, errorMessage(e)),
+    }),
+  );
+  const pending = one.isPending || all.isPending;
+  return (
+    <span className="inline-flex flex-wrap items-center gap-2">
+      <Button
+        variant="secondary"
+        disabled={pending}
+        data-testid="update-button"
+        onClick={() => {
+          setSaid(null);
+          if (stack) all.mutate({ name: stack });
+          else if (containerId) one.mutate({ id: containerId });
+        }}
+      >
+        {pending ? 'Updating…' : stack ? 'Update images' : 'Update'}
+      </Button>
+      {pending && step ? <span className="text-xs text-slate-500" role="status">{step}</span> : null}
+      {said ? (
+        <span className={said.ok ? 'text-xs text-emerald-700 dark:text-emerald-400' : 'text-xs text-rose-700 dark:text-rose-400'} role="status" data-testid="update-outcome">
+          {said.text}
+        </span>
+      ) : null}
+    </span>
+  );
+}

@@ -1,0 +1,20 @@
+// The embedded DNS server of a container on a user-defined network, at 127.0.0.11:53 (UDP and TCP)
+// inside its net namespace, as dockerd's (docs/runtime.md, "Names and the embedded DNS server"). It lives
+// in the shim, so it keeps answering while the server restarts. shim.json:
+//
+//   "dns": {"tables": "<file listing the name tables of the container's networks>",
+//           "forward": ["<ipv4>[:port]", …]}     // upstreams; only with outbound access
+//
+// Names in the tables get A records (and PTR for their addresses); a known name has no AAAA (an empty
+// answer). Anything else is forwarded over UDP from the host's namespace when there are upstreams,
+// else answered SERVFAIL at once, as dockerd does when it has nowhere to forward.
+#pragma once
+
+#include <sys/types.h>
+
+#include "error.h"
+#include "event_loop.h"
+
+// No-op (true) when shim.json has no "dns" or net is not "new". Binds before the container's process runs.
+bool dns_start(const char *shim_json, const char *net, pid_t init, EventLoop *loop, Error *e);
+void dns_stop();

@@ -1,0 +1,254 @@
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fd.h"
+#include "fsutil.h"
+
+namespace {
+
+bool parse_map(const JsonNode *root, const char *key, IdMapping **out, int *n, Error *e) {
+  const JsonNode *arr = json_get(root, key);
+  if (!arr || arr->type != JSON_ARRAY || json_length(arr) == 0 || json_length(arr) > 340)
+    return fail(e, "config", EINVAL, "\"userns.%s\" must be a non-empty array", key);
+  *out = (IdMapping *)calloc(json_length(arr), sizeof(IdMapping));
+  for (const JsonNode *m = arr->child; m; m = m->next) {
+    IdMapping *im = &(*out)[(*n)++];
+    const char *const names[] = {"containerId", "hostId", "size"};
+    uint32_t *fields[] = {&im->container_id, &im->host_id, &im->size};
+    for (int i = 0; i < 3; i++) {
+      const JsonNode *v = m->type == JSON_OBJECT ? json_get(m, names[i]) : nullptr;
+      if (!v || v->type != JSON_NUMBER || v->number < 0 || v->number > 4294967295.0 || v->number != (double)(uint32_t)v->number)
+        return fail(e, "config", EINVAL, "\"userns.%s[].%s\" must be a 32-bit id", key, names[i]);
+      *fields[i] = (uint32_t)v->number;
+    }
+    if (im->size == 0 || (uint64_t)im->container_id + im->size > 4294967295ull || (uint64_t)im->host_id + im->size > 4294967295ull)
+      return fail(e, "config", EINVAL, "\"userns.%s\" has an empty or overflowing range", key);
+  }
+  return true;
+}
+
+bool write_map(pid_t pid, const char *file, const IdMapping *m, int n, Error *e) {
+  char buf[4096], path[64];
+  size_t len = 0;
+  for (int i = 0; i < n; i++)
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+  Fd fd(open(path, O_WRONLY | O_CLOEXEC));
+  if (!fd.ok()) return fail(e, "userns", errno, "open %s", path);
+  if (write(fd.get(), buf, len) != (ssize_t)len) return fail(e, "userns", errno, "write %s", path);
+  return true;
+}
+
+// The host id that container id 0 maps to.
+bool mapped_root(const IdMapping *m, int n, uint32_t *out) {
+  for (int i = 0; i < n; i++)
+    if (m[i].container_id == 0) return *out = m[i].host_id, true;
+  return false;
+}
+
+int open_userns(pid_t pid, Error *e) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(e, "userns", errno, "open %s", path);
+  return fd;
+}
+
+// A detached clone of dir (relative to dirfd) whose ids are shifted into userns_fd's namespace.
+int idmapped_clone(int dirfd, const char *dir, int userns_fd, bool recursive, Error *e) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  Fd tree((int)syscall(SYS_open_tree, dirfd, dir, flags));
+  if (!tree.ok()) return fail(e, "idmap", errno, "open_tree %s", dir), -1;
+  mount_attr attr{};
+  attr.attr_set = MOUNT_ATTR_IDMAP;
+  attr.userns_fd = (uint64_t)userns_fd;
+  if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0)
+    return fail(e, "idmap", errno, "idmap %s: this kernel or filesystem cannot idmap it (mount_setattr MOUNT_ATTR_IDMAP); run the container with --userns=host", dir), -1;
+  return tree.release();
+}
+
+bool fsconfig_string(int fs, const char *key, const char *value, Error *e) {
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0) < 0)
+    return fail(e, "overlay", errno, "overlay option %s=%s", key, value);
+  return true;
+}
+
+void split(const char *path, char *dir, char *base, size_t cap) {
+  snprintf(dir, cap, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash) {
+    snprintf(base, cap, "%s", path);
+    snprintf(dir, cap, ".");
+    return;
+  }
+  snprintf(base, cap, "%s", slash + 1);
+  if (slash == dir) slash[1] = 0; else *slash = 0;
+}
+
+// The overlay superblock keeps its creator's credentials and uses them for its own work in the upper
+// (work dir, whiteouts, copy-up). Through an idmapped upper those creds must be expressible: create it
+// with fsuid/fsgid set to the mapped root, capabilities kept.
+bool create_as(int fs, uint32_t uid, uint32_t gid, Error *e) {
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct saved[2], raised[2];
+  if (syscall(SYS_capget, &h, saved) < 0) return fail(e, "overlay", errno, "capget");
+  setfsgid(gid);
+  setfsuid(uid);
+  memcpy(raised, saved, sizeof raised);
+  raised[0].effective = raised[0].permitted;  // setfsuid to non-zero dropped the filesystem capabilities
+  raised[1].effective = raised[1].permitted;
+  bool ok = syscall(SYS_capset, &h, raised) == 0 || fail(e, "overlay", errno, "capset");
+  if (ok && syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0)
+    ok = fail(e, "overlay", errno, "create the idmapped overlay");
+  setfsuid(0);
+  setfsgid(0);
+  syscall(SYS_capset, &h, saved);
+  return ok;
+}
+
+// overlay.cc clears the "mounted volatile before" marker the same way for the plain mount.
+void clear_volatile_marker(int cwd, const char *work) {
+  const char *const marker[] = {"work/incompat/volatile/dirty", "work/incompat/volatile", "work/incompat"};
+  for (int i = 0; i < 3; i++) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s", work, marker[i]);
+    if (unlinkat(cwd, p, i == 0 ? 0 : AT_REMOVEDIR) < 0 && errno != ENOENT) break;
+  }
+}
+
+}  // namespace
+
+bool userns_parse(const JsonNode *root, UsernsSpec *u, Error *e) {
+  memset(u, 0, sizeof *u);
+  const JsonNode *n = json_get(root, "userns");
+  if (!n || n->type == JSON_NULL) return true;
+  if (n->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"userns\" must be an object");
+  if (!parse_map(n, "uidMap", &u->uid, &u->nuid, e) || !parse_map(n, "gidMap", &u->gid, &u->ngid, e)) return false;
+  uint32_t root_id;
+  if (!mapped_root(u->uid, u->nuid, &root_id) || !mapped_root(u->gid, u->ngid, &root_id))
+    return fail(e, "config", EINVAL, "\"userns\" must map container id 0");
+  return true;
+}
+
+bool userns_write_maps(pid_t pid, const UsernsSpec &u, Error *e) {
+  return write_map(pid, "uid_map", u.uid, u.nuid, e) && write_map(pid, "gid_map", u.gid, u.ngid, e);
+}
+
+int userns_overlay_mount(const OverlaySpec &ov, pid_t pid, const UsernsSpec &u, Error *e) {
+  Fd ns(open_userns(pid, e));
+  if (!ns.ok()) return -1;
+  Fd cwd(open(ov.cwd, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cwd.ok()) return fail(e, "overlay", errno, "open %s", ov.cwd), -1;
+  Fd fs((int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC));
+  if (!fs.ok()) return fail(e, "overlay", errno, "fsopen overlay"), -1;
+
+  // Each layer is its own idmapped clone, named to overlay by its /proc/self/fd path.
+  Fd *lowers = new Fd[ov.nlower > 0 ? ov.nlower : 1];
+  auto done = [&](int rc) { delete[] lowers; return rc; };
+  char p[PATH_MAX];
+  for (int i = 0; i < ov.nlower; i++) {
+    lowers[i].reset(idmapped_clone(cwd.get(), ov.lower[i], ns.get(), false, e));
+    if (!lowers[i].ok()) return done(-1);
+    snprintf(p, sizeof p, "/proc/self/fd/%d", lowers[i].get());
+    if (!fsconfig_string(fs.get(), "lowerdir+", p, e)) return done(-1);
+  }
+  Fd upper;
+  if (ov.upper) {
+    // upper and work must sit on one mount: clone their common parent (the snapshot's directory).
+    char udir[PATH_MAX], ubase[PATH_MAX], wdir[PATH_MAX], wbase[PATH_MAX];
+    split(ov.upper, udir, ubase, sizeof udir);
+    split(ov.work, wdir, wbase, sizeof wdir);
+    if (strcmp(udir, wdir) != 0) return fail(e, "overlay", EINVAL, "upper %s and work %s are not siblings", ov.upper, ov.work), done(-1);
+    if (ov.volatile_upper) clear_volatile_marker(cwd.get(), ov.work);
+    upper.reset(idmapped_clone(cwd.get(), udir, ns.get(), false, e));
+    if (!upper.ok()) return done(-1);
+    snprintf(p, sizeof p, "/proc/self/fd/%d/%s", upper.get(), ubase);
+    if (!fsconfig_string(fs.get(), "upperdir", p, e)) return done(-1);
+    snprintf(p, sizeof p, "/proc/self/fd/%d/%s", upper.get(), wbase);
+    if (!fsconfig_string(fs.get(), "workdir", p, e)) return done(-1);
+    if (ov.volatile_upper && syscall(SYS_fsconfig, fs.get(), FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+      return fail(e, "overlay", errno, "overlay option volatile"), done(-1);
+  }
+  uint32_t uid = 0, gid = 0;
+  mapped_root(u.uid, u.nuid, &uid);
+  mapped_root(u.gid, u.ngid, &gid);
+  if (!create_as(fs.get(), uid, gid, e)) return done(-1);
+  int m = (int)syscall(SYS_fsmount, fs.get(), FSMOUNT_CLOEXEC, 0);
+  if (m < 0) fail(e, "overlay", errno, "fsmount overlay");
+  return done(m);
+}
+
+int userns_idmapped_bind(const char *source, bool recursive, pid_t pid, Error *e) {
+  Fd ns(open_userns(pid, e));
+  if (!ns.ok()) return -1;
+  return idmapped_clone(AT_FDCWD, source, ns.get(), recursive, e);
+}
+
+bool userns_send_fd(int sock, int fd, Error *e) {
+  char byte = 'm';
+  iovec iov{&byte, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) return fail(e, "userns", errno, "send a mount to the container");
+  return true;
+}
+
+int userns_receive_fd(int sock, Error *e) {
+  char byte;
+  iovec iov{&byte, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0) return fail(e, "userns", r < 0 ? errno : EPROTO, "receive a mount from the shim"), -1;
+  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return fail(e, "userns", EPROTO, "no mount in message"), -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return fd;
+}
+
+bool userns_become_root(Error *e) {
+  if (setresgid(0, 0, 0) < 0) return fail(e, "userns", errno, "setresgid 0 in the user namespace");
+  if (setresuid(0, 0, 0) < 0) return fail(e, "userns", errno, "setresuid 0 in the user namespace");
+  return true;
+}
+
+bool userns_attach(int mount_fd, const char *target, Error *e) {
+  if (syscall(SYS_move_mount, mount_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return fail(e, "mount", errno, "attach an idmapped mount on %s", target);
+  return true;
+}
+
+bool userns_mount_wants_idmap(const MountSpec &m) {
+  for (int i = 0; i < m.noptions; i++)
+    if (strcmp(m.options[i], "idmap") == 0) return true;
+  return false;
+}

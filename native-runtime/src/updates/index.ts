@@ -1,0 +1,1 @@
+export { distributionInspect, type DistributionInspect, type DistributionOptions } from './distribution.js';

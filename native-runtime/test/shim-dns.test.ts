@@ -1,0 +1,164 @@
+// The shim's embedded DNS server (native/shim/dns.cc) driven directly through shim.json "dns": names from a
+// table file that changes while the container runs, forwarding of other names to an upstream (a fake one
+// on the host's loopback: nothing leaves this machine), SERVFAIL without upstreams, TCP, and garbage that
+// must not stop it. Queries are sent from inside the container's net namespace (nsenter + node).
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+import { spawnShim } from '../src/native/index.ts';
+
+let tmp = '';
+const shims: number[] = [];
+
+/** A script for `node -e` inside the namespace: sends one query (UDP or TCP), prints rcode and A records. */
+const QUERY_JS = String.raw`
+const [name, type, proto, garbage] = process.argv.slice(1);
+const q = Buffer.concat([Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+  ...name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])), Buffer.from([0, 0, Number(type), 0, 1])]);
+const show = (r) => {
+  if (r.readUInt16BE(0) !== 0x1234) return; // the answer to the garbage (NOTIMP), or anything else
+  const an = r.readUInt16BE(6);
+  let off = 12; while (r[off]) off += r[off] + 1; off += 5;
+  const ips = [];
+  for (let i = 0; i < an; i++) { const t = r.readUInt16BE(off + 2), len = r.readUInt16BE(off + 10); if (t === 1) ips.push([...r.subarray(off + 12, off + 16)].join('.')); off += 12 + len; }
+  console.log(JSON.stringify({ rcode: r[3] & 15, aa: !!(r[2] & 4), ips: ips.sort() }));
+  process.exit(0);
+};
+setTimeout(() => { console.log(JSON.stringify({ timeout: true })); process.exit(0); }, 3000);
+if (proto === 'tcp') {
+  const s = require('net').connect(53, '127.0.0.11', () => { const l = Buffer.alloc(2); l.writeUInt16BE(q.length); s.write(Buffer.concat([l, q])); });
+  let buf = Buffer.alloc(0); s.on('data', (d) => { buf = Buffer.concat([buf, d]); if (buf.length >= 2 + buf.readUInt16BE(0)) show(buf.subarray(2)); });
+} else {
+  const s = require('dgram').createSocket('udp4');
+  s.on('message', show);
+  if (garbage) s.send(Buffer.from('garbage, not DNS'), 53, '127.0.0.11');
+  s.send(q, 53, '127.0.0.11');
+}`;
+
+interface Answer {
+  rcode?: number;
+  aa?: boolean;
+  ips?: string[];
+  timeout?: boolean;
+}
+
+/** Async: the fake upstream of the forwarding test lives on this process's event loop. */
+async function query(pid: number, name: string, opts: { type?: number; tcp?: boolean; garbage?: boolean } = {}): Promise<Answer> {
+  const { stdout } = await promisify(execFile)('nsenter', ['-t', String(pid), '-n', process.execPath, '-e', QUERY_JS, name, String(opts.type ?? 1), opts.tcp ? 'tcp' : 'udp', opts.garbage ? '1' : '']);
+  return JSON.parse(stdout.trim()) as Answer;
+}
+
+/** Starts `sleep` in a shim with the given dns section; returns the container's init pid. */
+async function startWithDns(name: string, dns: Record<string, unknown>): Promise<number> {
+  const dir = path.join(tmp, name);
+  for (const d of ['upper', 'work', 'run', 'log']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  const config = {
+    id: 'e'.repeat(64),
+    overlay: { cwd: tmp, lower: ['lower'], upper: path.join(dir, 'upper'), work: path.join(dir, 'work') },
+    rootfsPropagation: 'private',
+    readonlyRootfs: false,
+    process: { args: ['sleep', '60'], env: ['PATH=/bin'], cwd: '/', uid: 0, gid: 0, additionalGids: [], terminal: false, noNewPrivileges: true, capabilities: [], rlimits: [], init: false },
+    hostname: name,
+    namespaces: { net: 'new' },
+    cgroups: [],
+    mounts: [],
+    shmSize: 1 << 20,
+    maskedPaths: [],
+    readonlyPaths: [],
+    seccomp: true,
+    log: { path: path.join(dir, 'log', 'container.log'), maxSize: 0, maxFiles: 1 },
+    exitFile: path.join(dir, 'exit.json'),
+    pidFile: path.join(dir, 'run', 'shim.pid'),
+    dns,
+  };
+  fs.writeFileSync(path.join(dir, 'run', 'shim.json'), JSON.stringify(config));
+  const started = await spawnShim(path.join(dir, 'run', 'shim.json'));
+  shims.push(started.shimPid);
+  return started.pid;
+}
+
+/** Replaces a file by rename, as the engine does. */
+function replace(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+before(() => {
+  assert.equal(process.getuid?.(), 0, 'these tests need root');
+  tmp = fs.mkdtempSync('/var/tmp/berth-shim-dns-');
+  fs.mkdirSync(path.join(tmp, 'lower', 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(tmp, 'lower', 'bin', 'busybox'));
+  fs.symlinkSync('busybox', path.join(tmp, 'lower', 'bin', 'sleep'));
+});
+
+after(() => {
+  for (const pid of shims) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the embedded DNS server in berth-shim', () => {
+  test('names from the tables, a table changed while running, AAAA and unknown names, TCP, garbage', async () => {
+    const table = path.join(tmp, 'net-a');
+    const list = path.join(tmp, 'list-1');
+    replace(table, 'network appnet\n10.9.0.2 ' + 'a'.repeat(64) + ' web web-alias\n10.9.0.3 ' + 'b'.repeat(64) + ' other web-alias\n');
+    replace(list, `${table}\n`);
+    const pid = await startWithDns('local', { tables: list });
+    assert.deepEqual((await query(pid, 'web')), { rcode: 0, aa: true, ips: ['10.9.0.2'] });
+    assert.deepEqual((await query(pid, 'WEB-ALIAS')).ips, ['10.9.0.2', '10.9.0.3']);
+    assert.deepEqual((await query(pid, 'other.appnet')).ips, ['10.9.0.3']);
+    assert.deepEqual((await query(pid, 'b'.repeat(12))).ips, ['10.9.0.3']);
+    assert.equal((await query(pid, 'b'.repeat(11))).rcode, 2, 'an id prefix needs 12 digits');
+    assert.deepEqual((await query(pid, 'web', { type: 28 })), { rcode: 0, aa: true, ips: [] }, 'a known name has no AAAA');
+    assert.equal((await query(pid, 'nosuch.example')).rcode, 2, 'SERVFAIL without upstreams');
+    assert.deepEqual((await query(pid, 'web', { tcp: true })).ips, ['10.9.0.2']);
+    assert.deepEqual((await query(pid, 'web', { garbage: true })).ips, ['10.9.0.2'], 'garbage before a query is ignored');
+    // A replica starts: the engine replaces the table; the next query sees it.
+    replace(table, 'network appnet\n10.9.0.2 ' + 'a'.repeat(64) + ' web web-alias\n10.9.0.4 ' + 'c'.repeat(64) + ' third web-alias\n');
+    assert.deepEqual((await query(pid, 'web-alias')).ips, ['10.9.0.2', '10.9.0.4']);
+    assert.equal((await query(pid, 'other')).rcode, 2);
+    // The container joins a second network: its list names another table.
+    const table2 = path.join(tmp, 'net-b');
+    replace(table2, 'network side\n10.8.0.5 ' + 'd'.repeat(64) + ' sidecar\n');
+    replace(list, `${table}\n${table2}\n`);
+    assert.deepEqual((await query(pid, 'sidecar')).ips, ['10.8.0.5']);
+  });
+
+  test('other names are forwarded from the host namespace to the upstreams, and the answer relayed', async () => {
+    const upstream = dgram.createSocket('udp4');
+    const asked: string[] = [];
+    upstream.on('message', (m, from) => {
+      asked.push(m.subarray(13, 13 + m[12]!).toString());
+      // The query echoed with one A record 192.0.2.7 (TEST-NET-1: data only, never contacted).
+      const ans = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7]);
+      const r = Buffer.concat([m, ans]);
+      r[2] = 0x81;
+      r[3] = 0x80;
+      r.writeUInt16BE(1, 6);
+      upstream.send(r, from.port, from.address);
+    });
+    await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
+    try {
+      const list = path.join(tmp, 'list-2');
+      replace(list, '');
+      const pid = await startWithDns('fwd', { tables: list, forward: [`127.0.0.1:${upstream.address().port}`] });
+      assert.deepEqual((await query(pid, 'example.test')), { rcode: 0, aa: false, ips: ['192.0.2.7'] });
+      assert.deepEqual(asked, ['example']);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  test('a bad dns section fails the start with a clear error', async () => {
+    await assert.rejects(startWithDns('bad', { tables: path.join(tmp, 'x'), forward: ['not-an-address'] }), /dns\.forward: bad address not-an-address/);
+  });
+});

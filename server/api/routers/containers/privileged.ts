@@ -1,0 +1,10 @@
+// --privileged hands a container every capability, the host's devices and a writable /sys: in the
+// dashboard only an admin may create one (operators may create every other kind).
+import { TRPCError } from '@trpc/server';
+import { hasRole } from '../../../auth/roles.ts';
+
+export function assertMayCreatePrivileged(role: string, privileged: boolean): void {
+  if (privileged && !hasRole(role, 'admin')) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `A privileged container needs the admin role; you are ${role}.` });
+  }
+}

@@ -37,6 +37,21 @@ export class AsyncQueue<T> {
     return this.items.splice(0);
   }
 
+  /** Yields until the queue ends; an abort of `signal` ends it (a subscription's consumer loop). */
+  async *until(signal?: AbortSignal): AsyncGenerator<T> {
+    const abort = () => this.end();
+    signal?.addEventListener('abort', abort, { once: true });
+    try {
+      for (;;) {
+        const r = await this.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
     if (this.ended) return this.failure ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });

@@ -251,16 +251,6 @@ export const containersRouter = router({
         }
       })();
     }
-    const abort = () => queue.end();
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      for (;;) {
-        const r = await queue.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
+    yield* queue.until(signal);
   }),
 });

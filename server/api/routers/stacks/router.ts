@@ -169,17 +169,7 @@ export const stacksRouter = router({
         }
       })();
     }
-    const abort = () => queue.end();
-    signal?.addEventListener('abort', abort, { once: true });
-    try {
-      for (;;) {
-        const next = await queue.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
+    yield* queue.until(signal);
   }),
 
   /** The engine's events of the stack's containers, networks and volumes (by the project label), from `sinceSeconds` ago on. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,4 +55,43 @@ bool write_file_atomic(const char *path, const char *data, size_t len, Error *e)
     return fail(e, "write", err, "rename %s", path);
   }
   return true;
+}
+
+bool send_fd(int sock, int fd, const char *stage, const char *what, Error *e) {
+  char byte = 'f';
+  iovec iov{&byte, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) return fail(e, stage, errno, "send %s", what);
+  return true;
+}
+
+int receive_fd(int sock, const char *stage, const char *what, Error *e) {
+  char byte;
+  iovec iov{&byte, 1};
+  char ctrl[CMSG_SPACE(sizeof(int))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = ctrl;
+  msg.msg_controllen = sizeof ctrl;
+  ssize_t r;
+  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) return fail(e, stage, errno, "receive %s", what), -1;
+  if (r == 0) return -1;
+  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return fail(e, stage, EPROTO, "no %s in message", what), -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return fd;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fd.h"
+#include "fsutil.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -26,22 +27,7 @@ bool terminal_setup_in_container(int sock, int rows, int cols, Error *e) {
   winsize ws{(unsigned short)rows, (unsigned short)cols, 0, 0};
   if (rows > 0 && cols > 0 && ioctl(master.get(), TIOCSWINSZ, &ws) < 0) return fail(e, "terminal", errno, "set window size");
 
-  char byte = 0;
-  iovec iov{&byte, 1};
-  char ctrl[CMSG_SPACE(sizeof(int))];
-  memset(ctrl, 0, sizeof ctrl);
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  int mfd = master.get();
-  memcpy(CMSG_DATA(cm), &mfd, sizeof mfd);
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) return fail(e, "terminal", errno, "send pty master to the shim");
+  if (!send_fd(sock, master.get(), "terminal", "the pty master to the shim", e)) return false;
   master.reset();
 
   if (setsid() < 0 && errno != EPERM) return fail(e, "terminal", errno, "setsid");
@@ -51,23 +37,4 @@ bool terminal_setup_in_container(int sock, int rows, int cols, Error *e) {
   return true;
 }
 
-int terminal_receive_master(int sock, Error *e) {
-  char byte;
-  iovec iov{&byte, 1};
-  char ctrl[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  ssize_t r;
-  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) { fail(e, "terminal", errno, "receive pty master"); return -1; }
-  if (r == 0) return -1;
-  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  if (!cm || cm->cmsg_type != SCM_RIGHTS) { fail(e, "terminal", EPROTO, "no pty master in message"); return -1; }
-  int fd;
-  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-  return fd;
-}
+int terminal_receive_master(int sock, Error *e) { return receive_fd(sock, "terminal", "pty master", e); }

@@ -197,41 +197,11 @@ int userns_idmapped_bind(const char *source, bool recursive, pid_t pid, Error *e
   return idmapped_clone(AT_FDCWD, source, ns.get(), recursive, e);
 }
 
-bool userns_send_fd(int sock, int fd, Error *e) {
-  char byte = 'm';
-  iovec iov{&byte, 1};
-  char ctrl[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) return fail(e, "userns", errno, "send a mount to the container");
-  return true;
-}
+bool userns_send_fd(int sock, int fd, Error *e) { return send_fd(sock, fd, "userns", "a mount to the container", e); }
 
 int userns_receive_fd(int sock, Error *e) {
-  char byte;
-  iovec iov{&byte, 1};
-  char ctrl[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  ssize_t r;
-  do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
-  if (r <= 0) return fail(e, "userns", r < 0 ? errno : EPROTO, "receive a mount from the shim"), -1;
-  cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-  if (!cm || cm->cmsg_type != SCM_RIGHTS) return fail(e, "userns", EPROTO, "no mount in message"), -1;
-  int fd;
-  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  int fd = receive_fd(sock, "userns", "a mount from the shim", e);
+  if (fd < 0 && !e->stage[0]) fail(e, "userns", EPROTO, "the shim closed the socket before sending a mount");
   return fd;
 }
 

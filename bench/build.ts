@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { Berth } from '@berth/runtime';
-import { commitSnapshotLayer } from '../native-runtime/src/build/executor/layer.ts';
+import { commitSnapshotLayer } from '../native-runtime/src/builder/executor/layer.ts';
 import { fmtBytes, fmtMs, median, tempRoot, timeMs, type Row } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tar from 'tar-stream';
 import { Berth } from '@berth/runtime';
 import { startEngineApi } from '../server/engine-api/server.ts';
-import { runCommand } from '../server/engine-api/test-env.ts';
+import { runCommand } from '../test/server/engine-api/test-env.ts';
 import { startDockerd } from './engine-api.ts';
 import { fmtMs, median, removeCgroupParent, tempRoot, type Row } from './lib.ts';
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Berth } from '@berth/runtime';
 import { startEngineApi } from '../server/engine-api/server.ts';
-import { runCommand, type CliResult } from '../server/engine-api/test-env.ts';
+import { runCommand, type CliResult } from '../test/server/engine-api/test-env.ts';
 import { fmtMs, median, removeCgroupParent, tempRoot, type Row } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);

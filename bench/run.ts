@@ -1,5 +1,5 @@
 // `npm run bench [suite…]`: every benchmark, side by side with its baseline, printed as one table.
-// Suites: runtime, ports, layers, registry, build, analysis, engine-api, cp, scale, userns, logs, storage.
+// Suites: runtime, ports, layers, registry, build, analysis, engine-api, cp, scale, userns, logs, storage, stacks.
 import { printTable, type Row } from './lib.ts';
 
 type Suite = () => Promise<Row[]>;
@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   userns: async () => (await import('./userns.ts')).usernsBenchmarks,
   logs: async () => (await import('./logs.ts')).logsBenchmarks,
   storage: async () => (await import('./storage.ts')).storageBenchmarks,
+  stacks: async () => (await import('./stacks.ts')).stackBenchmarks,
 };
 
 const only = process.argv.slice(2);

@@ -76,8 +76,16 @@ test.describe.serial('logs search and alerts', () => {
     const channelId = (await ch.json()).result.data.json.id as string;
     const rule = await trpcMutation(page.request, baseURL!, 'alerts.rules.create', { name: `crash-${stamp}`, kind: 'died', channelIds: [channelId], scope: { type: 'container', name: `crashy-${stamp}` } });
     expect(rule.status()).toBe(200);
+    const polls: string[] = [];
+    page.on('request', (r) => {
+      if (/alerts\.(history|rules\.list)/.test(r.url())) polls.push(r.url());
+    });
     await page.goto('/alerts');
     await expect(page.getByTestId('alert-rules')).toContainText(`crash-${stamp}`);
+    // No polling: with nothing happening, history and rules are not fetched again (they were every 5 s).
+    const loaded = polls.length;
+    await page.waitForTimeout(6500);
+    expect(polls.length).toBe(loaded);
     const id = await createContainer(page.request, baseURL!, { name: `crashy-${stamp}`, command: `sh -c 'exit 7'` });
     ids.push(id);
     await expect(page.getByTestId('alert-bell-count')).toBeVisible({ timeout: 20_000 });

@@ -57,6 +57,22 @@ test.describe.serial('terminal', () => {
     await shot(page, info, 'terminal');
   });
 
+  test('an admin may open a privileged terminal (exec --privileged: CAP_SYS_ADMIN in CapEff)', async ({ page }) => {
+    await signInAdmin(page);
+    await page.goto(`/containers/${id}?tab=terminal`);
+    await expect(page.getByTestId('terminal-status')).toHaveText('connected');
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('grep ^CapEff: /proc/self/status\n');
+    await expect.poll(() => screen(page)).toMatch(/^CapEff:\s+00000000a80425fb$/m);
+    await page.getByLabel('Privileged').check();
+    await expect(page.getByTestId('terminal-status')).toHaveText('connected');
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo P-$(grep ^CapEff: /proc/self/status | cut -f2)\n');
+    let eff = '';
+    await expect.poll(async () => (eff = /^P-([0-9a-f]{16})$/m.exec(await screen(page))?.[1] ?? '')).not.toBe('');
+    expect((BigInt(`0x${eff}`) >> 21n) & 1n).toBe(1n);
+  });
+
   test('a viewer gets no terminal, in the page or over the websocket', async ({ page, baseURL }) => {
     await signInAdmin(page);
     await ensureUser(page, baseURL!, VIEWER2, 'viewer');

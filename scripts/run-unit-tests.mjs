@@ -16,6 +16,13 @@ function find(dir, out) {
   return out;
 }
 
+// Most suites start real containers through the addon: without it they cannot run, so say so once, loudly.
+const addon = path.join(root, 'native-runtime/build/Release/berth_native.node');
+if (!fs.existsSync(addon)) {
+  console.error(`The native addon is missing (${path.relative(root, addon)}). Build it with \`npm run build:native -w native-runtime\` (npm install does this) and run the tests again.`);
+  process.exit(1);
+}
+
 const only = process.argv.slice(2);
 const files = only.length ? only : find(root, []).sort();
 if (files.length === 0) {

@@ -7,7 +7,7 @@ import { startEngineApiFor } from './engine-api/start.ts';
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the embedded engine needs root (namespaces, cgroups, overlay mounts); run `sudo npm run engine`');
   const config = loadConfig();
-  const services = bootstrap(config);
+  const services = await bootstrap(config);
   const engine = services.engines.local();
   if (!engine) {
     const s = services.engines.embeddedState();

@@ -17,7 +17,7 @@ const projectDir = path.resolve(import.meta.dirname, '..');
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const services = bootstrap(config);
+  const services = await bootstrap(config);
   const engineState = services.engines.embeddedState();
   if (engineState.state !== 'ready') console.warn(`Embedded engine off: ${engineState.message}`);
   else services.engines.local();

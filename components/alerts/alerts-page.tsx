@@ -1,6 +1,7 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import { useMe } from '../auth/use-me';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Card } from '../ui/controls';
@@ -12,7 +13,17 @@ import { RulesCard } from './rules-card';
 export function AlertsPage() {
   const trpc = useTRPC();
   const role = useMe().data?.user?.role;
-  const history = useQuery({ ...trpc.alerts.history.queryOptions({ limit: 200 }), refetchInterval: 5000 });
+  const qc = useQueryClient();
+  const history = useQuery(trpc.alerts.history.queryOptions({ limit: 200 }));
+  // Live, not polled: the server ticks when an alert is recorded, a delivery changes or the rules change.
+  useSubscription(
+    trpc.alerts.live.subscriptionOptions(undefined, {
+      onData: () => {
+        void qc.invalidateQueries({ queryKey: trpc.alerts.history.queryKey() });
+        void qc.invalidateQueries({ queryKey: trpc.alerts.rules.list.queryKey() });
+      },
+    }),
+  );
   return (
     <div className="space-y-4">
       <Card title="History">

@@ -14,6 +14,7 @@ const KINDS = {
   memory: { label: 'Memory above % of its limit for N seconds', params: ['percent', 'seconds'] },
   log: { label: 'A log line matches a pattern', params: ['pattern'] },
   disk: { label: "Engine's disk use above %", params: ['percent'] },
+  update: { label: 'Image updates: available, applied, failed or rolled back', params: [] },
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -21,7 +22,8 @@ type Kind = keyof typeof KINDS;
 export function RulesCard({ operator }: { operator: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const list = useQuery({ ...trpc.alerts.rules.list.queryOptions(), refetchInterval: 5000 });
+  // Refetched by the page's alerts.live subscription (alerts-page.tsx), not polled.
+  const list = useQuery(trpc.alerts.rules.list.queryOptions());
   const channels = useQuery(trpc.alerts.channels.list.queryOptions());
   const refresh = () => void qc.invalidateQueries({ queryKey: trpc.alerts.rules.list.queryKey() });
   const remove = useMutation(trpc.alerts.rules.delete.mutationOptions({ onSuccess: refresh }));

@@ -11,6 +11,7 @@ import { shortId } from '../ui/format';
 import { addRecord, emptyBuild, finish, type BuildView } from './build-steps';
 import { uploadContext, type ContextChoice } from './context-upload';
 import { DockerfileEditor, type DockerfileEditorHandle } from './dockerfile-editor';
+import { RoleNotice } from '../auth/role-notice';
 
 const STARTER = 'FROM busybox:latest\nRUN echo hello > /hello.txt\nCMD ["cat", "/hello.txt"]\n';
 
@@ -282,7 +283,7 @@ export function BuildPage() {
             </div>
           </Card>
         ) : (
-          <Alert kind="info">Viewers see the builds; building needs the operator role.</Alert>
+          <RoleNotice need="operator">Viewers see the builds; building needs the operator role.</RoleNotice>
         )}
       </div>
       <div className="space-y-4">

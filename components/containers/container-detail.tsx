@@ -21,6 +21,7 @@ import { JsonTree } from './json-tree';
 import { OverviewTab } from './overview-tab';
 import { StatsPanel } from './stats-panel';
 import dynamic from 'next/dynamic';
+import { RoleNotice } from '../auth/role-notice';
 
 // xterm touches `window` when imported: load it in the browser only.
 const ContainerTerminal = dynamic(() => import('./terminal').then((m) => m.ContainerTerminal), { ssr: false });
@@ -189,7 +190,7 @@ export function ContainerDetail({ id }: { id: string }) {
         {tab === 'overview' ? <OverviewTab c={c} /> : null}
         {tab === 'logs' ? <LogViewer containerId={c.Id} /> : null}
         {tab === 'stats' ? <StatsPanel containerId={c.Id} running={running} /> : null}
-        {tab === 'terminal' ? canOperate ? <ContainerTerminal containerId={c.Id} running={running} paused={c.State.Paused} /> : <Alert>Terminals need the operator role.</Alert> : null}
+        {tab === 'terminal' ? canOperate ? <ContainerTerminal containerId={c.Id} running={running} paused={c.State.Paused} /> : <RoleNotice need="operator" kind="error">Terminals need the operator role.</RoleNotice> : null}
         {tab === 'files' ? <FilesTab id={c.Id} /> : null}
         {tab === 'browse' ? <FileBrowser id={c.Id} running={running} /> : null}
         {tab === 'processes' ? <ProcessesTab id={c.Id} running={c.State.Running} /> : null}

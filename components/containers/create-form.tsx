@@ -8,6 +8,7 @@ import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import type { CreateContainerInput, RouterOutputs } from '../trpc/types';
 import { ConfirmDialog } from '../images/confirm-dialog';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+import { RoleNotice } from '../auth/role-notice';
 
 type KV = { key: string; value: string };
 type Port = { hostIp: string; hostPort: string; containerPort: string; proto: 'tcp' | 'udp' };
@@ -43,6 +44,7 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
   const trpc = useTRPC();
   const router = useRouter();
   const canOperate = useHasRole('operator');
+  const isAdmin = useHasRole('admin');
   const images = useQuery(trpc.containers.imageChoices.queryOptions());
   const init = mode.kind === 'create' ? null : mode.initial;
   const [image, setImage] = useState(init?.image ?? (mode.kind === 'create' ? mode.image : ''));
@@ -58,6 +60,10 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
   const [restart, setRestart] = useState<CreateContainerInput['restart']>(init?.restart ?? 'no');
   const [autoRemove, setAutoRemove] = useState(init?.autoRemove ?? false);
   const [userns, setUserns] = useState<CreateContainerInput['userns']>(init?.userns ?? '');
+  // Edit and duplicate keep --privileged; only an admin sees (and may change) the box, as the server allows.
+  const [privileged, setPrivileged] = useState(init?.privileged ?? false);
+  // --device entries, one per line; admins only, as privileged (the server checks the role too).
+  const [devices, setDevices] = useState((init?.devices ?? []).join('\n'));
   const [tty, setTty] = useState(init?.tty ?? false);
   const [openStdin, setOpenStdin] = useState(init?.openStdin ?? false);
   const [user, setUser] = useState(init?.user ?? '');
@@ -117,8 +123,8 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
       pidsLimit,
       deviceReadBps: readBps,
       deviceWriteBps: writeBps,
-      // Edit and duplicate keep --privileged (the server allows it to admins only).
-      privileged: init?.privileged ?? false,
+      privileged,
+      devices: devices.split('\n').map((d) => d.trim()).filter(Boolean),
       start: startNow,
     });
   const submit = (e: FormEvent) => {
@@ -135,7 +141,7 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
 
   return (
     <form onSubmit={submit} aria-label="Create container" className="space-y-4" noValidate>
-      {!canOperate ? <Alert kind="info">Creating containers needs the operator role. You can fill the form, but the server will refuse it.</Alert> : null}
+      <RoleNotice need="operator">Creating containers needs the operator role. You can fill the form, but the server will refuse it.</RoleNotice>
       <Card title="Container">
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label="Image" errors={fe.image}>
@@ -185,7 +191,25 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
           {check('TTY (-t)', tty, setTty)}
           {check('Keep stdin open (-i)', openStdin, setOpenStdin)}
           {check('Start after creating', startNow, setStartNow)}
+          {isAdmin ? check('Privileged mode (--privileged)', privileged, setPrivileged) : null}
         </div>
+        {isAdmin ? (
+          <div className="mt-3">
+            <Field
+              label="Devices (--device)"
+              errors={Object.entries(fe).filter(([k]) => k === 'devices' || k.startsWith('devices.')).flatMap(([, v]) => v)}
+              hint="One per line: /dev/fuse, or host:container[:rwm] such as /dev/loop0:/dev/xvda:r."
+            >
+              <textarea
+                name="devices"
+                rows={2}
+                value={devices}
+                onChange={(e) => setDevices(e.target.value)}
+                className="w-full rounded-md border border-slate-300 bg-white p-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-900"
+              />
+            </Field>
+          </div>
+        ) : null}
       </Card>
 
       <Card title="Environment and labels">

@@ -3,7 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import type { ContainerInspect } from '../trpc/types';
@@ -85,6 +85,15 @@ function Actions({ c }: { c: ContainerInspect }) {
   );
 }
 
+/** What a limits update does to the container as it is now (the inspect document is live). */
+function appliesTo(c: ContainerInspect): string {
+  const s = c.State;
+  if (s.Restarting) return 'The container is restarting: the limits apply when it starts again.';
+  if (s.Paused) return 'Limits applied to the paused container.';
+  if (s.Running) return 'Limits applied to the running container.';
+  return `The container is ${s.Status}: the limits are saved and apply when it starts.`;
+}
+
 function LimitsForm({ c }: { c: ContainerInspect }) {
   const trpc = useTRPC();
   const canOperate = useHasRole('operator');
@@ -93,24 +102,17 @@ function LimitsForm({ c }: { c: ContainerInspect }) {
   const [cpus, setCpus] = useState(hc.NanoCpus ? String(hc.NanoCpus / 1e9) : '');
   const [pids, setPids] = useState(hc.PidsLimit && hc.PidsLimit > 0 ? String(hc.PidsLimit) : '');
   const update = useMutation(trpc.containers.update.mutationOptions());
+  // The engine's refusals (below 6 MB, below what the container uses, more CPUs than the host has) come
+  // back as field errors, in its own words.
   const fe = fieldErrorsOf(update.error);
-  // The engine applies limits under the container's lock: a restart in progress makes it wait, so
-  // say how long and what the container is doing instead of a silent "Applying…".
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (!update.isPending) return;
-    const t = setInterval(() => setTick((n) => n + 1), 500);
-    return () => clearInterval(t);
-  }, [update.isPending]);
-  const waited = update.isPending ? Math.floor((Date.now() - update.submittedAt) / 1000) : 0;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     update.mutate({ id: c.Id, memory, memorySwap: '', cpus, pidsLimit: pids });
   };
   return (
     <form onSubmit={submit} aria-label="Limits" className="space-y-3">
-      <div className="grid grid-cols-3 gap-3">
-        <Field label="Memory limit" errors={fe.memory} hint={`now ${hc.Memory ? formatBytes(hc.Memory) : 'unlimited'}`}>
+      <div className="grid gap-3 sm:grid-cols-3">
+        <Field label="Memory limit" errors={fe.memory ?? fe.memorySwap} hint={`now ${hc.Memory ? formatBytes(hc.Memory) : 'unlimited'}`}>
           <TextInput name="memory" value={memory} onChange={(e) => setMemory(e.target.value)} placeholder="e.g. 128m" disabled={!canOperate} />
         </Field>
         <Field label="CPUs" errors={fe.cpus} hint={`now ${hc.NanoCpus ? hc.NanoCpus / 1e9 : 'unlimited'}`}>
@@ -125,12 +127,12 @@ function LimitsForm({ c }: { c: ContainerInspect }) {
           {update.isPending ? 'Applying…' : 'Apply limits'}
         </Button>
       ) : null}
-      {update.isPending && waited >= 2 ? (
-        <p role="status" className="text-xs text-slate-500" data-testid="limits-waiting">
-          Waiting {waited} s for the engine; the container is {c.State.Restarting ? 'restarting' : c.State.Status}.
-        </p>
+      {update.isSuccess ? (
+        <Alert kind="success">
+          <span data-testid="limits-result">{appliesTo(c)}</span>
+          {update.data.warnings?.length ? ` ${update.data.warnings.join(' ')}` : ''}
+        </Alert>
       ) : null}
-      {update.isSuccess ? <Alert kind="success">Limits applied to the running container.{update.data.warnings?.length ? ` ${update.data.warnings.join(' ')}` : ''}</Alert> : null}
       {update.error && !Object.keys(fe).length ? <Alert>{errorMessage(update.error)}</Alert> : null}
     </form>
   );

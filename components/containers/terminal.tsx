@@ -6,6 +6,7 @@ import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
+import { useHasRole } from '../auth/use-role';
 import { Alert, Button, Select, TextInput } from '../ui/controls';
 
 const CH = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4 } as const;
@@ -28,6 +29,9 @@ export function ContainerTerminal({ containerId, running, paused = false }: { co
   const host = useRef<HTMLDivElement>(null);
   const [shell, setShell] = useState('auto');
   const [user, setUser] = useState('');
+  // `docker exec --privileged` (every capability): admins only, here and on the server.
+  const isAdmin = useHasRole('admin');
+  const [privileged, setPrivileged] = useState(false);
   const [session, setSession] = useState(0);
   const [status, setStatus] = useState<Status>({ kind: 'connecting' });
   const [find, setFind] = useState('');
@@ -64,7 +68,7 @@ export function ContainerTerminal({ containerId, running, paused = false }: { co
     const connect = () => {
       setStatus({ kind: 'connecting' });
       const proto = window.location.protocol === 'https:' ? 'wss' : 'ws';
-      const qs = new URLSearchParams({ container: containerId, cmd: shell, user, cols: String(term.cols), rows: String(term.rows) });
+      const qs = new URLSearchParams({ container: containerId, cmd: shell, user, cols: String(term.cols), rows: String(term.rows), ...(privileged ? { privileged: '1' } : {}) });
       const sock = new WebSocket(`${proto}://${window.location.host}/ws/exec?${qs}`);
       sock.binaryType = 'arraybuffer';
       ws = sock;
@@ -143,7 +147,7 @@ export function ContainerTerminal({ containerId, running, paused = false }: { co
       ws?.close(1000);
       term.dispose();
     };
-  }, [containerId, shell, user, session, running, paused]);
+  }, [containerId, shell, user, privileged, session, running, paused]);
 
   return (
     <div className="flex h-[calc(100vh-15rem)] min-h-96 flex-col gap-2">
@@ -164,6 +168,12 @@ export function ContainerTerminal({ containerId, running, paused = false }: { co
             if (e.key === 'Enter') setUser((e.target as HTMLInputElement).value.trim());
           }}
         />
+        {isAdmin ? (
+          <label className="flex items-center gap-1 text-sm text-slate-300" title="docker exec --privileged: every capability">
+            <input type="checkbox" checked={privileged} onChange={(e) => setPrivileged(e.target.checked)} />
+            Privileged
+          </label>
+        ) : null}
         <Button variant="secondary" onClick={() => setSession((s) => s + 1)}>
           Reconnect
         </Button>

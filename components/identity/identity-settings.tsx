@@ -132,13 +132,13 @@ function LdapForm() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const q = useQuery(trpc.identity.get.queryOptions());
-  const empty = { enabled: true, url: '', startTls: false, tlsCa: '', bindDn: '', bindPassword: '', userBase: '', userAttribute: 'uid', groupBase: '', unmatched: 'deny' as 'deny' | 'viewer' };
+  const empty = { enabled: true, url: '', startTls: false, tlsCa: '', bindDn: '', bindPassword: '', userBase: '', userAttribute: 'uid', groupBase: '', memberAttribute: 'member', memberOfAttribute: 'memberOf', nestedGroupDepth: '5', unmatched: 'deny' as 'deny' | 'viewer' };
   const [f, setF] = useState(empty);
   const [mappings, setMappings] = useState('');
   useEffect(() => {
     const l = q.data?.ldap;
     if (!l) return;
-    setF({ enabled: l.enabled, url: l.url, startTls: l.startTls, tlsCa: l.tlsCa, bindDn: l.bindDn, bindPassword: '', userBase: l.userBase, userAttribute: l.userAttribute, groupBase: l.groupBase, unmatched: l.unmatched });
+    setF({ enabled: l.enabled, url: l.url, startTls: l.startTls, tlsCa: l.tlsCa, bindDn: l.bindDn, bindPassword: '', userBase: l.userBase, userAttribute: l.userAttribute, groupBase: l.groupBase, memberAttribute: l.memberAttribute, memberOfAttribute: l.memberOfAttribute, nestedGroupDepth: String(l.nestedGroupDepth), unmatched: l.unmatched });
     setMappings(l.mappings.map((m) => `${m.group} = ${m.role}`).join('\n'));
   }, [q.data]);
   const save = useMutation(trpc.identity.setLdap.mutationOptions({ onSuccess: () => void qc.invalidateQueries({ queryKey: trpc.identity.get.queryKey() }) }));
@@ -146,7 +146,7 @@ function LdapForm() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const groups = parseMappings(mappings).map((m) => ({ group: m.value, role: m.role }));
-    save.mutate({ settings: { ...f, mappings: groups, timeoutMs: 5000 } });
+    save.mutate({ settings: { ...f, nestedGroupDepth: Number(f.nestedGroupDepth), mappings: groups, timeoutMs: 5000 } });
   };
   return (
     <Card title="LDAP">
@@ -175,8 +175,17 @@ function LdapForm() {
           <Field label="Username attribute" hint="uid, or sAMAccountName for Active Directory">
             <TextInput value={f.userAttribute} onChange={set('userAttribute')} />
           </Field>
-          <Field label="Group base DN" hint="Groups are groupOfNames with member = the user's DN.">
+          <Field label="Group base DN" hint="Groups under it whose member attribute names the user (or a group the user is in).">
             <TextInput value={f.groupBase} onChange={set('groupBase')} />
+          </Field>
+          <Field label="Group member attribute" hint="member (groupOfNames) or uniqueMember (groupOfUniqueNames)">
+            <TextInput value={f.memberAttribute} onChange={set('memberAttribute')} />
+          </Field>
+          <Field label="User's groups attribute" hint="memberOf (Active Directory, OpenLDAP's memberof overlay); empty to skip">
+            <TextInput value={f.memberOfAttribute} onChange={set('memberOfAttribute')} />
+          </Field>
+          <Field label="Nested group levels" hint="Groups inside groups followed this deep (0: direct membership only)">
+            <TextInput type="number" min={0} max={10} value={f.nestedGroupDepth} onChange={set('nestedGroupDepth')} />
           </Field>
           <Field label="Users in no mapped group">
             <Select value={f.unmatched} onChange={(e) => setF((x) => ({ ...x, unmatched: e.target.value as 'deny' | 'viewer' }))}>

@@ -29,7 +29,8 @@ const list = (xs: string[] | null | undefined) => (xs?.length ? xs.map((x) => <d
 const keys = (o: Record<string, unknown> | null | undefined) => list(o ? Object.keys(o) : []);
 
 function ConfigTab({ image }: { image: Inspect }) {
-  const c = image.Config;
+  // Config is null for an image that has none (moby's *container.Config): every row then shows a dash.
+  const c: Partial<NonNullable<Inspect['Config']>> = image.Config ?? {};
   const hc = c.Healthcheck;
   return (
     <dl data-testid="image-config">
@@ -77,7 +78,7 @@ function HistoryTab({ history }: { history: History }) {
 /** Layer sizes as horizontal bars, oldest at the top; the history's non-empty steps are the layers. */
 function LayersTab({ image, history }: { image: Inspect; history: History }) {
   const steps = [...history].reverse().filter((h) => h.Size > 0);
-  const digests = image.RootFS.Layers;
+  const digests = image.RootFS.Layers ?? []; // omitempty: absent for an image without layers
   const max = Math.max(1, ...steps.map((s) => s.Size));
   return (
     <div className="space-y-2" data-testid="image-layers">

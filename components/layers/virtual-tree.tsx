@@ -1,12 +1,13 @@
 'use client';
 
-// The file tree of one layer, virtualised: fixed-height rows, only those on screen are in the DOM.
+// The file tree of one layer, virtualised (the dashboard's VirtualList): only the rows on screen are in the DOM.
 // Directories load their children lazily, a page at a time, so expanding /usr/share on an image with
 // 50,000 files costs one small request and never freezes the tab.
 import { useQueryClient } from '@tanstack/react-query';
 import clsx from 'clsx';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
+import { VirtualList, type VirtualListHandle } from '../ui/virtual-list';
 import { formatBytes } from '../ui/format';
 import { markOf, type TreeMode, type TreeNode, type TreeSort } from './types';
 
@@ -41,9 +42,8 @@ export function VirtualTree({ q, selected, onSelect }: { q: TreeQuery; selected:
   const client = useQueryClient();
   const [dirs, setDirs] = useState<Map<string, Dir>>(() => new Map());
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
-  const [scrollTop, setScrollTop] = useState(0);
   const [cursor, setCursor] = useState(0);
-  const box = useRef<HTMLDivElement>(null);
+  const list = useRef<VirtualListHandle>(null);
 
   // Depend on the query's values, not on the object (the parent makes a new one every render).
   const { image, layer, mode, sort, filter, changedOnly } = q;
@@ -140,11 +140,7 @@ export function VirtualTree({ q, selected, onSelect }: { q: TreeQuery; selected:
   const moveTo = (i: number) => {
     const at = Math.max(0, Math.min(rows.length - 1, i));
     setCursor(at);
-    const el = box.current;
-    if (el) {
-      if (at * ROW < el.scrollTop) el.scrollTop = at * ROW;
-      else if ((at + 1) * ROW > el.scrollTop + HEIGHT) el.scrollTop = (at + 1) * ROW - HEIGHT;
-    }
+    list.current?.scrollToIndex(at, 'auto');
     const row = rows[at];
     if (row?.kind === 'node') onSelect(row.node);
   };
@@ -175,72 +171,68 @@ export function VirtualTree({ q, selected, onSelect }: { q: TreeQuery; selected:
     }
   };
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + HEIGHT) / ROW) + OVERSCAN);
+  const renderRow = (i: number): ReactNode => {
+    const row = rows[i]!;
+    const style = { height: ROW, paddingLeft: 6 + row.depth * 14 };
+    const base = clsx('flex cursor-default items-center gap-1.5 whitespace-nowrap pr-2', i === cursor && 'bg-sky-100 dark:bg-sky-900/40');
+    if (row.kind === 'status') {
+      return (
+        <div className={clsx(base, 'text-slate-500')} style={style}>
+          {row.text}
+        </div>
+      );
+    }
+    if (row.kind === 'more') {
+      return (
+        <div className={clsx(base, 'text-sky-700 dark:text-sky-400')} style={style} onClick={() => { setCursor(i); activate(row); }} data-testid={`tree-more-${row.path}`}>
+          {row.loading ? 'Loading…' : `… ${row.count.toLocaleString()} more (Enter to load)`}
+        </div>
+      );
+    }
+    const n = row.node;
+    const mark = markOf(n.change);
+    return (
+      <div
+        role="treeitem"
+        aria-selected={selected === n.path}
+        aria-expanded={n.type === 'dir' ? expanded.has(n.path) : undefined}
+        data-testid={`tree-row-${n.path}`}
+        data-change={n.change ?? ''}
+        data-size={n.size}
+        className={clsx(base, selected === n.path && 'font-semibold', n.change === 'removed' && 'line-through opacity-80')}
+        style={style}
+        onClick={() => {
+          setCursor(i);
+          activate(row);
+        }}
+      >
+        <span className="w-3 text-slate-400">{n.type === 'dir' ? (expanded.has(n.path) ? '▾' : '▸') : ''}</span>
+        <span className={clsx('w-3 font-bold', mark?.text)}>{mark?.letter ?? ''}</span>
+        <span className={clsx('truncate', mark?.text)}>
+          {n.name}
+          {n.type === 'dir' ? '/' : ''}
+          {n.linkTarget ? <span className="text-slate-400"> → {n.linkTarget}</span> : null}
+        </span>
+        {n.changedBelow && !n.change ? <span className="h-1.5 w-1.5 rounded-full bg-amber-500" title="changed below" /> : null}
+        <span className="ml-auto pl-3 tabular-nums text-slate-500">{formatBytes(n.size)}</span>
+      </div>
+    );
+  };
 
   return (
-    <div
-      ref={box}
+    <VirtualList
+      ref={list}
       role="tree"
-      tabIndex={0}
       aria-label="Files"
-      data-testid="layer-tree"
+      testId="layer-tree"
       data-rows={rows.length}
       onKeyDown={onKey}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
-      className="relative overflow-auto rounded-md border border-slate-200 font-mono text-xs outline-none focus:ring-2 focus:ring-sky-500/40 dark:border-slate-800"
+      count={rows.length}
+      rowHeight={ROW}
+      overscan={OVERSCAN}
+      renderRow={renderRow}
+      className="rounded-md border border-slate-200 font-mono text-xs outline-none focus:ring-2 focus:ring-sky-500/40 dark:border-slate-800"
       style={{ height: HEIGHT }}
-    >
-      <div style={{ height: rows.length * ROW, position: 'relative' }}>
-        {rows.slice(first, last).map((row, k) => {
-          const i = first + k;
-          const style = { top: i * ROW, height: ROW, paddingLeft: 6 + row.depth * 14 };
-          const base = clsx('absolute inset-x-0 flex cursor-default items-center gap-1.5 whitespace-nowrap pr-2', i === cursor && 'bg-sky-100 dark:bg-sky-900/40');
-          if (row.kind === 'status') {
-            return (
-              <div key={`s:${row.path}`} className={clsx(base, 'text-slate-500')} style={style}>
-                {row.text}
-              </div>
-            );
-          }
-          if (row.kind === 'more') {
-            return (
-              <div key={`m:${row.path}`} className={clsx(base, 'text-sky-700 dark:text-sky-400')} style={style} onClick={() => { setCursor(i); activate(row); }} data-testid={`tree-more-${row.path}`}>
-                {row.loading ? 'Loading…' : `… ${row.count.toLocaleString()} more (Enter to load)`}
-              </div>
-            );
-          }
-          const n = row.node;
-          const mark = markOf(n.change);
-          return (
-            <div
-              key={n.path}
-              role="treeitem"
-              aria-selected={selected === n.path}
-              aria-expanded={n.type === 'dir' ? expanded.has(n.path) : undefined}
-              data-testid={`tree-row-${n.path}`}
-              data-change={n.change ?? ''}
-              data-size={n.size}
-              className={clsx(base, selected === n.path && 'font-semibold', n.change === 'removed' && 'line-through opacity-80')}
-              style={style}
-              onClick={() => {
-                setCursor(i);
-                activate(row);
-              }}
-            >
-              <span className="w-3 text-slate-400">{n.type === 'dir' ? (expanded.has(n.path) ? '▾' : '▸') : ''}</span>
-              <span className={clsx('w-3 font-bold', mark?.text)}>{mark?.letter ?? ''}</span>
-              <span className={clsx('truncate', mark?.text)}>
-                {n.name}
-                {n.type === 'dir' ? '/' : ''}
-                {n.linkTarget ? <span className="text-slate-400"> → {n.linkTarget}</span> : null}
-              </span>
-              {n.changedBelow && !n.change ? <span className="h-1.5 w-1.5 rounded-full bg-amber-500" title="changed below" /> : null}
-              <span className="ml-auto pl-3 tabular-nums text-slate-500">{formatBytes(n.size)}</span>
-            </div>
-          );
-        })}
-      </div>
-    </div>
+    />
   );
 }

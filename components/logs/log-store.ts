@@ -68,7 +68,7 @@ export function searchRegex(query: string): RegExp | null {
  * Finds the lines that match, a slice at a time so a million lines never block the page for long.
  * Resolves with the matching indexes (at most `limit`); `isCancelled` stops it early.
  */
-export async function searchLines(store: LogStore, re: RegExp, opts: { limit?: number; sliceMs?: number; isCancelled?: () => boolean } = {}): Promise<number[]> {
+export async function searchLines(store: Pick<LogStore, 'length' | 'line'>, re: RegExp, opts: { limit?: number; sliceMs?: number; isCancelled?: () => boolean } = {}): Promise<number[]> {
   const limit = opts.limit ?? 100_000;
   const sliceMs = opts.sliceMs ?? 12;
   const out: number[] = [];

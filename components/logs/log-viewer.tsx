@@ -9,7 +9,8 @@ import { Alert, Button, Select, TextInput } from '../ui/controls';
 import { plural } from '../ui/format';
 import { AnsiLine } from './ansi-line';
 import { LogStore, searchLines, searchRegex } from './log-store';
-import { VirtualLines } from './virtual-lines';
+import { VirtualList } from '../ui/virtual-list';
+import { LOG_ROW_CLASS, LOG_ROW_HEIGHT } from './log-row';
 
 const TAILS = [
   ['100', 100],
@@ -177,8 +178,11 @@ export function LogViewer({ containerId, capacity = 1_000_000 }: { containerId: 
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
       <div className="relative min-h-0 flex-1 rounded-md border border-slate-200 bg-slate-950 text-slate-100 dark:border-slate-800">
         {store.length === 0 ? <p className="absolute left-3 top-2 text-xs text-slate-400">{sub.status === 'connecting' ? 'Connecting…' : loading ? 'Reading the log…' : 'No log lines yet. New lines appear here as the container writes them.'}</p> : null}
-        <VirtualLines
+        <VirtualList
           testId="log-lines"
+          className="h-full font-mono text-xs"
+          rowClassName={LOG_ROW_CLASS}
+          rowHeight={LOG_ROW_HEIGHT}
           count={store.length}
           version={version}
           follow={follow}

@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Button, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 import { shortId } from '../ui/format';
 import { CreateAndPruneBar, InspectCard, UsedByLinks } from '../ui/resource-parts';
 
@@ -55,31 +56,35 @@ export function NetworksView() {
       {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
       {inspecting ? <Inspect id={inspecting} onClose={() => setInspecting(null)} /> : null}
-      <table className="w-full text-left text-sm" data-testid="networks-table">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            <th className="py-2">Name</th>
-            <th className="py-2">ID</th>
-            <th className="py-2">Driver</th>
-            <th className="py-2">Subnet</th>
-            <th className="py-2">Used by</th>
-            <th className="py-2 text-right">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(rows ?? []).map((n) => (
-            <tr key={n.id} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="network-row" data-name={n.name}>
-              <td className="py-2 font-medium">
+      <DataTable
+        rows={rows ?? undefined}
+        testId="networks-table"
+        rowKey={(n) => n.id}
+        rowProps={(n) => ({ 'data-testid': 'network-row', 'data-name': n.name })}
+        alignTop
+        columns={[
+          {
+            key: 'name',
+            header: 'Name',
+            sortValue: (n) => n.name,
+            className: 'font-medium',
+            cell: (n) => (
+              <>
                 {n.name}
                 {n.internal ? <span className="ml-2 rounded bg-slate-200 px-1 text-xs dark:bg-slate-800">internal</span> : null}
-              </td>
-              <td className="py-2 font-mono text-xs">{shortId(n.id)}</td>
-              <td className="py-2">{n.driver}</td>
-              <td className="py-2 font-mono text-xs">{n.subnets.join(', ') || '—'}</td>
-              <td className="py-2">
-                <UsedByLinks users={n.usedBy} />
-              </td>
-              <td className="py-2 text-right">
+              </>
+            ),
+          },
+          { key: 'id', header: 'ID', cell: (n) => shortId(n.id), hideBelow: 'md', className: 'font-mono text-xs' },
+          { key: 'driver', header: 'Driver', cell: (n) => n.driver, sortValue: (n) => n.driver, hideBelow: 'sm' },
+          { key: 'subnet', header: 'Subnet', cell: (n) => n.subnets.join(', ') || '—', hideBelow: 'md', className: 'font-mono text-xs' },
+          { key: 'users', header: 'Used by', cell: (n) => <UsedByLinks users={n.usedBy} />, sortValue: (n) => n.usedBy.length },
+          {
+            key: 'actions',
+            header: 'Actions',
+            align: 'right',
+            cell: (n) => (
+              <>
                 <Button variant="ghost" onClick={() => setInspecting(n.id)}>
                   Inspect
                 </Button>
@@ -88,11 +93,11 @@ export function NetworksView() {
                     Remove
                   </Button>
                 ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
       {removing ? (
         <ConfirmDialog title={`Remove network ${removing.name}?`} confirmLabel="Remove" busy={remove.isPending} onCancel={() => setRemoving(null)} onConfirm={() => remove.mutate({ id: removing.id })}>
           {removing.usedBy.length ? <p>Containers on it: {removing.usedBy.map((c) => c.name).join(', ')}. The engine refuses while they are connected.</p> : <p>No container uses it.</p>}

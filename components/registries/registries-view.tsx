@@ -6,6 +6,7 @@ import { useHasRole } from '../auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
 import { RegistryBrowser } from './registry-browser';
+import { RoleNotice } from '../auth/role-notice';
 
 /** Registry logins: stored sealed on the server; pulls and pushes to that host use them. */
 export function RegistriesView() {
@@ -48,7 +49,7 @@ export function RegistriesView() {
           </form>
         </Card>
       ) : (
-        <Alert kind="info">Adding registry logins needs the admin role.</Alert>
+        <RoleNotice need="admin">Adding registry logins needs the admin role.</RoleNotice>
       )}
       <Card title="Registries">
         {list.data?.length ? (

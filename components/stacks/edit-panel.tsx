@@ -11,6 +11,7 @@ import { usePostClient } from './post-client';
 import { useValidation, type StackDraft } from './stack-draft';
 import { StackFilesEditor } from './stack-files-editor';
 import type { StackDetail, StackPlan } from './types';
+import { RoleNotice } from '../auth/role-notice';
 
 export function EditPanel({ stack, run, canChange }: { stack: StackDetail; run: DeployRun; canChange: boolean }) {
   const client = usePostClient();
@@ -66,7 +67,7 @@ export function EditPanel({ stack, run, canChange }: { stack: StackDetail; run: 
           {plan ? <PlanView plan={plan.plan} /> : null}
         </div>
       ) : (
-        <Alert kind="info">Viewers see the files; changing them needs the operator role.</Alert>
+        <RoleNotice need="operator">Viewers see the files; changing them needs the operator role.</RoleNotice>
       )}
     </div>
   );

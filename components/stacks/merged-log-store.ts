@@ -1,17 +1,40 @@
-// The merged log of a stack: the log viewer's ring buffer (LogStore) plus the service of each line, and
-// the backlog of each container merged by time before it is shown (each container's part is in order;
-// interleaving them needs the timestamps, which are fixed-width RFC3339 so they compare as strings).
-import { LogStore } from '../logs/log-store';
+// The merged log of a stack in the page: lines with their service and stream, loaded from both ends
+// (older pages put in front as the user scrolls up, live lines added at the back), bounded by a
+// capacity. Lines are kept in chunks (one per page or live batch), each with its absolute start, so
+// neither end ever moves the lines already held.
 
-export class MergedLogStore extends LogStore {
+interface Chunk {
+  /** Absolute index of the chunk's first line (pages put in front get negative ones). */
+  start: number;
+  lines: string[];
+  /** Per line: service index * 2 + (stderr ? 1 : 0). */
+  meta: number[];
+}
+
+export class MergedLogStore {
   /** Service names, in the order first seen; a line keeps the index. */
   readonly services: string[] = [];
-  private svc: Uint16Array;
-  private current = 0;
+  private chunks: Chunk[] = [];
+  /** Absolute index of line 0 and one past the last line. */
+  private base = 0;
+  private end = 0;
+  private last = 0;
+  /** Lines dropped off the front to stay within the capacity (the oldest, once the view is full). */
+  dropped = 0;
+  /** Lines put in front since the store was made (the list keeps its place by this). */
+  prepended = 0;
+  /** Bumped on every change, for React to notice. */
+  version = 0;
 
-  constructor(capacity = 1_000_000) {
-    super(capacity);
-    this.svc = new Uint16Array(capacity);
+  constructor(readonly capacity = 1_000_000) {}
+
+  get length(): number {
+    return this.end - this.base;
+  }
+
+  /** Whether older lines may still be put in front. */
+  get full(): boolean {
+    return this.length >= this.capacity;
   }
 
   serviceIndex(name: string): number {
@@ -20,89 +43,84 @@ export class MergedLogStore extends LogStore {
     return i;
   }
 
-  /** Appends a batch of one service's lines ("\n"-joined, one stream char per line). */
-  appendFor(service: string, text: string, streams: string): void {
-    this.current = this.serviceIndex(service);
-    this.append(text, streams);
+  /** Live lines of one service at the back ("\n"-joined, one "1"/"2" stream char per line). */
+  append(service: string, text: string, streams: string): void {
+    if (!streams.length) return;
+    const svc = this.serviceIndex(service) * 2;
+    const lines = text.split('\n');
+    const meta = lines.map((_, i) => svc + (streams.charCodeAt(i) === 50 ? 1 : 0));
+    this.chunks.push({ start: this.end, lines, meta });
+    this.end += lines.length;
+    const over = this.length - this.capacity;
+    if (over > 0) this.dropFront(over);
+    this.version++;
   }
 
-  override push(line: string, stream: 1 | 2): void {
-    // The slot LogStore writes: the end until the ring is full, then the oldest (its head, which moves
-    // with every dropped line).
-    const slot = this.length < this.capacity ? this.length : this.dropped % this.capacity;
-    this.svc[slot] = this.current;
-    super.push(line, stream);
+  /**
+   * An older page in front: lines oldest first, each with the index of its service in `services`.
+   * Returns how many were put in (fewer when the capacity is reached: the newest of the page).
+   */
+  prepend(page: { text: string; streams: string; service: number[]; services: string[] }): number {
+    if (!page.streams.length) return 0;
+    const room = this.capacity - this.length;
+    if (room <= 0) return 0;
+    const map = page.services.map((s) => this.serviceIndex(s) * 2);
+    let lines = page.text.split('\n');
+    let meta = lines.map((_, i) => map[page.service[i]!]! + (page.streams.charCodeAt(i) === 50 ? 1 : 0));
+    if (lines.length > room) {
+      lines = lines.slice(lines.length - room);
+      meta = meta.slice(meta.length - room);
+    }
+    this.base -= lines.length;
+    this.chunks.unshift({ start: this.base, lines, meta });
+    this.last++;
+    this.prepended += lines.length;
+    this.version++;
+    return lines.length;
   }
 
-  /** Pushes one line of a service (the backlog merge goes line by line). */
-  pushFor(serviceIdx: number, line: string, stream: 1 | 2): void {
-    this.current = serviceIdx;
-    this.push(line, stream);
+  private dropFront(n: number): void {
+    this.base += n;
+    this.dropped += n;
+    let k = 0;
+    while (k < this.chunks.length && this.chunks[k]!.start + this.chunks[k]!.lines.length <= this.base) k++;
+    if (k) {
+      this.chunks.splice(0, k);
+      this.last = 0;
+    }
+  }
+
+  /** The chunk holding absolute index `a` (the last one found is tried first: reads go in order). */
+  private at(i: number): { c: Chunk; k: number } | null {
+    const a = this.base + i;
+    if (i < 0 || a >= this.end) return null;
+    let c = this.chunks[this.last];
+    if (!c || a < c.start || a >= c.start + c.lines.length) {
+      let lo = 0;
+      let hi = this.chunks.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (this.chunks[mid]!.start <= a) lo = mid;
+        else hi = mid - 1;
+      }
+      this.last = lo;
+      c = this.chunks[lo]!;
+    }
+    return { c, k: a - c.start };
+  }
+
+  line(i: number): string {
+    const h = this.at(i);
+    return h ? h.c.lines[h.k]! : '';
+  }
+
+  stream(i: number): 1 | 2 {
+    const h = this.at(i);
+    return h && h.c.meta[h.k]! & 1 ? 2 : 1;
   }
 
   service(i: number): number {
-    return this.svc[((this.dropped % this.capacity) + i) % this.length] ?? 0;
-  }
-}
-
-interface Part {
-  service: string;
-  chunks: string[][];
-  streams: string[];
-}
-
-/**
- * Holds each container's backlog until every container has sent its own (or `flush` is called), then
- * writes them into the store merged by timestamp; later lines go straight in.
- */
-export class BacklogMerger {
-  private parts = new Map<string, Part>();
-  private pending: Set<string>;
-  live = false;
-
-  constructor(
-    private readonly store: MergedLogStore,
-    expected: string[],
-  ) {
-    this.pending = new Set(expected);
-    if (!expected.length) this.live = true;
-  }
-
-  add(b: { service: string; container: string; text: string; streams: string; caughtUp?: true }): void {
-    if (this.live) {
-      if (b.streams.length) this.store.appendFor(b.service, b.text, b.streams);
-      return;
-    }
-    if (b.streams.length) {
-      const p = this.parts.get(b.container) ?? { service: b.service, chunks: [], streams: [] };
-      p.chunks.push(b.text.split('\n'));
-      p.streams.push(b.streams);
-      this.parts.set(b.container, p);
-    }
-    if (b.caughtUp) {
-      this.pending.delete(b.container);
-      if (!this.pending.size) this.flush();
-    }
-  }
-
-  /** Writes the held backlog, merged by time, and goes live. */
-  flush(): void {
-    if (this.live) return;
-    this.live = true;
-    const parts = [...this.parts.values()].map((p) => ({ service: p.service, lines: p.chunks.length === 1 ? p.chunks[0]! : p.chunks.flat(), streams: p.streams.join('') }));
-    this.parts.clear();
-    const svc = parts.map((p) => this.store.serviceIndex(p.service));
-    const at = parts.map(() => 0);
-    for (;;) {
-      let best = -1;
-      for (let k = 0; k < parts.length; k++) {
-        if (at[k]! >= parts[k]!.lines.length) continue;
-        if (best < 0 || parts[k]!.lines[at[k]!]! < parts[best]!.lines[at[best]!]!) best = k;
-      }
-      if (best < 0) break;
-      const i = at[best]!++;
-      this.store.pushFor(svc[best]!, parts[best]!.lines[i]!, parts[best]!.streams.charCodeAt(i) === 50 ? 2 : 1);
-    }
-    this.store.version++;
+    const h = this.at(i);
+    return h ? h.c.meta[h.k]! >> 1 : 0;
   }
 }

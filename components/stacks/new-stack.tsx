@@ -9,6 +9,7 @@ import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
 import { DeployProgressView, useDeployRun } from './deploy-run';
 import { STARTER, useValidation, type StackDraft } from './stack-draft';
 import { StackFilesEditor } from './stack-files-editor';
+import { RoleNotice } from '../auth/role-notice';
 
 const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -23,7 +24,7 @@ export function NewStack() {
   const nameError = name && !NAME.test(name) ? 'Lower-case letters, digits, - and _, starting with a letter or digit.' : null;
   const valid = validation.phase === 'checked' && validation.result.ok;
 
-  if (!canOperate) return <Alert kind="info">Deploying a stack needs the operator role.</Alert>;
+  if (!canOperate) return <RoleNotice need="operator">Deploying a stack needs the operator role.</RoleNotice>;
   return (
     <div className="grid gap-4 xl:grid-cols-2">
       <div className="space-y-4">

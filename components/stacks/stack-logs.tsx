@@ -1,43 +1,57 @@
 'use client';
 
-// The merged logs of a stack's services: one virtualised view over a bounded ring (the container log
-// viewer's parts), each line tagged and coloured by its service. The backlog is merged by time; the
-// service filter runs on the server (a new stream), search and follow in the page.
+// The merged logs of a stack's services, each line tagged and coloured by its service. The view opens
+// on the newest page (read backwards from the end on the server), goes live from that page's time on
+// (new replicas are attached by the server), and puts older pages in front as the user scrolls up, so
+// a stack holding a million lines opens as fast as one holding a hundred. The service filter runs on the
+// server (a new view); search and follow in the page.
+import { useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import clsx from 'clsx';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useHasRole } from '../auth/use-role';
 import { AnsiLine } from '../logs/ansi-line';
+import { LOG_ROW_CLASS, LOG_ROW_HEIGHT } from '../logs/log-row';
 import { searchLines, searchRegex } from '../logs/log-store';
-import { VirtualLines } from '../logs/virtual-lines';
 import { errorMessage, useTRPC } from '../trpc/react';
-import { Alert, Button, Select, TextInput } from '../ui/controls';
+import { Alert, Button, TextInput } from '../ui/controls';
 import { plural } from '../ui/format';
-import { BacklogMerger, MergedLogStore } from './merged-log-store';
+import { VirtualList } from '../ui/virtual-list';
+import { MergedLogStore } from './merged-log-store';
 import type { StackDetail } from './types';
 
 const COLOURS = ['text-sky-400', 'text-emerald-400', 'text-amber-400', 'text-fuchsia-400', 'text-cyan-400', 'text-lime-400', 'text-orange-400', 'text-violet-400'];
-const TAILS = [
-  ['100', 100],
-  ['1,000', 1000],
-  ['10,000', 10000],
-  ['all', 'all'],
-] as const;
+/** The first page (what opening shows), and each older page after it. */
+const FIRST_PAGE = 2_000;
+const OLDER_PAGE = 20_000;
+/** Scrolled this close to the top, the next older page loads. */
+const NEAR_TOP = 200;
 const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) /;
 
-/** A reload starts a new view (and stream) over the stack's current containers. */
+/** A new view (and stream) per service filter. */
 export function StackLogs({ stack, capacity }: { stack: StackDetail; capacity?: number }) {
-  const [reload, setReload] = useState(0);
-  return <MergedLogView key={reload} stack={stack} capacity={capacity} onReload={() => setReload((n) => n + 1)} />;
-}
-
-function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: StackDetail; capacity?: number; onReload: () => void }) {
-  const trpc = useTRPC();
-  const canDownload = useHasRole('operator');
-  const store = useRef(new MergedLogStore(capacity)).current;
   const allServices = useMemo(() => [...new Set([...stack.serviceDetails.map((s) => s.name), ...stack.orphans.map((c) => c.service)])].sort(), [stack.serviceDetails, stack.orphans]);
   const [hidden, setHidden] = useState<string[]>([]);
-  const [tail, setTail] = useState<number | 'all'>(1000);
+  const shown = hidden.length ? allServices.filter((s) => !hidden.includes(s)) : [];
+  const key = shown.join(',');
+  return <MergedLogView key={key} name={stack.name} services={shown} allServices={allServices} hidden={hidden} setHidden={setHidden} capacity={capacity} />;
+}
+
+interface ViewProps {
+  name: string;
+  /** The services shown (empty: all). */
+  services: string[];
+  allServices: string[];
+  hidden: string[];
+  setHidden: (f: (h: string[]) => string[]) => void;
+  capacity?: number;
+}
+
+function MergedLogView({ name, services, allServices, hidden, setHidden, capacity = 1_000_000 }: ViewProps) {
+  const trpc = useTRPC();
+  const client = useQueryClient();
+  const canDownload = useHasRole('operator');
+  const store = useRef(new MergedLogStore(capacity)).current;
   const [timestamps, setTimestamps] = useState(false);
   const [follow, setFollow] = useState(true);
   const [query, setQuery] = useState('');
@@ -45,68 +59,91 @@ function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: Stack
   const [searching, setSearching] = useState(false);
   const [current, setCurrent] = useState(-1);
   const [version, setVersion] = useState(0);
-  const [live, setLive] = useState(false);
+  /** The first page's time: the live stream goes on from there (null until the first page is in). */
+  const [since, setSince] = useState<string | null>(null);
+  const [pageError, setPageError] = useState<string | null>(null);
+  const [older, setOlder] = useState<{ cursor: string | null; more: boolean; loading: boolean }>({ cursor: null, more: false, loading: true });
+  const olderRef = useRef(older);
+  olderRef.current = older;
   const frame = useRef<number | null>(null);
-  // Keys, not arrays: the stack's data refreshes on every engine event and must not restart the stream.
-  const servicesKey = hidden.length ? allServices.filter((s) => !hidden.includes(s)).join(',') : '';
-  const containersKey = [...stack.serviceDetails.flatMap((s) => s.containers), ...stack.orphans]
-    .filter((c) => !servicesKey || servicesKey.split(',').includes(c.service))
-    .map((c) => c.name)
-    .sort()
-    .join(',');
   // Colours stay with the service whatever the filter: by its place in the full list.
   allServices.forEach((s) => store.serviceIndex(s));
 
-  // The stream follows the containers there were when it started; a scale offers a reload.
-  const [streamed, setStreamed] = useState(containersKey);
-  const input = useMemo(() => ({ name: stack.name, services: servicesKey ? servicesKey.split(',') : [], tail, timestamps: true, follow: true }), [stack.name, servicesKey, tail]);
-  const merger = useMemo(() => {
-    store.clear();
-    return new BacklogMerger(store, containersKey ? containersKey.split(',') : []);
-    // A new stream (input) gets a new merger, expecting the containers of that moment.
-  }, [input, store]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => {
-    setStreamed(containersKey);
-    setLive(merger.live);
-    setMatches([]);
-    setCurrent(-1);
-    setVersion(store.version);
-  }, [merger]); // eslint-disable-line react-hooks/exhaustive-deps
-  const lastBatch = useRef(Date.now());
-  const repaint = () => {
+  const repaint = useCallback(() => {
     frame.current ??= requestAnimationFrame(() => {
       frame.current = null;
       setVersion(store.version);
     });
-  };
-  useEffect(() => {
-    // A container that never reports its backlog (removed meanwhile) must not hold the view back.
-    const started = Date.now();
-    const t = setInterval(() => {
-      if (merger.live) {
-        setLive(true);
-        return clearInterval(t);
-      }
-      if (Date.now() - started > 1500 && Date.now() - lastBatch.current > 500) {
-        merger.flush();
-        setLive(true);
-        repaint();
-      }
-    }, 100);
-    return () => clearInterval(t);
-  }, [merger]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [store]);
   useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
 
+  const page = useCallback(
+    (before: string | undefined, limit: number) => client.fetchQuery({ ...trpc.stacks.logPage.queryOptions({ name, services, before, limit }), staleTime: 0, gcTime: 0 }),
+    [client, trpc, name, services.join(',')], // eslint-disable-line react-hooks/exhaustive-deps
+  );
+
+  // Opening: the newest page, then live from its time on.
+  useEffect(() => {
+    let cancelled = false;
+    page(undefined, FIRST_PAGE).then(
+      (p) => {
+        if (cancelled) return;
+        store.prepend(p);
+        setOlder({ cursor: p.cursor, more: p.more, loading: false });
+        setSince(p.until);
+        setVersion(store.version);
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        setPageError(errorMessage(err));
+        setOlder((o) => ({ ...o, loading: false }));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [page, store]);
+
+  /** Puts the next older page in front; resolves false when there is nothing more to load. */
+  const loadOlder = useCallback(async (): Promise<boolean> => {
+    const o = olderRef.current;
+    if (o.loading || !o.more || !o.cursor || store.full) return false;
+    setOlder((x) => (olderRef.current = { ...x, loading: true }));
+    try {
+      const p = await page(o.cursor, OLDER_PAGE);
+      store.prepend(p);
+      setOlder((olderRef.current = { cursor: p.cursor ?? o.cursor, more: p.more && !store.full, loading: false }));
+      repaint();
+      return p.more && !store.full;
+    } catch (err) {
+      setPageError(errorMessage(err));
+      setOlder((olderRef.current = { ...o, loading: false }));
+      return false;
+    }
+  }, [page, store, repaint]);
+
+  const [loadingAll, setLoadingAll] = useState(false);
+  const loadAll = useCallback(async () => {
+    setLoadingAll(true);
+    try {
+      while (await loadOlder());
+    } finally {
+      setLoadingAll(false);
+    }
+  }, [loadOlder]);
+
+  const live = since !== null;
+  // Stable while the view lives: the stack's data refreshes on every engine event and must not restart the stream.
+  const input = useMemo(() => ({ name, services, tail: 'all' as const, timestamps: true, follow: true, since: since ?? undefined }), [name, since]); // eslint-disable-line react-hooks/exhaustive-deps
   const sub = useSubscription(
     trpc.stacks.logs.subscriptionOptions(input, {
-      onData: (b) => {
-        lastBatch.current = Date.now();
-        const wasLive = merger.live;
-        merger.add(b);
-        if (!wasLive && merger.live) setLive(true);
-        if (merger.live) repaint();
-      },
-    }),
+        enabled: live,
+        onData: (b) => {
+          if (!b.streams.length) return;
+          store.append(b.service, b.text, b.streams);
+          repaint();
+        },
+      }),
   );
 
   const re = useMemo(() => searchRegex(query), [query]);
@@ -131,8 +168,9 @@ function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: Stack
       cancelled = true;
       clearTimeout(timer);
     };
-    // A new search runs on a new query (or a new stream), not on every arriving line.
-  }, [re, store, merger, live]); // eslint-disable-line react-hooks/exhaustive-deps
+    // A new search runs on a new query, once the first page is in and when older pages come (indexes
+    // move), not on every arriving line.
+  }, [re, store, live, store.prepended]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const go = (delta: number) => {
     if (!matches.length) return;
@@ -141,14 +179,16 @@ function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: Stack
   };
   const currentLine = current >= 0 ? (matches[current] ?? null) : null;
 
-  const download = () => {
-    const width = Math.max(...store.services.map((s) => s.length));
+  /** Everything (older pages loaded first), one line each with its service. */
+  const download = async () => {
+    await loadAll();
+    const width = Math.max(...store.services.map((x) => x.length));
     const parts: string[] = [];
     for (let i = 0; i < store.length; i++) parts.push(`${store.services[store.service(i)]!.padEnd(width)} | ${store.line(i)}\n`);
     const url = URL.createObjectURL(new Blob(parts, { type: 'text/plain' }));
     const a = document.createElement('a');
     a.href = url;
-    a.download = `${stack.name}-logs.txt`;
+    a.download = `${name}-logs.txt`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
@@ -192,13 +232,6 @@ function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: Stack
         <Button variant="secondary" aria-label="Next match" disabled={!matches.length} onClick={() => go(1)}>
           ↓
         </Button>
-        <Select aria-label="Tail" className="w-32" value={String(tail)} onChange={(e) => setTail(e.target.value === 'all' ? 'all' : Number(e.target.value))}>
-          {TAILS.map(([label, v]) => (
-            <option key={label} value={String(v)}>
-              tail {label} each
-            </option>
-          ))}
-        </Select>
         <label className="flex items-center gap-1 text-sm">
           <input type="checkbox" checked={timestamps} onChange={(e) => setTimestamps(e.target.checked)} /> Timestamps
         </label>
@@ -206,34 +239,40 @@ function MergedLogView({ stack, capacity = 1_000_000, onReload }: { stack: Stack
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} /> Follow
         </label>
         <span className="flex-1" />
-        <span className="text-xs tabular-nums text-slate-500" data-testid="line-count" data-lines={store.length} data-live={live ? 'true' : 'false'}>
+        <span className="text-xs tabular-nums text-slate-500" data-testid="line-count" data-lines={store.length} data-live={live ? 'true' : 'false'} data-more={older.more ? 'true' : 'false'}>
           {live ? plural(store.length, 'line') : 'Loading the logs…'}
+          {older.more ? (older.loading ? ' · loading older…' : ' · older lines load as you scroll up') : ''}
           {store.dropped ? ` (${store.dropped.toLocaleString()} older dropped from view)` : ''}
         </span>
+        {older.more ? (
+          <Button variant="secondary" disabled={loadingAll} onClick={() => void loadAll()}>
+            {loadingAll ? 'Loading all…' : 'Load all'}
+          </Button>
+        ) : null}
         {canDownload ? (
-          <Button variant="secondary" disabled={!store.length} onClick={download}>
+          <Button variant="secondary" disabled={!store.length || loadingAll} onClick={() => void download()}>
             Download
           </Button>
         ) : null}
       </div>
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
-      {streamed !== containersKey ? (
-        <Alert kind="info">
-          The stack&apos;s containers changed since these logs opened.{' '}
-          <button type="button" className="font-medium underline" onClick={onReload}>
-            Reload the logs
-          </button>
-        </Alert>
-      ) : null}
+      {pageError ? <Alert>{pageError}</Alert> : null}
       <div className="relative min-h-0 flex-1 rounded-md border border-slate-200 bg-slate-950 text-slate-100 dark:border-slate-800" data-version={version}>
         {store.length === 0 ? <p className="absolute left-3 top-2 text-xs text-slate-400">{live ? 'No log lines yet. New lines appear here as the services write them.' : 'Reading the logs…'}</p> : null}
-        <VirtualLines
+        <VirtualList
           testId="stack-log-lines"
+          className="h-full font-mono text-xs"
+          rowClassName={LOG_ROW_CLASS}
+          rowHeight={LOG_ROW_HEIGHT}
           count={store.length}
           version={version}
+          prepended={store.prepended}
           follow={follow}
           scrollToIndex={currentLine}
-          onUserScroll={(atBottom) => setFollow(atBottom)}
+          onUserScroll={(atBottom, first) => {
+            setFollow(atBottom);
+            if (first < NEAR_TOP) void loadOlder();
+          }}
           renderRow={(i) => {
             const svc = store.service(i);
             const raw = store.line(i);

@@ -6,6 +6,7 @@ import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
 import { keepCauseLink } from './keep-cause-link';
+import { signedOutLink } from './signed-out-link';
 import type { AppRouter } from '../../server/api/root.ts';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -32,6 +33,7 @@ export function TrpcProviders({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
+        signedOutLink(),
         keepCauseLink(),
         // Live data (logs, stats, events) streams over SSE; everything else is batched HTTP.
         splitLink({

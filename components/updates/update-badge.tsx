@@ -9,6 +9,12 @@ export function UpdateBadge({ result }: { result: CheckResult | undefined }) {
     return (
       <span className="ml-2 inline-block rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-800 dark:bg-amber-900 dark:text-amber-200" title={`The registry now serves ${result.digest}`} data-testid="update-badge">
         update available
+        {result.created ? (
+          <span className="font-normal" data-testid="update-created" title={result.created}>
+            {' '}
+            · built {new Date(result.created).toLocaleString()}
+          </span>
+        ) : null}
       </span>
     );
   }

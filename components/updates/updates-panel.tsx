@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Card } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 import { shortId, timeAgo } from '../ui/format';
 import type { useUpdateChecks } from './use-updates';
 
@@ -48,40 +49,22 @@ export function UpdatesPanel({ checks }: { checks: ReturnType<typeof useUpdateCh
         history.error ? (
           <Alert>{errorMessage(history.error)}</Alert>
         ) : (
-          <table className="mt-3 w-full text-left text-sm" data-testid="updates-history">
-            <thead className="text-xs uppercase text-slate-500">
-              <tr>
-                <th className="py-1">When</th>
-                <th className="py-1">Container</th>
-                <th className="py-1">Image</th>
-                <th className="py-1">Outcome</th>
-                <th className="py-1">By</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(history.data ?? []).map((h) => (
-                <tr key={h.id} className="border-t border-slate-100 dark:border-slate-800">
-                  <td className="py-1">{timeAgo(new Date(h.finishedAt).getTime() / 1000)}</td>
-                  <td className="py-1">{h.name}</td>
-                  <td className="py-1 font-mono text-xs">
-                    {h.image} {shortId(h.fromImageId)} → {h.toImageId ? shortId(h.toImageId) : '—'}
-                  </td>
-                  <td className="py-1" title={h.reason ?? ''}>
-                    {h.status}
-                    {h.reason ? `: ${h.reason}` : ''}
-                  </td>
-                  <td className="py-1">{h.actor ?? h.trigger}</td>
-                </tr>
-              ))}
-              {history.data && !history.data.length ? (
-                <tr>
-                  <td colSpan={5} className="py-2 text-slate-500">
-                    No updates yet.
-                  </td>
-                </tr>
-              ) : null}
-            </tbody>
-          </table>
+          <div className="mt-3">
+            <DataTable
+              rows={history.data}
+              testId="updates-history"
+              compact
+              rowKey={(h) => String(h.id)}
+              empty={<p className="py-2 text-sm text-slate-500">No updates yet.</p>}
+              columns={[
+                { key: 'when', header: 'When', cell: (h) => timeAgo(new Date(h.finishedAt).getTime() / 1000), sortValue: (h) => new Date(h.finishedAt).getTime() },
+                { key: 'name', header: 'Container', cell: (h) => h.name, sortValue: (h) => h.name },
+                { key: 'image', header: 'Image', hideBelow: 'md', className: 'font-mono text-xs', cell: (h) => `${h.image} ${shortId(h.fromImageId)} → ${h.toImageId ? shortId(h.toImageId) : '—'}` },
+                { key: 'outcome', header: 'Outcome', cell: (h) => `${h.status}${h.reason ? `: ${h.reason}` : ''}`, cellProps: (h) => ({ title: h.reason ?? '' }), sortValue: (h) => h.status },
+                { key: 'by', header: 'By', hideBelow: 'sm', cell: (h) => h.actor ?? h.trigger },
+              ]}
+            />
+          </div>
         )
       ) : null}
     </Card>

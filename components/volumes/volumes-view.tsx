@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Button, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
 import { formatBytes } from '../ui/format';
 import { CreateAndPruneBar, InspectCard, UsedByLinks } from '../ui/resource-parts';
@@ -53,47 +54,41 @@ export function VolumesView() {
       {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
       {inspecting ? <Inspect name={inspecting} onClose={() => setInspecting(null)} /> : null}
-      {rows && rows.length === 0 ? (
-        <EmptyState title="No volumes" testId="volumes-empty">
-          Create one here, or mount a named volume in a new container.
-        </EmptyState>
-      ) : (
-        <table className="w-full text-left text-sm" data-testid="volumes-table">
-          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-            <tr>
-              <th className="py-2">Name</th>
-              <th className="py-2">Driver</th>
-              <th className="py-2">Mountpoint</th>
-              <th className="py-2">Used by</th>
-              <th className="py-2 text-right">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(rows ?? []).map((v) => (
-              <tr key={v.name} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="volume-row" data-name={v.name}>
-                <td className="py-2 font-medium">{v.name}</td>
-                <td className="py-2">{v.driver}</td>
-                <td className="max-w-xs truncate py-2 font-mono text-xs" title={v.mountpoint}>
-                  {v.mountpoint}
-                </td>
-                <td className="py-2" data-testid="volume-users">
-                  <UsedByLinks users={v.usedBy} />
-                </td>
-                <td className="py-2 text-right">
-                  <Button variant="ghost" onClick={() => setInspecting(v.name)}>
-                    Inspect
+      <DataTable
+        rows={rows ?? undefined}
+        testId="volumes-table"
+        rowKey={(v) => v.name}
+        rowProps={(v) => ({ 'data-testid': 'volume-row', 'data-name': v.name })}
+        alignTop
+        empty={
+          <EmptyState title="No volumes" testId="volumes-empty">
+            Create one here, or mount a named volume in a new container.
+          </EmptyState>
+        }
+        columns={[
+          { key: 'name', header: 'Name', cell: (v) => v.name, sortValue: (v) => v.name, className: 'font-medium break-all' },
+          { key: 'driver', header: 'Driver', cell: (v) => v.driver, hideBelow: 'sm' },
+          { key: 'mountpoint', header: 'Mountpoint', cell: (v) => v.mountpoint, hideBelow: 'md', className: 'max-w-xs truncate font-mono text-xs', cellProps: (v) => ({ title: v.mountpoint }) },
+          { key: 'users', header: 'Used by', cell: (v) => <UsedByLinks users={v.usedBy} />, sortValue: (v) => v.usedBy.length, cellProps: () => ({ 'data-testid': 'volume-users' }) },
+          {
+            key: 'actions',
+            header: 'Actions',
+            align: 'right',
+            cell: (v) => (
+              <>
+                <Button variant="ghost" onClick={() => setInspecting(v.name)}>
+                  Inspect
+                </Button>
+                {canOperate ? (
+                  <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(v)}>
+                    Remove
                   </Button>
-                  {canOperate ? (
-                    <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(v)}>
-                      Remove
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+                ) : null}
+              </>
+            ),
+          },
+        ]}
+      />
       {removing ? (
         <ConfirmDialog title={`Remove volume ${removing.name}?`} confirmLabel="Remove" busy={remove.isPending} onCancel={() => setRemoving(null)} onConfirm={() => remove.mutate({ name: removing.name, force: false })}>
           {removing.usedBy.length ? <p>In use by {removing.usedBy.map((c) => c.name).join(', ')}: the engine refuses until they are removed.</p> : <p>Its data is deleted.</p>}

@@ -5,12 +5,13 @@ import path from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import { createCgroupDriver } from './cgroups/detect.js';
 import type { CgroupDriver } from './cgroups/types.js';
-import { Builder, type BuildCachePruneReport } from './build/executor/index.js';
+import { Builder, type BuildCachePruneReport } from './builder/executor/index.js';
 import { Analyzer } from './analysis/analyzer.js';
 import { commitContainer } from './commit/index.js';
 import { ContainerManager } from './containers/manager.js';
-import { ContainerServices } from './containers/services.js';
+import { ContainerServices } from './facade/container-services.js';
 import { ContainerStore } from './containers/store.js';
+import type { ContainerRecord } from './containers/record.js';
 import { NetworkService, type BridgeOptions } from './networks/index.js';
 import { VolumeService } from './volumes/index.js';
 import { flushDeferredSyncs } from './util/atomic.js';
@@ -60,11 +61,11 @@ import type {
 } from './engine/types.js';
 import { EngineError, forbidden, internal, notImplemented } from './errors.js';
 import { EventBus } from './events/bus.js';
-import { ImageOps, mapErrors } from './images-facade.js';
-import { ShipOps, type PullArgs, type PushArgs } from './images/ship-ops.js';
+import { ImageOps, mapErrors } from './facade/images.js';
+import { ShipOps, type PullArgs, type PushArgs } from './facade/ship.js';
 import { RegistryPolicy, type RegistryPolicyOptions } from './registry/allow-list.js';
 import { login } from './registry/login.js';
-import { distributionInspect, type DistributionInspect } from './updates/distribution.js';
+import { distributionInspect, imageCreated, type DistributionInspect } from './updates/distribution.js';
 import { openImageStores, type ImageStores } from './images/open.js';
 import type { DriverName } from './snapshots/types.js';
 import { cleanCrashLeftovers } from './recovery/leftovers.js';
@@ -101,7 +102,7 @@ interface Core {
   /** exec, attach, stats, top, changes, archive, update, prune, health. */
   services: ContainerServices;
   volumes: VolumeService;
-  networks: NetworkService;
+  networks: NetworkService<ContainerRecord>;
   engineId: string;
 }
 
@@ -186,7 +187,7 @@ export class Berth implements Engine {
         // A crash between a container's rm and its release leaves a range held by nobody.
         if (!this.readOnly) await userns.prune(new Set(store.all().map((r) => r.cfg.id)));
       }
-      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks, userns });
+      const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks: networks.endpoints, userns });
       const services = new ContainerServices({ containers, cgroups, stores, events, run: this.run, readOnly: this.readOnly });
       if (!this.readOnly) {
         await containers.recover();
@@ -203,7 +204,6 @@ export class Berth implements Engine {
         policy: this.registryPolicy,
         containers: { all: () => containers.all(), resolve: async (idOrName) => (await containers.inspect(idOrName)).Id },
         tmpDir: ShipOps.tmpDirFor(this.root),
-        readOnly: this.readOnly,
       });
       return { stores, cgroups, events, containers, images, ship, services, volumes, networks, engineId: this.engineId() };
     } catch (e) {
@@ -276,7 +276,11 @@ export class Berth implements Engine {
     this.releaseLock();
   }
 
-  private mutable(what: string): void {
+  /**
+   * The one read-only check: every write through the Engine interface passes here (the layers below
+   * do not check again). @internal for the handles below.
+   */
+  mutable(what: string): void {
     if (this.readOnly) throw forbidden(`cannot ${what}: this Berth instance is read-only`);
   }
 
@@ -340,6 +344,7 @@ export class Berth implements Engine {
 
   /** `docker load` (docker-archive or OCI layout tar): progress JSON lines; errors arrive in the stream. */
   async loadImage(tar: Readable | string, opts: { quiet?: boolean } = {}): Promise<Readable> {
+    this.mutable('load an image');
     return (await this.ready()).ship.load(tar, opts);
   }
 
@@ -391,6 +396,7 @@ export class Berth implements Engine {
 
   /** Rejects with 403 (registry not allowed), 404 (manifest unknown), 401, 400 before streaming; later errors are stream lines. */
   async pull(ref: string, opts: PullArgs = {}): Promise<Readable> {
+    this.mutable('pull an image');
     return (await this.ready()).ship.pull(ref, opts);
   }
 
@@ -400,6 +406,7 @@ export class Berth implements Engine {
   }
 
   async pruneImages(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    this.mutable('prune images');
     return (await this.ready()).ship.pruneImages(opts);
   }
 
@@ -443,17 +450,27 @@ export class Berth implements Engine {
   }
 
   getNetwork(id: string): NetworkHandle {
-    const n = async (): Promise<NetworkService> => (await this.ready()).networks;
+    const n = async (): Promise<NetworkService<ContainerRecord>> => (await this.ready()).networks;
     return {
       id,
       inspect: async () => (await n()).inspect(id),
-      remove: async () => (await n()).remove(id),
-      connect: async (opts) => (await n()).connect(id, opts),
-      disconnect: async (opts) => (await n()).disconnect(id, opts),
+      remove: async () => {
+        this.mutable('remove a network');
+        return (await n()).remove(id);
+      },
+      connect: async (opts) => {
+        this.mutable('connect a container');
+        return (await n()).connect(id, opts);
+      },
+      disconnect: async (opts) => {
+        this.mutable('disconnect a container');
+        return (await n()).disconnect(id, opts);
+      },
     };
   }
 
   async pruneNetworks(opts: { filters?: FiltersArg } = {}): Promise<PruneResponse> {
+    this.mutable('prune networks');
     return (await this.ready()).networks.prune(opts);
   }
 
@@ -520,22 +537,27 @@ class BerthContainer implements ContainerHandle {
   }
 
   async start(): Promise<void> {
+    this.berth.mutable('start a container');
     return (await this.m()).start(this.id);
   }
 
   async stop(opts: { t?: number; signal?: string } = {}): Promise<void> {
+    this.berth.mutable('stop a container');
     return (await this.m()).stop(this.id, opts);
   }
 
   async kill(opts: { signal?: string | number } = {}): Promise<void> {
+    this.berth.mutable('kill a container');
     return (await this.m()).kill(this.id, opts);
   }
 
   async restart(opts: { t?: number } = {}): Promise<void> {
+    this.berth.mutable('restart a container');
     return (await this.m()).restart(this.id, opts);
   }
 
   async remove(opts: { force?: boolean; v?: boolean } = {}): Promise<void> {
+    this.berth.mutable('remove a container');
     return (await this.m()).remove(this.id, opts);
   }
 
@@ -544,6 +566,7 @@ class BerthContainer implements ContainerHandle {
   }
 
   async rename(opts: { name: string }): Promise<void> {
+    this.berth.mutable('rename a container');
     return (await this.m()).rename(this.id, opts.name);
   }
 
@@ -573,7 +596,7 @@ class BerthContainer implements ContainerHandle {
   }
 
   async exec(opts: ExecCreateOptions): Promise<ExecHandle> {
-    if (this.berth.readOnly) throw forbidden('cannot exec: this Berth instance is read-only');
+    this.berth.mutable('exec');
     const id = await (await this.s()).execCreate(this.id, opts);
     return new BerthExec(this.berth, id);
   }
@@ -587,15 +610,17 @@ class BerthContainer implements ContainerHandle {
   }
 
   async pause(): Promise<void> {
+    this.berth.mutable('pause a container');
     return (await this.m()).pause(this.id);
   }
 
   async unpause(): Promise<void> {
+    this.berth.mutable('unpause a container');
     return (await this.m()).unpause(this.id);
   }
 
   async update(opts: UpdateOptions): Promise<ContainerUpdateResponse> {
-    if (this.berth.readOnly) throw forbidden('cannot update a container: this Berth instance is read-only');
+    this.berth.mutable('update a container');
     return (await this.s()).update(this.id, opts);
   }
 
@@ -606,7 +631,7 @@ class BerthContainer implements ContainerHandle {
   }
 
   async putArchive(tar: Readable | Buffer | string, opts: { path: string; noOverwriteDirNonDir?: boolean }): Promise<void> {
-    if (this.berth.readOnly) throw forbidden('cannot copy into a container: this Berth instance is read-only');
+    this.berth.mutable('copy into a container');
     const src = typeof tar === 'string' ? fs.createReadStream(tar) : Buffer.isBuffer(tar) ? Readable.from([tar]) : tar;
     return (await this.s()).putArchive(this.id, src, opts.path, { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir });
   }
@@ -620,7 +645,7 @@ class BerthContainer implements ContainerHandle {
   }
 
   async commit(opts: CommitOptions = {}): Promise<{ Id: string }> {
-    if (this.berth.readOnly) throw forbidden('cannot commit a container: this Berth instance is read-only');
+    this.berth.mutable('commit a container');
     const c = await this.berth.ready();
     return mapErrors(() => commitContainer({ stores: c.stores, containers: c.containers, events: c.events }, this.id, opts));
   }
@@ -661,16 +686,17 @@ class BerthImage implements ImageHandle {
   }
 
   async remove(opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteResponseItem[]> {
-    if (this.berth.readOnly) throw forbidden('cannot remove an image: this Berth instance is read-only');
+    this.berth.mutable('remove an image');
     return (await this.berth.imageOps()).remove(this.name, opts);
   }
 
   async tag(opts: { repo: string; tag?: string }): Promise<void> {
-    if (this.berth.readOnly) throw forbidden('cannot tag an image: this Berth instance is read-only');
+    this.berth.mutable('tag an image');
     return (await this.berth.imageOps()).tag(this.name, opts.repo, opts.tag);
   }
 
   async push(opts: PushArgs = {}): Promise<Readable> {
+    this.berth.mutable('push an image'); // a push records the repo digest
     return (await this.berth.shipOps()).push(this.name, opts);
   }
 
@@ -680,5 +706,9 @@ class BerthImage implements ImageHandle {
 
   async distribution(opts: { authconfig?: AuthConfig } = {}): Promise<DistributionInspect> {
     return distributionInspect(this.name, { authconfig: opts.authconfig, policy: this.berth.registryPolicy });
+  }
+
+  async created(digest: string, opts: { authconfig?: AuthConfig } = {}): Promise<string | null> {
+    return imageCreated(this.name, digest, { authconfig: opts.authconfig, policy: this.berth.registryPolicy });
   }
 }

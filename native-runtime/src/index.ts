@@ -2,7 +2,7 @@
 export { Berth, type BerthOptions } from './berth.js';
 export { RegistryPolicy, isLoopbackHost, type RegistryPolicyOptions } from './registry/allow-list.js';
 export { listRepositories, listTags, type BrowseOptions } from './registry/catalog.js';
-export type { PullArgs, PushArgs } from './images/ship-ops.js';
+export type { PullArgs, PushArgs } from './facade/ship.js';
 export type { ProgressMessage } from './registry/progress.js';
 export * from './errors.js';
 export type * from './engine/index.js';

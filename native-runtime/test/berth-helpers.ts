@@ -51,7 +51,7 @@ export function makeEnv(tag: string): TestEnv {
 
 export function removeCgroupParent(parent: string): void {
   const layout = detectCgroups();
-  for (const mount of new Set(Object.values(layout.v1))) {
+  for (const mount of new Set([...Object.values(layout.v1), ...(layout.v1Systemd ? [layout.v1Systemd] : [])])) {
     const dir = path.join(mount!, parent);
     if (!fs.existsSync(dir)) continue;
     for (const child of fs.readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) fs.rmdirSync(path.join(dir, child.name), {});

@@ -143,7 +143,7 @@ describe('hardening', () => {
       const last = progress.at(-1)!;
       assert.match(last.status ?? '', /^sha256:[0-9a-f]{64}$/, JSON.stringify(progress));
       const ins = await env.berth.getImage('probe:v1').inspect();
-      assert.deepEqual(ins.Config.Cmd, ['/bin/probe']);
+      assert.deepEqual(ins.Config?.Cmd, ['/bin/probe']);
       const r = await runToExit(env.berth, { Image: 'probe:v1' });
       assert.equal(r.code, 0, r.stderr);
       const got = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));

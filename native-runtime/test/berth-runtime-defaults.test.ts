@@ -13,6 +13,7 @@ import { ALL_CAPABILITIES, heldCapabilities } from '../src/containers/capabiliti
 import type { ContainerHandle } from '../src/engine/engine.ts';
 import type { ContainerCreateBody } from '../src/engine/types.ts';
 import { collectJson, makeEnv, runToExit, sh, type TestEnv } from './berth-helpers.ts';
+import { detectCgroups } from '../src/cgroups/detect.ts';
 
 let env: TestEnv;
 let probeDir: string;
@@ -125,7 +126,8 @@ describe('seccomp follows the capabilities (Docker default profile)', () => {
     await c.remove({ force: true });
     assert.ok(warnings.some((w) => /AppArmor is not supported/.test(w)), JSON.stringify(warnings));
     assert.ok(warnings.some((w) => /SELinux is not supported/.test(w)), JSON.stringify(warnings));
-    for (const bad of ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}', 'nonsense', 'foo=bar', 'no-new-privileges=maybe']) {
+    // A custom profile is supported now (docker-cli-runtime-defaults.test.ts); a broken one is a 400.
+    for (const bad of ['seccomp={"defaultAction":"SCMP_ACT_MAYBE"}', 'seccomp={not json', 'nonsense', 'foo=bar', 'no-new-privileges=maybe']) {
       await assert.rejects(
         env.berth.createContainer({ Image: 'busybox', Cmd: ['true'], HostConfig: { SecurityOpt: [bad] } } as ContainerCreateBody),
         (e: { statusCode?: number; message: string }) => e.statusCode === 400 && /security-opt|seccomp/.test(e.message),
@@ -214,6 +216,15 @@ describe('/sys/fs/cgroup and the init layer', () => {
     assert.match(w.stdout, /^\S+ \/sys\/fs\/cgroup\/memory cgroup rw,/m);
   });
 
+  test('v1: the name=systemd hierarchy is mounted at /sys/fs/cgroup/systemd, the container in its own group', { skip: !detectCgroups().v1Systemd }, async () => {
+    // dockerd (runc's cgroupfs manager) places the container in name=systemd too and binds its group there.
+    const r = await sh(env.berth, 'grep name=systemd /proc/self/cgroup; grep " /sys/fs/cgroup/systemd " /proc/mounts; wc -l < /sys/fs/cgroup/systemd/cgroup.procs', { HostConfig: { NetworkMode: 'none' } });
+    const [line, mount, procs] = r.stdout.split('\n');
+    assert.match(line!, /^\d+:name=systemd:\/.+\/[0-9a-f]{64}$/);
+    assert.match(mount!, /^\S+ \/sys\/fs\/cgroup\/systemd cgroup ro,.*name=systemd/);
+    assert.ok(Number(procs) >= 1, r.stdout);
+  });
+
   test('/.dockerenv exists (an empty file of the init layer)', async () => {
     const r = await sh(env.berth, 'stat -c "%s %a %F" /.dockerenv; readlink /etc/mtab', { HostConfig: { NetworkMode: 'none' } });
     assert.equal(r.stdout, '0 755 regular empty file\n/proc/mounts\n');
@@ -233,7 +244,7 @@ describe('/sys/fs/cgroup and the init layer', () => {
       }
       const hosts = list.split('\n').find((l) => / \.?\/?etc\/hosts$/.test(l))!;
       assert.match(hosts, /^-\S+ \S+\s+0 /, `empty /etc/hosts: ${hosts}`);
-      assert.match((await c.inspect()).GraphDriver.Data['LowerDir'] ?? '', /^\/\S+\/init:/, 'the init layer heads LowerDir, as dockerd lists <id>-init');
+      assert.match((await c.inspect()).GraphDriver.Data?.['LowerDir'] ?? '', /^\/\S+\/init:/, 'the init layer heads LowerDir, as dockerd lists <id>-init');
       // The init layer is not a change of the container (as dockerd's diff).
       const changes = (await c.changes()) ?? [];
       assert.ok(!changes.some((ch) => ch.Path === '/.dockerenv'), JSON.stringify(changes));

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { isArchive } from '../src/build/index.ts';
+import { isArchive } from '../src/builder/index.ts';
 
 test('isArchive: v7, ustar, gnu and pax (a long name first) tars, gzip/bzip2/xz; not text, zeros or an empty file', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-isarchive-'));

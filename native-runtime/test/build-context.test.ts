@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { ContextError, readContext, resolveSources, SourceError, checkDestination, matchPath, hashEntry } from '../src/build/context/index.ts';
+import { ContextError, readContext, resolveSources, SourceError, checkDestination, matchPath, hashEntry } from '../src/builder/context/index.ts';
 import { makeTar, tmpRoot, type TarEntry } from './layers-helpers.ts';
 
 const DF = { name: 'Dockerfile', body: 'FROM busybox\nCOPY . /app\n', mode: 0o644 };

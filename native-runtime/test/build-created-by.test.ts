@@ -17,7 +17,7 @@ import {
   parseDockerfileStages,
   runCommand,
   type StageState,
-} from '../src/build/instructions/index.ts';
+} from '../src/builder/instructions/index.ts';
 import {
   copyComment,
   createdByOf,
@@ -26,9 +26,9 @@ import {
   nopCmdString,
   runSaveCmd,
   shellOf,
-} from '../src/build/created-by.ts';
-import { readContext, resolveSources } from '../src/build/context/index.ts';
-import { cacheKey, canonicalJSON } from '../src/build/cache-key.ts';
+} from '../src/builder/created-by.ts';
+import { readContext, resolveSources } from '../src/builder/context/index.ts';
+import { cacheKey, canonicalJSON } from '../src/builder/cache-key.ts';
 import { makeTar, tmpRoot } from './layers-helpers.ts';
 import { DOCKER_API_FIXTURES } from './support/fixtures.ts';
 

@@ -1,7 +1,7 @@
 // .dockerignore tables, from Docker's documentation examples and patternmatcher's rules.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isExcluded, PatternMatcher, readDockerignore } from '../src/build/dockerignore.ts';
+import { isExcluded, PatternMatcher, readDockerignore } from '../src/builder/dockerignore.ts';
 
 test('readDockerignore: comments, blank lines, leading slash, cleaning, BOM', () => {
   const text = '\ufeff# comment\n\n  */temp*  \n/abs/path\n!./keep/../keep.md\n ! spaced\ndir/\n#not/a/pattern\n';

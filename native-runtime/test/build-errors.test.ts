@@ -1,7 +1,7 @@
 // Dockerfile errors: each names its line, in Docker's wording.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DockerfileError, parseDockerfile, stepError } from '../src/build/parser/index.ts';
+import { DockerfileError, parseDockerfile, stepError } from '../src/builder/parser/index.ts';
 import {
   BuildArgs,
   parseDockerfileStages,
@@ -10,7 +10,7 @@ import {
   resolveFrom,
   resolveStageRef,
   stagesToBuild,
-} from '../src/build/instructions/index.ts';
+} from '../src/builder/instructions/index.ts';
 import { hostArchitecture } from '../src/images/types.ts';
 
 function err(text: string): DockerfileError {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { normalizeContainerConfig } from '../src/images/types.ts';
-import { formatWarnings, parseDockerfile } from '../src/build/parser/index.ts';
+import { formatWarnings, parseDockerfile } from '../src/builder/parser/index.ts';
 import {
   applyMetadata,
   BuildArgs,
@@ -19,8 +19,8 @@ import {
   resolveFrom,
   runCommand,
   type StageState,
-} from '../src/build/instructions/index.ts';
-import { copyComment, createdByOf, nopCmdString, shellOf } from '../src/build/created-by.ts';
+} from '../src/builder/instructions/index.ts';
+import { copyComment, createdByOf, nopCmdString, shellOf } from '../src/builder/created-by.ts';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'dockerfile');
 

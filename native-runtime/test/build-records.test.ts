@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { ClassicRenderer, renderClassic, type BuildRecord } from '../src/build/index.ts';
+import { ClassicRenderer, renderClassic, type BuildRecord } from '../src/builder/index.ts';
 import type { Berth } from '../src/index.ts';
 import { makeEnv, type TestEnv } from './berth-helpers.ts';
 import { contextTar, type ContextFiles } from './build-exec-helpers.ts';

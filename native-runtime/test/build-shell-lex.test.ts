@@ -1,8 +1,8 @@
 // Word expansion tables (BuildKit shell lexer semantics).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { envFromList, ShellLex, ShellLexError } from '../src/build/parser/shell-lex.ts';
-import { goDuration, goQuote, goQuoteSlice } from '../src/build/parser/go-quote.ts';
+import { envFromList, ShellLex, ShellLexError } from '../src/builder/parser/shell-lex.ts';
+import { goDuration, goQuote, goQuoteSlice } from '../src/builder/parser/go-quote.ts';
 
 const ENV = envFromList(['PWD=/home', 'SHELL=bash', 'NULL=', 'SPACE=abc  def', 'LEAD=  ab c', 'FILE=dir/sub/file.tar.gz']);
 

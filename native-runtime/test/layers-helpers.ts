@@ -1,6 +1,5 @@
 // Shared test helpers: temp roots under /var/tmp and in-memory tars.
-import { existsSync, promises as fsp } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tar from 'tar-stream';
 import { DOCKER_API_FIXTURES } from './support/fixtures.ts';
@@ -62,10 +61,6 @@ export async function listTree(dir: string, skip?: string): Promise<string[]> {
   };
   await walk(dir);
   return out;
-}
-
-export function nativeBuilt(): boolean {
-  return existsSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../build/Release/berth_native.node'));
 }
 
 /** The JSON "shape": key order and value kinds, recursively (array items merged into one shape). */

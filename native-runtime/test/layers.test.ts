@@ -6,10 +6,11 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FsContentStore } from '../src/content/index.js';
 import { applyLayer, diffDirectory, LayerError, writeLayer } from '../src/layers/index.js';
-import { listTree, makeTar, nativeBuilt, readTar, tmpRoot, type TarEntry } from './layers-helpers.js';
+import { listTree, makeTar, readTar, tmpRoot, type TarEntry } from './layers-helpers.js';
+import { needsNative as needsNativeAddon } from './support/native.ts';
 
 const sha = (b: Buffer): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
-const needsNative = { skip: !nativeBuilt() && 'native addon not built' };
+const needsNative = needsNativeAddon();
 
 async function* once(b: Buffer): AsyncGenerator<Buffer> {
   yield b;

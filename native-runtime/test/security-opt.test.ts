@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALL_CAPABILITIES, heldCapabilities, resolveCapabilities } from '../src/containers/capabilities.ts';
 import { cgroupMount } from '../src/containers/cgroup-mount.ts';
+import { compileSeccompProfile } from '../src/containers/seccomp-profile.ts';
 import { securitySettings } from '../src/containers/security-opt.ts';
 import { EngineError } from '../src/errors.ts';
 
@@ -26,7 +27,10 @@ test('securitySettings: what dockerd refuses is a 400 with its message', () => {
     ['nonsense', /^invalid --security-opt 1: "nonsense"$/],
     ['foo=bar', /^invalid --security-opt 2: "foo=bar"$/],
     ['no-new-privileges=yes', /^invalid --security-opt 2: "no-new-privileges=yes"$/],
-    ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}', /custom seccomp profiles are not supported/],
+    ['seccomp={"defaultAction":"SCMP_ACT_MAYBE"}', /^Decoding seccomp profile failed: defaultAction: /],
+    ['seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],"action":"SCMP_ACT_ALLOW","args":[{"index":9,"value":1,"op":"SCMP_CMP_EQ"}]}]}', /syscalls\.0\.args\.0\.index/],
+    ['seccomp={not json', /^Decoding seccomp profile failed: /],
+    ['seccomp={"defaultAction":"SCMP_ACT_NOTIFY"}', /SCMP_ACT_NOTIFY .* not supported/],
   ];
   for (const [opt, re] of cases) {
     assert.throws(() => securitySettings([opt]), (e: unknown) => e instanceof EngineError && e.statusCode === 400 && re.test(e.message), opt);
@@ -60,4 +64,15 @@ test('cgroupMount: v1 hierarchies by mount point name (combined ones too), v2 a 
     ],
   });
   assert.deepEqual(cgroupMount({ version: 2, parent: 'berth' }, id, [`/sys/fs/cgroup/berth/${id}`], false), { version: 2, readonly: false });
+});
+
+test('a custom profile compiles to a program the shim installs: arch check, one block per named call', () => {
+  const p = securitySettings(['seccomp={"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":38,"syscalls":[{"names":["read","write","no_such_call"],"action":"SCMP_ACT_ALLOW"},{"names":["mkdir"],"action":"SCMP_ACT_ALLOW","includes":{"caps":["CAP_SYS_ADMIN"]}}]}']);
+  assert.equal(p.seccomp, 'custom');
+  const plain = compileSeccompProfile(p.profile!, []);
+  // 6 (arch, x32) + 2 × (JEQ, JA, RET ALLOW, RET default) + final RET default.
+  assert.equal(plain.length, 6 + 2 * 4 + 1);
+  assert.deepEqual(plain.at(-1), [0x06, 0, 0, 0x00050000 | 38]);
+  // includes.caps: mkdir is named only when CAP_SYS_ADMIN is granted.
+  assert.equal(compileSeccompProfile(p.profile!, ['CAP_SYS_ADMIN']).length, 6 + 3 * 4 + 1);
 });

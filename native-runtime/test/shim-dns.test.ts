@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -25,7 +26,7 @@ const show = (r) => {
   let off = 12; while (r[off]) off += r[off] + 1; off += 5;
   const ips = [];
   for (let i = 0; i < an; i++) { const t = r.readUInt16BE(off + 2), len = r.readUInt16BE(off + 10); if (t === 1) ips.push([...r.subarray(off + 12, off + 16)].join('.')); off += 12 + len; }
-  console.log(JSON.stringify({ rcode: r[3] & 15, aa: !!(r[2] & 4), ips: ips.sort() }));
+  console.log(JSON.stringify({ rcode: r[3] & 15, aa: !!(r[2] & 4), ips: ips.sort(), ...(r[2] & 2 ? { tc: true, bytes: r.length } : {}) }));
   process.exit(0);
 };
 setTimeout(() => { console.log(JSON.stringify({ timeout: true })); process.exit(0); }, 3000);
@@ -40,6 +41,8 @@ if (proto === 'tcp') {
 }`;
 
 interface Answer {
+  tc?: boolean;
+  bytes?: number;
   rcode?: number;
   aa?: boolean;
   ips?: string[];
@@ -153,6 +156,70 @@ describe('the embedded DNS server in berth-shim', () => {
       const pid = await startWithDns('fwd', { tables: list, forward: [`127.0.0.1:${upstream.address().port}`] });
       assert.deepEqual((await query(pid, 'example.test')), { rcode: 0, aa: false, ips: ['192.0.2.7'] });
       assert.deepEqual(asked, ['example']);
+    } finally {
+      upstream.close();
+    }
+  });
+
+  test('an answer over 512 bytes: cut with TC over UDP, whole over TCP (as dockerd\'s resolver)', async () => {
+    // Before: the UDP answer was cut silently (no TC), so a client never learnt to retry over TCP.
+    const table = path.join(tmp, 'net-big');
+    const list = path.join(tmp, 'list-big');
+    const rows = Array.from({ length: 32 }, (_, i) => `10.7.0.${i + 2} ${(i + 10).toString(16).padStart(64, 'f')} r${i} many`);
+    replace(table, `network bignet\n${rows.join('\n')}\n`);
+    replace(list, `${table}\n`);
+    const pid = await startWithDns('big', { tables: list });
+    const udp = await query(pid, 'many');
+    assert.equal(udp.tc, true);
+    assert.ok(udp.bytes! <= 512, `${udp.bytes} bytes over UDP`);
+    assert.ok(udp.ips!.length >= 28 && udp.ips!.length < 32, String(udp.ips!.length));
+    const tcp = await query(pid, 'many', { tcp: true });
+    assert.equal(tcp.tc, undefined);
+    assert.equal(tcp.ips!.length, 32);
+    assert.deepEqual((await query(pid, 'r5')).ips, ['10.7.0.7'], 'a small answer has no TC');
+  });
+
+  test('a TCP query for another name is forwarded upstream over TCP, the answer relayed', async () => {
+    // Before: TCP was answered from the tables only (SERVFAIL for everything else).
+    const asked: string[] = [];
+    const upstream = net.createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      sock.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+        const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        asked.push(m.subarray(13, 13 + m[12]!).toString());
+        // 40 A records (TEST-NET-1 addresses: data only), more than a UDP answer holds.
+        const answers = Array.from({ length: 40 }, (_, i) => Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, i + 1]));
+        const r = Buffer.concat([m, ...answers]);
+        r[2] = 0x81;
+        r[3] = 0x80;
+        r.writeUInt16BE(40, 6);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(r.length);
+        sock.end(Buffer.concat([len, r]));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    try {
+      const list = path.join(tmp, 'list-tcp');
+      replace(list, '');
+      const port = (upstream.address() as net.AddressInfo).port;
+      const pid = await startWithDns('fwdtcp', { tables: list, forward: [`127.0.0.1:${port}`] });
+      const a = await query(pid, 'big.example', { tcp: true });
+      assert.equal(a.rcode, 0);
+      assert.equal(a.ips!.length, 40);
+      assert.deepEqual(asked, ['big']);
+      // An upstream that refuses the connection: SERVFAIL, not a dropped connection.
+      const closed = await new Promise<number>((r) => {
+        const s = net.createServer();
+        s.listen(0, '127.0.0.1', () => {
+          const p = (s.address() as net.AddressInfo).port;
+          s.close(() => r(p));
+        });
+      });
+      const pid2 = await startWithDns('fwdtcp2', { tables: list, forward: [`127.0.0.1:${closed}`] });
+      assert.equal((await query(pid2, 'x.example', { tcp: true })).rcode, 2);
     } finally {
       upstream.close();
     }

@@ -12,9 +12,10 @@ import {
   SnapshotError,
   unpackImage,
 } from '../src/snapshots/index.js';
-import { makeTar, nativeBuilt, tmpRoot, type TarEntry } from './layers-helpers.js';
+import { makeTar, tmpRoot, type TarEntry } from './layers-helpers.js';
+import { needsNative as needsNativeAddon } from './support/native.ts';
 
-const needsNative = { skip: !nativeBuilt() && 'native addon not built' };
+const needsNative = needsNativeAddon();
 
 async function* once(b: Buffer): AsyncGenerator<Buffer> {
   yield b;

@@ -213,6 +213,20 @@ describe('stacks over the embedded engine', () => {
     await stacks.remove('half');
   });
 
+  it('a secret from the .env and an inline config are files in the container; a new value recreates it', async () => {
+    const files = [{ name: 'compose.yaml', content: 'services:\n  app:\n    image: busybox\n    command: sleep 3600\n    stop_grace_period: 1s\n    secrets: [token]\n    configs: [{source: motd, target: /etc/motd}]\nsecrets:\n  token:\n    environment: TOKEN\nconfigs:\n  motd:\n    content: hello\n' }];
+    await stacks.deploy({ name: 'sec', files, env: 'TOKEN=first', allowHostBinds: false, user: 't' }, () => undefined);
+    const id = async () => (await stacks.get('sec')).serviceDetails[0]!.containers[0]!.id;
+    const first = await id();
+    assert.equal(await execOut(env.berth, first, 'cat /run/secrets/token; echo; cat /etc/motd'), 'first\nhello');
+    assert.match(await execOut(env.berth, first, 'echo x > /run/secrets/token 2>&1 || echo read-only'), /read-only|Read-only/);
+    await stacks.deploy({ name: 'sec', files, env: 'TOKEN=second', allowHostBinds: false, user: 't' }, () => undefined);
+    const second = await id();
+    assert.notEqual(second, first);
+    assert.equal(await execOut(env.berth, second, 'cat /run/secrets/token'), 'second');
+    await stacks.remove('sec');
+  });
+
   it('stop, start, down -v', async () => {
     await stacks.stop('shop');
     assert.equal((await stacks.list()).find((s) => s.name === 'shop')!.status, 'stopped');

@@ -107,6 +107,65 @@ describe('loadProject', () => {
     assert.deepEqual(p.configFiles, [`${WD}/compose.yaml`, `${WD}/override.yaml`]);
   });
 
+  it('!reset takes a value out of the files before; !override replaces instead of merging', () => {
+    const base = 'services:\n  web:\n    image: busybox\n    command: [sleep, "1"]\n    environment: {A: "1", B: "1"}\n    ports: ["8080:80"]\n    dns: [1.1.1.1]\n';
+    const p = load([
+      { name: 'compose.yaml', content: base },
+      { name: 'override.yaml', content: 'services:\n  web:\n    ports: !reset []\n    command: !reset null\n    environment: !override\n      C: "3"\n    dns: !override [8.8.8.8]\n' },
+    ]);
+    const w = p.services['web']!;
+    assert.deepEqual(w.ports, []);
+    assert.equal(w.command, undefined);
+    assert.deepEqual(w.environment, { C: '3' });
+    assert.deepEqual(w.dns, ['8.8.8.8']);
+    // Without the tags the same values merge (the spec's default).
+    const merged = load([
+      { name: 'compose.yaml', content: base },
+      { name: 'override.yaml', content: 'services:\n  web:\n    environment:\n      C: "3"\n    dns: [8.8.8.8]\n' },
+    ]).services['web']!;
+    assert.deepEqual(merged.environment, { A: '1', B: '1', C: '3' });
+    // On a list item the tag means nothing the spec defines: an error at its line.
+    const issues = issuesOf(() => load('services:\n  web:\n    image: busybox\n    dns:\n      - !reset 1.1.1.1\n'));
+    assert.deepEqual(issues.map((i) => [i.line, i.col]), [[5, 16]]);
+    assert.match(issues[0]!.message, /!reset applies to the value of a mapping key/);
+  });
+
+  it('secrets and configs from environment: (the .env) or content: are written by Berth and mounted read-only', () => {
+    const yaml = 'services:\n  web:\n    image: busybox\n    secrets: [token]\n    configs: [{source: motd, target: /etc/motd}]\nsecrets:\n  token:\n    environment: API_TOKEN\nconfigs:\n  motd:\n    content: |\n      hello $${NAME:-x}\n';
+    const p = load(yaml, 'API_TOKEN=s3cret\n');
+    const w = p.services['web']!;
+    assert.deepEqual(w.secrets, [{ file: `${WD}/.berth/secrets/token`, target: '/run/secrets/token', mode: undefined, content: 's3cret' }]);
+    assert.deepEqual(w.configs, [{ file: `${WD}/.berth/configs/motd`, target: '/etc/motd', mode: undefined, content: 'hello ${NAME:-x}\n' }]);
+    // A changed value is a changed service (its containers are recreated).
+    assert.notEqual(configHash(p, w), configHash(load(yaml, 'API_TOKEN=other\n'), load(yaml, 'API_TOKEN=other\n').services['web']!));
+    const issues = issuesOf(() => load(yaml));
+    assert.deepEqual(issues.map((i) => [i.line, i.message]), [[8, "secret token: variable API_TOKEN is not set in the stack's .env"]]);
+  });
+
+  it('include: a sub-project with its own folder and .env, its resources added; conflicts and missing files are errors at the include', () => {
+    const files: Record<string, string> = {
+      [`${WD}/db/compose.yaml`]: 'services:\n  db:\n    image: "busybox:${DB_TAG}"\n    env_file: db.env\n    volumes: ["./init:/init:ro", "data:/data"]\n    build: ./ctx\nvolumes:\n  data: {}\n',
+      [`${WD}/db/.env`]: 'DB_TAG=from-include\nSHARED=include\n',
+      [`${WD}/db/db.env`]: 'X=1\n',
+    };
+    const readFile = (f: string) => files[f] ?? null;
+    const main = 'include:\n  - db/compose.yaml\nservices:\n  web:\n    image: busybox\n    depends_on: [db]\n';
+    const p = load(main, '', { readFile });
+    assert.deepEqual(Object.keys(p.services).sort(), ['db', 'web']);
+    const db = p.services['db']!;
+    assert.equal(db.image, 'busybox:from-include');
+    assert.deepEqual(db.environment, { X: '1' });
+    assert.equal(db.build?.context, `${WD}/db/ctx`);
+    assert.deepEqual(db.volumes.map((v) => `${v.type}:${v.source}:${v.target}`), [`bind:${WD}/db/init:/init`, 'volume:data:/data']);
+    assert.deepEqual(Object.keys(p.volumes), ['data']);
+    // The stack's own variables win over the included project's .env.
+    assert.equal(load(main, 'DB_TAG=stack\n', { readFile }).services['db']!.image, 'busybox:stack');
+    const clash = issuesOf(() => load('include: [db/compose.yaml]\nservices:\n  db:\n    image: busybox\n', '', { readFile }));
+    assert.deepEqual(clash.map((i) => [i.line, i.message]), [[1, 'service "db" is declared here and in the included db/compose.yaml']]);
+    const missing = issuesOf(() => load('services: {}\ninclude:\n  - path: nope.yaml\n', '', { readFile }));
+    assert.deepEqual(missing.map((i) => [i.line, i.message]), [[3, 'the included file nope.yaml does not exist in the stack folder']]);
+  });
+
   it('extends within a file, and the version key is ignored', () => {
     const p = load('version: "2.4"\nx-base: &base\n  restart: always\nservices:\n  base:\n    <<: *base\n    image: busybox\n    environment: {A: a}\n    labels: [x=1]\n  web:\n    extends: base\n    environment: {B: b}\n');
     assert.deepEqual(p.services['web']!.environment, { A: 'a', B: 'b' });
@@ -145,8 +204,8 @@ describe('loadProject', () => {
   });
 
   it('unsupported keys are warnings, never dropped silently', () => {
-    const p = load('services:\n  web:\n    image: busybox\n    devices: ["/dev/fuse"]\n    deploy:\n      placement: {constraints: []}\ninclude: [other.yaml]\n');
-    assert.deepEqual(p.warnings.sort(), ['service "web": "devices" is not supported by Berth and was ignored', 'service "web": deploy.placement is not supported by Berth and was ignored', 'top-level key "include" is not supported by Berth and was ignored'].sort());
+    const p = load('services:\n  web:\n    image: busybox\n    devices: ["/dev/fuse"]\n    deploy:\n      placement: {constraints: []}\nmodels: {}\n');
+    assert.deepEqual(p.warnings.sort(), ['service "web": "devices" is not supported by Berth and was ignored', 'service "web": deploy.placement is not supported by Berth and was ignored', 'top-level key "models" is not supported by Berth and was ignored'].sort());
   });
 
   it('builds the Engine API create body with compose labels, names and aliases', () => {

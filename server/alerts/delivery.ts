@@ -9,6 +9,8 @@ export interface DeliveryOptions {
   root: string;
   /** Waits before each retry; its length is the number of retries. */
   backoffMs?: number[];
+  /** Called after a delivery's status was written (the alerts page refetches instead of polling). */
+  onChange?: () => void;
 }
 
 export interface ChannelRow {
@@ -67,12 +69,14 @@ export class Deliverer {
       const deliveryId = await row;
       if (deliveryId !== null) await this.db.alertDelivery.update({ where: { id: deliveryId }, data: { status: 'sent', attempts: n + 1, deliveredAt: new Date(), lastError: null } }).catch(() => undefined);
       await this.markChannel(ch.id, null);
+      this.opts.onChange?.();
     } catch (e) {
       const error = (e as Error).message;
       const last = n >= this.backoff.length;
       const deliveryId = await row;
       if (deliveryId !== null) await this.db.alertDelivery.update({ where: { id: deliveryId }, data: { status: last ? 'failed' : 'retrying', attempts: n + 1, lastError: error } }).catch(() => undefined);
       await this.markChannel(ch.id, error);
+      this.opts.onChange?.();
       if (!last && !this.closed) {
         const t = setTimeout(() => {
           this.timers.delete(t);

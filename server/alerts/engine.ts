@@ -14,7 +14,7 @@ import type { LogIndexService } from '../logs-index/service.ts';
 import { compileLinear } from '../logs-index/regex.ts';
 import { Deliverer } from './delivery.ts';
 import type { AlertMessage } from './senders.ts';
-import { paramsByKind, scopeSchema, type RuleKind, type Scope } from './schemas.ts';
+import { paramsByKind, scopeSchema, type RuleKind, type Scope, type UpdateNoticeKind } from './schemas.ts';
 
 export const STACK_LABEL = 'com.docker.compose.project';
 
@@ -36,7 +36,20 @@ interface Rule {
   kind: RuleKind;
   channelIds: string[];
   scope: Scope;
-  params: Record<string, number | string>;
+  params: Record<string, unknown>;
+}
+
+/** An image update event for `update` rules (sent by server/updates; see updates/notices.ts). */
+export interface UpdateNotice {
+  what: UpdateNoticeKind;
+  endpointId: string;
+  /** The image reference (tag) the update is about. */
+  ref: string;
+  /** available: the registry's new digest; applied/failed: the image ID updated to. */
+  target: string;
+  /** The container, when the notice is about one (scopes other than `all` need it). */
+  container?: { id: string; name: string; labels: Record<string, string> };
+  text: string;
 }
 
 interface Subject {
@@ -65,6 +78,12 @@ export function inScope(scope: Scope, c: Subject): boolean {
   }
 }
 
+interface NotifyOptions {
+  title?: string;
+  /** When the subject is not a container (an image update), the container it concerns, or null. */
+  containerId?: string | null;
+}
+
 export class AlertEngine {
   private rules: Rule[] = [];
   private readonly firing = new Map<string, Firing>();
@@ -86,7 +105,7 @@ export class AlertEngine {
   private logCursor: number | null = null;
 
   constructor(private readonly o: AlertEngineOptions) {
-    this.deliverer = new Deliverer(o.db, { root: o.root, backoffMs: o.backoffMs });
+    this.deliverer = new Deliverer(o.db, { root: o.root, backoffMs: o.backoffMs, onChange: () => this.recorded.emit('recorded', { id: 'delivery', state: 'delivery' }) });
   }
 
   get delivery(): Deliverer {
@@ -96,6 +115,10 @@ export class AlertEngine {
   async start(): Promise<void> {
     await this.reload();
     void this.follow();
+    // Log rules run on each batch the indexer commits, not on a timer: latency is the indexer's lag only.
+    // Lines committed before the engine started are history, not news.
+    if (this.o.logs) this.logCursor = this.o.logs.search.lastId();
+    this.o.logs?.on('tick', this.onIndexed);
     this.timer = setInterval(() => void this.poll(), this.o.pollMs ?? 5000);
     this.timer.unref();
   }
@@ -114,7 +137,12 @@ export class AlertEngine {
     this.rules = rules;
     const ids = new Set(rules.map((r) => r.id));
     for (const k of this.firing.keys()) if (!ids.has(k.split('|')[0]!)) this.firing.delete(k);
+    this.recorded.emit('recorded', { id: 'rules', state: 'rules' });
   }
+
+  private readonly onIndexed = (lines: number): void => {
+    if (lines > 0 && !this.closed) this.pollLogs();
+  };
 
   private ofKind(kind: RuleKind): Rule[] {
     return this.rules.filter((r) => r.kind === kind);
@@ -184,7 +212,7 @@ export class AlertEngine {
 
   // ───────────── log matches (new lines in the index) ─────────────
 
-  /** Tests the lines the indexer committed since the last poll against each log rule (regex on the index). */
+  /** Tests the lines the indexer committed since the last call against each log rule (regex on the index). */
   private pollLogs(): void {
     const search = this.o.logs?.search;
     const rules = this.ofKind('log').filter((r) => compileLinear(String(r.params['pattern'])).ok);
@@ -302,18 +330,53 @@ export class AlertEngine {
     for (const r of rules) this.threshold(r, engine, pct, `Disk use of ${this.o.root}`);
   }
 
+  // ───────────── image updates ─────────────
+
+  /**
+   * `update` rules. De-duplicated like any alert: "available" fires once per image and registry digest (a
+   * check every few hours repeats nothing), "failed" once per container and target image (an auto update
+   * retried on the same bad image stays quiet); a successful update resolves both, and that resolved
+   * message is the "applied" notice.
+   */
+  onUpdate(n: UpdateNotice): void {
+    const where = n.endpointId === 'local' ? '' : ` on ${n.endpointId}`;
+    for (const r of this.ofKind('update')) {
+      const on = (r.params['on'] as UpdateNoticeKind[] | undefined) ?? [];
+      const c = n.container;
+      if (c ? !inScope(r.scope, c) : r.scope.type !== 'all') continue;
+      const containerId = c?.id ?? null;
+      const name = c?.name ?? n.ref;
+      const available: Subject = { id: `available:${n.endpointId}:${n.ref}@${n.target}`, name: n.ref, labels: c?.labels ?? {} };
+      const failed: Subject = { id: `failed:${n.endpointId}:${name}@${n.target}`, name, labels: c?.labels ?? {} };
+      if (n.what === 'available') {
+        if (on.includes('available')) this.fire(r, available, n.text, { title: `Update available: ${n.ref}${where}`, containerId });
+      } else if (n.what === 'failed') {
+        if (on.includes('failed')) this.fire(r, failed, n.text, { title: `Update failed: ${name}${where}`, containerId });
+      } else {
+        // Applied: what was announced for this image or container is over.
+        const prefixes = [`${r.id}|available:${n.endpointId}:${n.ref}@`, `${r.id}|failed:${n.endpointId}:${name}@`];
+        for (const k of [...this.firing.keys()]) if (prefixes.some((p) => k.startsWith(p))) this.firing.delete(k);
+        // Without `applied` in `on`, they are resolved silently.
+        if (on.includes('applied')) {
+          const applied: Subject = { id: `applied:${n.endpointId}:${name}@${n.target}`, name, labels: c?.labels ?? {} };
+          void this.notify(r, applied, 'resolved', n.text, { title: `Update applied: ${name}${where}`, containerId });
+        }
+      }
+    }
+  }
+
   // ───────────── firing, resolving, notifying ─────────────
 
   private key(r: Rule, c: Subject): string {
     return `${r.id}|${c.id}`;
   }
 
-  private fire(r: Rule, c: Subject, text: string): void {
+  private fire(r: Rule, c: Subject, text: string, how?: NotifyOptions): void {
     const k = this.key(r, c);
     if (this.firing.has(k)) return; // de-duplicated until resolved
     this.firing.set(k, { since: Date.now(), lastSeen: Date.now() });
     this.subjects.set(c.id, c);
-    void this.notify(r, c, 'firing', text);
+    void this.notify(r, c, 'firing', text, how);
   }
 
   private resolve(r: Rule, c: Subject, text: string): void {
@@ -332,7 +395,7 @@ export class AlertEngine {
     return true;
   }
 
-  private async notify(r: Rule, c: Subject, state: 'firing' | 'resolved', text: string): Promise<void> {
+  private async notify(r: Rule, c: Subject, state: 'firing' | 'resolved', text: string, how: NotifyOptions = {}): Promise<void> {
     if (!this.allowed(r)) {
       this.suppressed.set(r.id, (this.suppressed.get(r.id) ?? 0) + 1);
       return;
@@ -340,7 +403,7 @@ export class AlertEngine {
     const suppressed = this.suppressed.get(r.id) ?? 0;
     this.suppressed.delete(r.id);
     const at = new Date();
-    const title = `${state === 'resolved' ? 'Resolved' : 'Alert'}: ${r.name} (${c.name})`;
+    const title = how.title ?? `${state === 'resolved' ? 'Resolved' : 'Alert'}: ${r.name} (${c.name})`;
     const msg: AlertMessage = {
       state,
       title,
@@ -348,7 +411,7 @@ export class AlertEngine {
       rule: r.name,
       kind: r.kind,
       subject: c.name,
-      containerId: c.id === 'engine' ? null : c.id,
+      containerId: how.containerId !== undefined ? how.containerId : c.id === 'engine' ? null : c.id,
       at: at.toISOString(),
     };
     try {
@@ -370,8 +433,17 @@ export class AlertEngine {
     return [...this.firing].map(([k, f]) => ({ ruleId: k.split('|')[0]!, subject: this.subjects.get(k.split('|')[1]!)?.name ?? k.split('|')[1]!, since: f.since }));
   }
 
+  private readonly closers: (() => void)[] = [];
+
+  /** Runs `fn` when the engine closes (undoes a subscription made from outside). */
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const fn of this.closers.splice(0)) fn();
+    this.o.logs?.off('tick', this.onIndexed);
     if (this.timer) clearInterval(this.timer);
     this.events?.destroy();
     this.deliverer.close();

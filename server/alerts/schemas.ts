@@ -2,7 +2,10 @@
 import { z } from 'zod';
 
 export const CHANNEL_TYPES = ['webhook', 'ntfy', 'slack', 'smtp'] as const;
-export const RULE_KINDS = ['died', 'oom', 'unhealthy', 'restarts', 'cpu', 'memory', 'log', 'disk'] as const;
+export const RULE_KINDS = ['died', 'oom', 'unhealthy', 'restarts', 'cpu', 'memory', 'log', 'disk', 'update'] as const;
+/** What an `update` rule announces (image updates, issue 23). */
+export const UPDATE_NOTICES = ['available', 'applied', 'failed'] as const;
+export type UpdateNoticeKind = (typeof UPDATE_NOTICES)[number];
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 export type RuleKind = (typeof RULE_KINDS)[number];
 
@@ -74,6 +77,7 @@ export const paramsByKind = {
   memory: z.object({ ...common, percent: z.number().min(1).max(100).default(90), seconds: z.number().min(1).max(3600).default(60) }),
   log: z.object({ ...common, pattern: z.string().min(1).max(512), quietSeconds: z.number().min(1).max(86400).default(300) }),
   disk: z.object({ ...common, percent: z.number().min(1).max(100).default(90) }),
+  update: z.object({ ...common, on: z.array(z.enum(UPDATE_NOTICES)).min(1).max(3).default([...UPDATE_NOTICES]) }),
 } satisfies Record<RuleKind, z.ZodTypeAny>;
 
 export type RuleParams<K extends RuleKind> = z.infer<(typeof paramsByKind)[K]>;

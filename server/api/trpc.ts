@@ -2,12 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
+import { FieldError } from './field-error.ts';
 import { auditTargetFromInput, writeAudit, type AuditActor } from '../audit/audit-log.ts';
+import { cutMessage, liveCredentials, type CutReason } from '../auth/live-credentials.ts';
 import { checkRequestSite, clientIp, sitePolicyOf } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import { resolveRequestSession } from '../auth/tokens-request.ts';
 import type { RequestSession } from '../auth/tokens.ts';
-import type { Services } from './services.ts';
+import type { Services } from '../services.ts';
 
 export interface Context {
   services: Services;
@@ -35,7 +37,7 @@ const t = initTRPC.context<Context>().create({
         ...shape.data,
         stack: undefined,
         // Field errors let forms show the server's validation next to each field.
-        fieldErrors: cause instanceof ZodError ? fieldErrors(cause) : null,
+        fieldErrors: cause instanceof ZodError ? fieldErrors(cause) : cause instanceof FieldError ? cause.fields : null,
       },
     };
   },
@@ -89,7 +91,41 @@ const sameSiteMutations = t.middleware(({ ctx, type, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(audited).use(sameSiteMutations);
+/**
+ * Yields what `source` yields until the credential behind the subscription is revoked; then ends it
+ * with UNAUTHORIZED, which the SSE stream sends to the client as an error event before it closes.
+ */
+async function* untilRevoked<T>(source: AsyncIterable<T>, session: RequestSession): AsyncGenerator<T, unknown> {
+  let revoke: (reason: CutReason) => void = () => undefined;
+  const revoked = new Promise<{ cut: CutReason }>((resolve) => (revoke = (cut) => resolve({ cut })));
+  const untrack = liveCredentials.track(session, revoke);
+  const it = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const step = await Promise.race([it.next(), revoked]);
+      if ('cut' in step) throw new TRPCError({ code: 'UNAUTHORIZED', message: cutMessage(step.cut) });
+      if (step.done) return step.value;
+      yield step.value;
+    }
+  } finally {
+    untrack();
+    // Not awaited: a generator parked on its next event returns once the request's signal aborts.
+    void it.return?.()?.catch(() => undefined);
+  }
+}
+
+function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
+  return typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
+}
+
+/** Subscriptions (SSE) end the moment their session or token is revoked, not at their next request. */
+const liveSubscriptions = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (type !== 'subscription' || !result.ok || !ctx.session || !isAsyncIterable(result.data)) return result;
+  return { ...result, data: untilRevoked(result.data, ctx.session) };
+});
+
+export const publicProcedure = t.procedure.use(audited).use(sameSiteMutations).use(liveSubscriptions);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first.' });

@@ -1,5 +1,8 @@
 // LDAP sign-in through ldapts: a service bind finds the user's DN, a bind as that DN checks the
-// password, and group membership (groupOfNames `member`) maps to a role. Only LDAPS or StartTLS.
+// password, and group membership maps to a role. Groups come from the user's memberOf attribute and
+// from a search of the group base; groups inside groups are followed level by level (AD's
+// LDAP_MATCHING_RULE_IN_CHAIN is not in OpenLDAP), bounded in depth and count, each group once.
+// Only LDAPS or StartTLS.
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
@@ -24,6 +27,12 @@ export const ldapSettingsSchema = z
     /** Attribute holding the sign-in name, e.g. uid or sAMAccountName. */
     userAttribute: z.string().regex(/^[A-Za-z][\w-]{0,63}$/).default('uid'),
     groupBase: z.string().min(1).max(500),
+    /** Attribute of a group naming its members: member (groupOfNames) or uniqueMember (groupOfUniqueNames). */
+    memberAttribute: z.string().regex(/^[A-Za-z][\w-]{0,63}$/).default('member'),
+    /** Attribute of a user entry listing its groups (AD, slapd's memberof overlay); empty to not read it. */
+    memberOfAttribute: z.union([z.literal(''), z.string().regex(/^[A-Za-z][\w-]{0,63}$/)]).default('memberOf'),
+    /** How many levels of groups-in-groups count (0: direct membership only). */
+    nestedGroupDepth: z.number().int().min(0).max(10).default(5),
     /** Group DN (or cn) → role; the highest match wins. */
     mappings: z.array(z.object({ group: z.string().min(1).max(500), role: z.enum(ROLES) })).max(100).default([]),
     unmatched: z.enum(['deny', 'viewer']).default('deny'),
@@ -92,7 +101,7 @@ export async function ldapAuthenticate(s: LdapSettings, username: string, passwo
       scope: 'sub',
       // The attribute name is schema-checked (letters, digits, -), so escaping leaves it as it is.
       filter: escapeFilter`(${s.userAttribute}=${username})`,
-      attributes: ['dn', s.userAttribute],
+      attributes: ['dn', s.userAttribute, ...(s.memberOfAttribute ? [s.memberOfAttribute] : [])],
       sizeLimit: 2,
     });
     if (searchEntries.length !== 1) return { ok: false, kind: 'credentials', reason: 'Wrong username or password.' };
@@ -104,8 +113,8 @@ export async function ldapAuthenticate(s: LdapSettings, username: string, passwo
     }
     // Back to the service account: the user may not be allowed to read groups.
     await client.bind(s.bindDn, s.bindPassword);
-    const groups = await client.search(s.groupBase, { scope: 'sub', filter: escapeFilter`(member=${dn})`, attributes: ['dn'] });
-    const groupDns = groups.searchEntries.map((e) => e.dn);
+    const memberOf = s.memberOfAttribute ? valuesOf(searchEntries[0]![s.memberOfAttribute]) : [];
+    const groupDns = await groupsOf(client, s, dn, memberOf);
     const role = roleFromGroups(groupDns, s);
     if (!role) return { ok: false, kind: 'unmapped', reason: 'Your directory account is in no group that maps to a Berth role. Ask an admin for access.' };
     return { ok: true, dn, username, role, groups: groupDns };
@@ -114,6 +123,48 @@ export async function ldapAuthenticate(s: LdapSettings, username: string, passwo
   } finally {
     await client.unbind().catch(() => undefined);
   }
+}
+
+/** Stops a huge or hostile directory from making one sign-in walk it all. */
+export const MAX_GROUPS = 1000;
+
+function valuesOf(v: unknown): string[] {
+  const list = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return list.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
+}
+
+/**
+ * Every group `userDn` is in: the memberOf values, the groups naming it as a member, and then, level by
+ * level up to nestedGroupDepth, the groups naming any group found so far. Each DN is visited once
+ * (compared case-insensitively), so cycles end; one search per level, OR-ing that level's DNs.
+ */
+async function groupsOf(client: Client, s: LdapSettings, userDn: string, memberOf: string[]): Promise<string[]> {
+  const seen = new Map<string, string>();
+  const add = (dns: string[]): string[] => {
+    const fresh: string[] = [];
+    for (const g of dns) {
+      const key = g.toLowerCase();
+      if (seen.has(key) || seen.size >= MAX_GROUPS) continue;
+      seen.set(key, g);
+      fresh.push(g);
+    }
+    return fresh;
+  };
+  const membersOf = async (dns: string[]): Promise<string[]> => {
+    const found: string[] = [];
+    // Chunked so a filter stays a sane size.
+    for (let i = 0; i < dns.length; i += 50) {
+      const terms = dns.slice(i, i + 50).map((d) => escapeFilter`(${s.memberAttribute}=${d})`).join('');
+      const { searchEntries } = await client.search(s.groupBase, { scope: 'sub', filter: `(|${terms})`, attributes: ['dn'], sizeLimit: MAX_GROUPS });
+      found.push(...searchEntries.map((e) => e.dn));
+    }
+    return found;
+  };
+  let level = add([...memberOf, ...(await membersOf([userDn]))]);
+  for (let depth = 0; depth < s.nestedGroupDepth && level.length > 0 && seen.size < MAX_GROUPS; depth++) {
+    level = add(await membersOf(level));
+  }
+  return [...seen.values()];
 }
 
 /** The Berth user for a directory DN, created on first sign-in; the role follows the groups each time. */

@@ -1,22 +1,35 @@
 // The two browser-facing OIDC routes: start (redirect to the IdP) and callback (back from it).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeAudit } from '../audit/audit-log.ts';
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 import { readCookie, sessionCookie } from './cookies.ts';
 import { OIDC_CALLBACK_PATH, OIDC_START_PATH, OIDC_STATE_COOKIE, OidcFlows, provisionOidcUser, readOidcSettings } from './oidc.ts';
 import { clientIp } from './request-origin.ts';
 import { createSession } from './sessions.ts';
 
-const flowsByServices = new WeakMap<Services, OidcFlows>();
+/** Flows live in the database, so any process serving the callback can finish a sign-in. */
 export function oidcFlowsOf(services: Services): OidcFlows {
-  let f = flowsByServices.get(services);
-  if (!f) flowsByServices.set(services, (f = new OidcFlows()));
-  return f;
+  return new OidcFlows(services.db);
 }
 
 function redirect(res: ServerResponse, location: string, cookies: string[] = []): void {
   res.writeHead(302, { Location: location, 'Cache-Control': 'no-store', ...(cookies.length ? { 'Set-Cookie': cookies } : {}) });
   res.end();
+}
+
+const escapeHtml = (v: string): string => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * The end of the flow goes back into Berth through a page of Berth's own, not a 302: the callback is
+ * reached by a redirect chain that began at the IdP, and a browser marks every hop of such a chain
+ * cross-origin (Sec-Fetch-Site), which the cross-site guard rightly refuses for `/`. A navigation that
+ * this page starts is same-origin again, and carries the new SameSite=Strict session cookie.
+ */
+function land(res: ServerResponse, location: string, cookies: string[]): void {
+  const href = escapeHtml(location);
+  const body = `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>Berth</title><p><a href="${href}">Continue to Berth</a></p>`;
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Set-Cookie': cookies });
+  res.end(body);
 }
 
 const stateCookie = (value: string, maxAge: number, secure: boolean): string =>
@@ -29,7 +42,7 @@ export async function handleOidcRoutes(services: Services, req: IncomingMessage,
   const ip = clientIp(req);
   const fail = async (reason: string, subject?: string): Promise<true> => {
     await writeAudit(services.db, { actor: { type: 'anonymous', name: subject ? `oidc:${subject}` : 'anonymous' }, action: 'auth.oidc', target: subject ?? null, result: 'denied', error: reason, ip });
-    redirect(res, `/login?error=${encodeURIComponent(reason)}`, [stateCookie('', 0, secure)]);
+    land(res, `/login?error=${encodeURIComponent(reason)}`, [stateCookie('', 0, secure)]);
     return true;
   };
   if (req.method !== 'GET') return fail('Use GET.');
@@ -47,7 +60,7 @@ export async function handleOidcRoutes(services: Services, req: IncomingMessage,
   // The IdP redirected to the URL it knows, so rebuild it from the configured redirect URI plus this query.
   const callbackUrl = new URL(settings.redirectUri);
   callbackUrl.search = new URL(req.url ?? '/', 'http://berth.invalid').search;
-  const outcome = await oidcFlowsOf(services).finish(callbackUrl, readCookie(req, OIDC_STATE_COOKIE));
+  const outcome = await oidcFlowsOf(services).finish(settings, callbackUrl, readCookie(req, OIDC_STATE_COOKIE));
   if (!outcome.ok) return fail(outcome.reason, outcome.subject);
   const user = await provisionOidcUser(services.db, outcome);
   if (!user.ok) return fail(user.reason, outcome.subject);
@@ -59,6 +72,6 @@ export async function handleOidcRoutes(services: Services, req: IncomingMessage,
     result: 'success',
     ip,
   });
-  redirect(res, '/', [sessionCookie(token, expiresAt, secure), stateCookie('', 0, secure)]);
+  land(res, '/', [sessionCookie(token, expiresAt, secure), stateCookie('', 0, secure)]);
   return true;
 }

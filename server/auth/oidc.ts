@@ -81,23 +81,21 @@ async function discover(s: OidcSettings): Promise<client.Configuration> {
   return config;
 }
 
-interface PendingFlow {
-  verifier: string;
-  nonce: string;
-  settings: OidcSettings;
-  config: client.Configuration;
-  startedAt: number;
-}
-
 export type OidcOutcome =
   | { ok: true; issuer: string; subject: string; username: string; role: Role; claims: Record<string, unknown> }
   | { ok: false; reason: string; subject?: string };
 
-/** In-flight sign-ins keyed by `state`. Each is taken once, so a replayed callback finds nothing. */
-export class OidcFlows {
-  private readonly pending = new Map<string, PendingFlow>();
+export const STATE_REFUSED = 'The sign-in state is unknown, expired or was already used. Start the sign-in again.';
 
-  async begin(s: OidcSettings): Promise<{ url: URL; state: string }> {
+/**
+ * In-flight sign-ins, keyed by `state`, in the database (table OidcFlow): a server restart mid-login or a
+ * second server process finishes them. Each is taken once (a delete that must hit one row), so a
+ * replayed callback finds nothing, even when two processes race for it.
+ */
+export class OidcFlows {
+  constructor(private readonly db: Db) {}
+
+  async begin(s: OidcSettings, now = new Date()): Promise<{ url: URL; state: string }> {
     const config = await discover(s);
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
@@ -110,23 +108,30 @@ export class OidcFlows {
       state,
       nonce,
     });
-    this.sweep();
-    this.pending.set(state, { verifier, nonce, settings: s, config, startedAt: Date.now() });
+    await this.db.oidcFlow.deleteMany({ where: { expiresAt: { lte: now } } });
+    await this.db.oidcFlow.create({ data: { state, verifier, nonce, createdAt: now, expiresAt: new Date(now.getTime() + FLOW_TTL_MS) } });
     return { url, state };
   }
 
-  /** `callbackUrl` is the full URL the IdP redirected to; `boundState` the state cookie of this browser. */
-  async finish(callbackUrl: URL, boundState: string | undefined): Promise<OidcOutcome> {
+  /**
+   * `callbackUrl` is the full URL the IdP redirected to; `boundState` the state cookie of this browser.
+   * The flow is checked against the settings in force now, so a provider changed mid-login is refused.
+   */
+  async finish(s: OidcSettings, callbackUrl: URL, boundState: string | undefined, now = new Date()): Promise<OidcOutcome> {
     const state = callbackUrl.searchParams.get('state') ?? '';
-    const flow = this.pending.get(state);
-    this.pending.delete(state);
-    if (!flow || Date.now() - flow.startedAt > FLOW_TTL_MS) return { ok: false, reason: 'The sign-in state is unknown, expired or was already used. Start the sign-in again.' };
+    if (!/^[\w-]{1,200}$/.test(state)) return { ok: false, reason: 'The identity provider answered without a valid state. Start the sign-in again.' };
+    const flow = await this.db.oidcFlow.findUnique({ where: { state } });
+    // Take it: only the caller whose delete removed the row may use it.
+    const taken = flow ? (await this.db.oidcFlow.deleteMany({ where: { state } })).count === 1 : false;
+    if (!flow || !taken) return { ok: false, reason: STATE_REFUSED };
+    if (flow.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'The sign-in took longer than 10 minutes and expired. Start the sign-in again.' };
     if (boundState !== state) return { ok: false, reason: 'The sign-in was started in another browser (state cookie mismatch). Start the sign-in again.' };
     const idpError = callbackUrl.searchParams.get('error');
     if (idpError) return { ok: false, reason: `The identity provider refused: ${idpError} ${callbackUrl.searchParams.get('error_description') ?? ''}`.trim() };
     let claims: Record<string, unknown>;
     try {
-      const tokens = await client.authorizationCodeGrant(flow.config, callbackUrl, {
+      const config = await discover(s);
+      const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: flow.verifier,
         expectedState: state,
         expectedNonce: flow.nonce,
@@ -137,19 +142,19 @@ export class OidcFlows {
       return { ok: false, reason: `The identity provider's answer was refused: ${describe(err)}` };
     }
     const subject = String(claims.sub ?? '');
-    const role = roleFromClaims(claims, flow.settings);
-    if (!role) return { ok: false, subject, reason: `Your account matches no Berth role (claim ${flow.settings.roleClaim}). Ask an admin for access.` };
+    const role = roleFromClaims(claims, s);
+    if (!role) return { ok: false, subject, reason: `Your account matches no Berth role (claim ${s.roleClaim}). Ask an admin for access.` };
     const username = pickUsername(claims);
     return { ok: true, issuer: String(claims.iss), subject, username, role, claims };
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const [k, v] of this.pending) if (now - v.startedAt > FLOW_TTL_MS) this.pending.delete(k);
   }
 }
 
 function describe(err: unknown): string {
+  // An OAuth error answer (ResponseBodyError): the IdP's own code and words say more than the wrapper's.
+  const oauth = err as { error?: unknown; error_description?: unknown };
+  if (err instanceof Error && typeof oauth.error === 'string') {
+    return `${oauth.error}${typeof oauth.error_description === 'string' ? ` (${oauth.error_description})` : ''}`;
+  }
   if (err instanceof Error) {
     const cause = err.cause && typeof err.cause === 'object' && 'message' in err.cause ? ` (${String((err.cause as { message: unknown }).message)})` : '';
     return `${err.message}${cause}`;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
+import { liveCredentials } from './live-credentials.ts';
 
 export const SESSION_COOKIE = 'berth_session';
 /** Idle timeout: a session unused this long expires. */
@@ -67,12 +68,15 @@ export async function resolveSession(db: Db, token: string | undefined, now = ne
   return { id: row.id, expiresAt, user: { id: row.user.id, username: row.user.username, role: row.user.role } };
 }
 
+/** Deletes the session and ends its open websockets and subscriptions in this process at once. */
 export async function revokeSession(db: Db, sessionId: string): Promise<void> {
   await db.session.deleteMany({ where: { id: sessionId } });
+  liveCredentials.cutCredential(sessionId, 'session revoked');
 }
 
 export async function revokeUserSessions(db: Db, userId: string): Promise<void> {
   await db.session.deleteMany({ where: { userId } });
+  liveCredentials.cutUser(userId, 'session revoked', false);
 }
 
 export async function purgeExpiredSessions(db: Db, now = new Date()): Promise<number> {

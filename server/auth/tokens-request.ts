@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { writeAudit } from '../audit/audit-log.ts';
 import type { Db } from '../db/client.ts';
-import { endpointIdOf } from '../api/routers/engine-context.ts';
+import { endpointIdOf } from '../engine/endpoint-choice.ts';
 import { LOCAL_ENDPOINT } from '../engine/hub.ts';
 import { readCookie } from './cookies.ts';
 import { scopeToEndpoint } from './endpoint-roles.ts';
@@ -30,6 +30,15 @@ function targetOf(req: IncomingMessage): string {
  */
 export async function resolveRequestSession(db: Db, req: IncomingMessage): Promise<RequestSession | null> {
   const session = await resolveCredential(db, req);
+  return session ? scopeToEndpoint(db, session, endpointIdOf(req) ?? LOCAL_ENDPOINT) : null;
+}
+
+/**
+ * The session a page request carries (cookie only: browsers), with its role on the endpoint this
+ * browser has chosen, so the page guard decides as tRPC, the websockets and the streamed routes do.
+ */
+export async function resolvePageSession(db: Db, req: IncomingMessage): Promise<RequestSession | null> {
+  const session = await resolveSession(db, readCookie(req, SESSION_COOKIE));
   return session ? scopeToEndpoint(db, session, endpointIdOf(req) ?? LOCAL_ENDPOINT) : null;
 }
 

@@ -2,6 +2,7 @@
 // 256-bit secret is stored, so a copy of the database grants nothing.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
+import { liveCredentials } from './live-credentials.ts';
 import { hasRole, isRole, type Role } from './roles.ts';
 import { hashToken, type ActiveSession } from './sessions.ts';
 
@@ -77,6 +78,7 @@ export async function revokeApiToken(db: Db, id: string, ownerId: string | null)
   const row = await db.apiToken.findUnique({ where: { id }, include: { user: { select: { username: true } } } });
   if (!row || (ownerId !== null && row.userId !== ownerId)) return null;
   await db.apiToken.deleteMany({ where: { id } });
+  liveCredentials.cutCredential(`token:${id}`, 'token revoked');
   return { ...summaryFields(row), username: row.user.username };
 }
 

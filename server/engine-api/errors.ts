@@ -3,7 +3,7 @@
 // whose message names the cause, so the CLI user sees what failed instead of a bare "server error".
 import type { ServerResponse } from 'node:http';
 import { ZodError } from 'zod';
-import { engineHeaders } from './http.ts';
+import { engineHeaders } from './headers.ts';
 
 export interface WireError {
   status: number;

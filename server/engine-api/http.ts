@@ -3,15 +3,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { ApiError } from './errors.ts';
+import { engineHeaders } from './headers.ts';
 
-export const API_VERSION = '1.41';
-export const MIN_API_VERSION = '1.24';
-export const SERVER_HEADER = 'Berth/0.1.0 (linux)';
-
-/** Sent on every response, as dockerd does (see the fixtures' *.headers.txt). */
-export function engineHeaders(): Record<string, string> {
-  return { 'Api-Version': API_VERSION, 'Docker-Experimental': 'false', Ostype: 'linux', Server: SERVER_HEADER };
-}
+export { API_VERSION, engineHeaders, MIN_API_VERSION, SERVER_HEADER } from './headers.ts';
 
 /** JSON as Go's json.Encoder writes it: one line, newline-terminated. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,6 +1,6 @@
 // The Engine API next to the dashboard (`npm start`) or alone (`npm run engine`), from the server's
 // services: the embedded engine, the audit log, and the settings in config.ts.
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 import { dbAuditSink } from './audit.ts';
 import { loadEngineApiConfig } from './config.ts';
 import { startEngineApi, type EngineApiServer } from './server.ts';

@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import type { Berth } from '@berth/runtime';
 import type { Analyzer } from '@berth/runtime/analysis';
 import type { Engine } from '@berth/runtime/engine';
-import { endpointIdOf } from '../api/routers/engine-context.ts';
+import { endpointIdOf } from './endpoint-choice.ts';
 import { LOCAL_ENDPOINT, type EngineHub } from './hub.ts';
 
 export const NEEDS_EMBEDDED = 'layer analysis needs the embedded engine';

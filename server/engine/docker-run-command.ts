@@ -51,6 +51,11 @@ export function dockerRunCommand(c: ContainerInspect, imageDefaults: { Env?: str
   for (const d of hc.BlkioDeviceReadBps ?? []) a.push('--device-read-bps', `${d.Path}:${dockerSize(d.Rate)}`);
   for (const d of hc.BlkioDeviceWriteBps ?? []) a.push('--device-write-bps', `${d.Path}:${dockerSize(d.Rate)}`);
   if (hc.Privileged) a.push('--privileged');
+  for (const d of hc.Devices ?? []) {
+    const dst = d.PathInContainer && d.PathInContainer !== d.PathOnHost ? `:${d.PathInContainer}` : '';
+    a.push('--device', `${d.PathOnHost}${dst}${d.CgroupPermissions && d.CgroupPermissions !== 'rwm' ? `:${d.CgroupPermissions}` : ''}`);
+  }
+  for (const r of hc.DeviceCgroupRules ?? []) a.push('--device-cgroup-rule', r);
   if (hc.ReadonlyRootfs) a.push('--read-only');
   for (const cap of hc.CapAdd ?? []) a.push('--cap-add', cap);
   for (const cap of hc.CapDrop ?? []) a.push('--cap-drop', cap);

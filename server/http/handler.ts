@@ -2,13 +2,12 @@ import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { readCookie } from '../auth/cookies.ts';
-import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
+import { resolvePageSession } from '../auth/tokens-request.ts';
 import { handleOidcRoutes } from '../auth/oidc-routes.ts';
 import { appRouter } from '../api/root.ts';
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 import { createContext } from '../api/trpc.ts';
-import { handleLogsDownload } from '../api/routers/containers/logs-download.ts';
+import { handleLogsDownload } from './logs-download.ts';
 import { handleTransfers } from './image-transfer.ts';
 import { decidePage, isAssetPath } from './page-guard.ts';
 import { refuseForeignRequest } from './request-guard.ts';
@@ -60,7 +59,8 @@ export function createRequestHandler(services: Services, pages: PageHandler | nu
     if (isAssetPath(url.pathname, publicFiles)) return pages(req, res);
 
     const needsSetup = (await services.db.user.count()) === 0;
-    const session = needsSetup ? null : await resolveSession(services.db, readCookie(req, SESSION_COOKIE));
+    // Scoped: an operator on endpoint A who is viewer on B gets operator pages only while A is chosen.
+    const session = needsSetup ? null : await resolvePageSession(services.db, req);
     const decision = decidePage(url.pathname, url.search, { needsSetup, role: session?.user.role ?? null });
     if (decision.kind === 'redirect') {
       res.writeHead(302, { Location: decision.location, 'Cache-Control': 'no-store' });

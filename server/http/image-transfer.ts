@@ -4,18 +4,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Services } from '../api/services.ts';
-import { endpointIdOf, toTrpcError } from '../api/routers/engine-context.ts';
+import type { Services } from '../services.ts';
+import { engineFailureOf } from '../engine/engine-error.ts';
+import { endpointIdOf } from '../engine/endpoint-choice.ts';
 import { imageRef } from '../api/routers/images/schemas.ts';
-import { saveContext } from '../api/routers/builds/context-store.ts';
+import { saveContext } from '../builds/context-store.ts';
 import { auditRoute, requireRole, sendMessage } from './route-auth.ts';
 
 const SAVE = /^\/api\/images\/([^/]+)\/save$/;
 const MAX_CONTEXT_BYTES = 2 * 1024 * 1024 * 1024;
 
+/** An engine error's own status when it is an error status, else 500. */
 const statusOf = (err: unknown) => {
-  const s = (err as { statusCode?: number }).statusCode;
-  return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
+  const s = engineFailureOf(err).status;
+  return s >= 400 ? s : 500;
 };
 
 async function engineOrAnswer(services: Services, req: IncomingMessage, res: ServerResponse) {
@@ -40,8 +42,8 @@ async function save(services: Services, req: IncomingMessage, res: ServerRespons
     await engine.getImage(ref).inspect();
     tar = await engine.getImage(ref).get();
   } catch (err) {
-    await auditRoute(services, req, session, 'images.save', ref, 'failure', toTrpcError(err).message);
-    return sendMessage(res, statusOf(err), toTrpcError(err).message);
+    await auditRoute(services, req, session, 'images.save', ref, 'failure', engineFailureOf(err).message);
+    return sendMessage(res, statusOf(err), engineFailureOf(err).message);
   }
   await auditRoute(services, req, session, 'images.save', ref, 'success');
   const file = ref.replace(/[^A-Za-z0-9_.-]+/g, '_');
@@ -63,8 +65,8 @@ async function load(services: Services, req: IncomingMessage, res: ServerRespons
   try {
     out = await engine.loadImage(req);
   } catch (err) {
-    await auditRoute(services, req, session, 'images.load', 'upload', 'failure', toTrpcError(err).message);
-    return sendMessage(res, statusOf(err), toTrpcError(err).message);
+    await auditRoute(services, req, session, 'images.load', 'upload', 'failure', engineFailureOf(err).message);
+    return sendMessage(res, statusOf(err), engineFailureOf(err).message);
   }
   // The engine's progress lines go back as they come; the last ones say "Loaded image: …" or carry the error.
   res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });

@@ -7,6 +7,7 @@ export const PAGE_ROLES: ReadonlyArray<{ prefix: string; role: Role }> = [
   { prefix: '/settings/endpoints', role: 'admin' },
   { prefix: '/settings/identity', role: 'admin' },
   { prefix: '/containers/new', role: 'operator' },
+  { prefix: '/stacks/new', role: 'operator' },
 ];
 
 export type PageDecision = { kind: 'pass' } | { kind: 'redirect'; location: string } | { kind: 'forbidden'; role: Role };

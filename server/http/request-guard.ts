@@ -7,7 +7,7 @@ import { readCookie } from '../auth/cookies.ts';
 import { OIDC_CALLBACK_PATH } from '../auth/oidc.ts';
 import { checkRequestSite, clientIp, sitePolicyOf } from '../auth/request-origin.ts';
 import { resolveSession, SESSION_COOKIE } from '../auth/sessions.ts';
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 
 /** A link from another site to a page: answered with a page whose link, once clicked, is same-origin. */
 function isPageNavigation(req: IncomingMessage, pathname: string): boolean {

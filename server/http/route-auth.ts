@@ -5,7 +5,7 @@ import { clientIp } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import type { ActiveSession } from '../auth/sessions.ts';
 import { resolveRequestSession } from '../auth/tokens-request.ts';
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 
 export function sendMessage(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) return void res.destroy();

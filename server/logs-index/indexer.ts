@@ -51,6 +51,8 @@ export class Indexer {
     cursor: Statement;
     saveCursor: Statement;
     insert: Statement;
+    lastRow: Statement;
+    indexFrom: Statement;
     addBytes: Statement;
     removed: Statement;
     dropLines: Statement;
@@ -76,6 +78,9 @@ export class Indexer {
          ON CONFLICT(cid) DO UPDATE SET ino = excluded.ino, pos = excluded.pos, pending_out = excluded.pending_out, pending_err = excluded.pending_err`,
       ),
       insert: db.prepare('INSERT INTO lines (cid, t, stream, line) VALUES (?, ?, ?, ?)'),
+      lastRow: db.prepare('SELECT coalesce(max(rowid), 0) FROM lines').pluck(),
+      // The whole batch into the trigram index in one statement (no per-row trigger).
+      indexFrom: db.prepare('INSERT INTO lines_fts(rowid, line) SELECT rowid, line FROM lines WHERE rowid > ?'),
       addBytes: db.prepare('UPDATE containers SET bytes = bytes + ? WHERE cid = ?'),
       removed: db.prepare('UPDATE containers SET removed_at = ? WHERE cid = ?'),
       dropLines: db.prepare('DELETE FROM lines WHERE cid = ?'),
@@ -107,6 +112,7 @@ export class Indexer {
 
   private commit(batch: { tr: Tracked; lines: Line[] }[]): void {
     this.db.transaction(() => {
+      const from = Number(this.st.lastRow.get());
       for (const { tr, lines } of batch) {
         let bytes = 0;
         for (const l of lines) {
@@ -117,6 +123,7 @@ export class Indexer {
         const t = tr.tailer!;
         this.st.saveCursor.run(tr.cid, t.ino, t.pos, tr.splitter.pending[1], tr.splitter.pending[2]);
       }
+      this.st.indexFrom.run(from);
     })();
   }
 

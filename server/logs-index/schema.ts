@@ -39,10 +39,10 @@ CREATE TABLE IF NOT EXISTS lines (
 CREATE INDEX IF NOT EXISTS lines_cid_t ON lines(cid, t);
 CREATE INDEX IF NOT EXISTS lines_t ON lines(t);
 CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(line, content='lines', content_rowid='rowid', tokenize='trigram');
--- The FTS index follows the lines table (external content), so retention deletes keep it exact.
-CREATE TRIGGER IF NOT EXISTS lines_ai AFTER INSERT ON lines BEGIN
-  INSERT INTO lines_fts(rowid, line) VALUES (new.rowid, new.line);
-END;
+-- The FTS index follows the lines table (external content). New lines are added to it in bulk, one
+-- INSERT … SELECT per batch in the batch's transaction (indexer.ts): a per-row trigger was 5x slower.
+DROP TRIGGER IF EXISTS lines_ai;
+-- Deletes (retention) keep it exact row by row.
 CREATE TRIGGER IF NOT EXISTS lines_ad AFTER DELETE ON lines BEGIN
   INSERT INTO lines_fts(lines_fts, rowid, line) VALUES ('delete', old.rowid, old.line);
 END;

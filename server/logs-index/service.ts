@@ -1,19 +1,40 @@
-// Server side of the log index: keeps the indexer process running (restarted if it dies, at nice 19 so the
-// containers keep the CPU) and owns the read-only LogSearch the tRPC routers and log alert rules use.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+// Server side of the log index: keeps the indexer process running (restarted if it dies, at idle CPU and
+// I/O priority so the containers keep both) and owns the read-only LogSearch the tRPC routers and log alert rules use.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FromIndexer } from './ipc.ts';
 import { LogSearch } from './search.ts';
 
-const CHRT = (() => {
+/** util-linux's chrt and ionice, when installed: the indexer is started through them (no fork in Node). */
+function which(cmd: string): string | null {
   try {
-    return execFileSync('sh', ['-c', 'command -v chrt'], { encoding: 'utf8' }).trim() || null;
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;
   } catch {
     return null;
   }
-})();
+}
+const CHRT = which('chrt');
+const IONICE = which('ionice');
+
+/**
+ * SCHED_IDLE (chrt --idle) and the idle I/O class (ionice -c 3), applied once the indexer has started (its
+ * start-up, compiling TypeScript, runs at nice 19 so it is not delayed behind a busy machine): the
+ * containers always win the CPU and the disk, and the indexer catches up when they leave some. Not a
+ * starvation risk: Linux gives SCHED_IDLE a weight of 3 (nice 19 has 15), so it still advances, only
+ * slower. BERTH_LOGS_SCHED=nice keeps plain nice 19.
+ */
+function idlePriority(pid: number): void {
+  if (process.env['BERTH_LOGS_SCHED'] === 'nice') return;
+  const quiet = { stdio: 'ignore' as const };
+  try {
+    if (CHRT) execFileSync(CHRT, ['--idle', '-p', '0', String(pid)], quiet);
+    if (IONICE) execFileSync(IONICE, ['-c', '3', '-p', String(pid)], quiet);
+  } catch {
+    /* not allowed (no CAP_SYS_NICE): stays at nice 19 */
+  }
+}
 
 export interface LogIndexOptions {
   root: string;
@@ -44,12 +65,7 @@ export class LogIndexService extends EventEmitter<{ tick: [number] }> {
       BERTH_LOGS_RETENTION: this.opts.retention ?? process.env['BERTH_LOGS_RETENTION'] ?? '',
       BERTH_LOGS_POLL_MS: String(this.opts.pollMs ?? 250),
     };
-    // Nice 19 by default: a small but certain share of CPU, so search and log alerts never starve. With
-    // BERTH_LOGS_SCHED=idle it runs SCHED_IDLE (chrt --idle): only CPU the containers leave unused.
-    const idle = CHRT && process.env['BERTH_LOGS_SCHED'] === 'idle';
-    const child = idle
-      ? spawn(CHRT!, ['--idle', '0', process.execPath, ...args], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-      : fork(entry, [], { execArgv: args.slice(0, 2), env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry, [], { execArgv: args.slice(0, 2), env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child = child;
     try {
       if (child.pid) os.setPriority(child.pid, this.opts.nice ?? 19);
@@ -59,8 +75,10 @@ export class LogIndexService extends EventEmitter<{ tick: [number] }> {
     child.on('message', (raw) => {
       const m = raw as FromIndexer;
       if (m.type === 'tick') this.emit('tick', m.lines);
-      else if (m.type === 'ready') this.restartDelay = 500;
-      else if (m.type === 'error') console.error(`log indexer: ${m.message}`);
+      else if (m.type === 'ready') {
+        this.restartDelay = 500;
+        if (child.pid) idlePriority(child.pid);
+      } else if (m.type === 'error') console.error(`log indexer: ${m.message}`);
     });
     child.on('exit', () => {
       this.child = null;

@@ -7,7 +7,18 @@ import type { AuthConfig } from '@berth/runtime/engine';
 
 export type CheckResult =
   | { ref: string; imageId: string; status: 'up-to-date'; digest: string; checkedAt: number }
-  | { ref: string; imageId: string; status: 'update-available'; digest: string; localDigests: string[]; size: number; mediaType: string; checkedAt: number }
+  | {
+      ref: string;
+      imageId: string;
+      status: 'update-available';
+      digest: string;
+      localDigests: string[];
+      size: number;
+      mediaType: string;
+      /** When the new image was built (its config's `created`); null when the engine or registry cannot tell. */
+      created: string | null;
+      checkedAt: number;
+    }
   | { ref: string; imageId: string; status: 'unknown'; reason: string; checkedAt: number };
 
 export interface CheckerOptions {
@@ -106,7 +117,13 @@ export class UpdateChecker {
       this.failures.delete(failKey);
       const digest = d.Descriptor.digest;
       if (mine.includes(digest)) return this.remember(key, { ...base, status: 'up-to-date', digest });
-      return this.remember(key, { ...base, status: 'update-available', digest, localDigests: mine, size: d.Descriptor.size, mediaType: d.Descriptor.mediaType });
+      // Only for an update (a HEAD cannot tell; this reads the manifest and the small config blob), and never
+      // at the cost of the answer: a failure here leaves `created` null.
+      const handle = engine.getImage(ref);
+      const created = handle.created
+        ? await withTimeout(handle.created(digest, authconfig ? { authconfig } : {}), this.opts.timeoutMs, `registry ${registry}`).catch(() => null)
+        : null;
+      return this.remember(key, { ...base, status: 'update-available', digest, localDigests: mine, size: d.Descriptor.size, mediaType: d.Descriptor.mediaType, created });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const wait = Math.min(this.opts.maxBackoffMs, failed ? failed.wait * 2 : this.opts.backoffMs);

@@ -4,20 +4,25 @@
 // for the dashboard's live view.
 import { EventEmitter } from 'node:events';
 import type { Engine } from '@berth/runtime/engine';
-import type { Services } from '../api/services.ts';
-import { authFor } from '../api/routers/registries/credentials.ts';
+import type { Services } from '../services.ts';
+import { authFor } from '../registries/credentials.ts';
 import { LOCAL_ENDPOINT } from '../engine/hub.ts';
 import { UpdateChecker, type CheckResult } from './check.ts';
 import { recordUpdate } from './history.ts';
+import { stackPolicies, type Policy } from './stack-policy.ts';
 import { updateContainer, type UpdateOptions, type UpdateOutcome } from './update-container.ts';
 import { updateStack, type StackUpdateResult } from './update-stack.ts';
 
 export const POLICY_LABEL = 'berth.update';
-export type Policy = 'auto' | 'notify' | 'off';
+export type { Policy };
+const STACK_LABEL = 'com.docker.compose.project';
 
-export function policyOf(labels: Record<string, string> | undefined): Policy {
+/** The container's label first, then its stack's dashboard setting, then `notify`. */
+export function policyOf(labels: Record<string, string> | undefined, stacks?: Map<string, Policy>): Policy {
   const v = labels?.[POLICY_LABEL];
-  return v === 'auto' || v === 'off' ? v : 'notify';
+  if (v === 'auto' || v === 'off' || v === 'notify') return v;
+  const stack = labels?.[STACK_LABEL];
+  return (stack !== undefined ? stacks?.get(stack) : undefined) ?? 'notify';
 }
 
 export interface UpdateEvent {
@@ -29,6 +34,8 @@ export interface UpdateEvent {
   step?: string;
   check?: CheckResult;
   outcome?: UpdateOutcome;
+  /** The container a check (scheduled pass) or an outcome is about, with its labels (alert rule scopes). */
+  container?: { id: string; name: string; labels: Record<string, string> };
 }
 
 export class UpdateService {
@@ -58,10 +65,11 @@ export class UpdateService {
     this.busy.add(key);
     const startedAt = new Date();
     try {
-      const authconfig = await authFor(this.services, (await engine.getContainer(id).inspect()).Config.Image).catch(() => undefined);
+      const info = await engine.getContainer(id).inspect();
+      const authconfig = await authFor(this.services, info.Config.Image).catch(() => undefined);
       const onProgress = (step: string) => this.events.emit('event', { type: 'progress', endpointId, at: Date.now(), target: id, step } satisfies UpdateEvent);
       const o = await updateContainer(engine, id, { prune: this.prune, onProgress, ...opts, ...(authconfig ? { authconfig } : {}) });
-      await this.finish(endpointId, o, { ...meta, startedAt });
+      await this.finish(endpointId, o, { ...meta, startedAt }, info.Config.Labels ?? {});
       return o;
     } finally {
       this.busy.delete(key);
@@ -71,26 +79,37 @@ export class UpdateService {
   async updateStack(engine: Engine, endpointId: string, stack: string, meta: { actor: string | null }, opts: UpdateOptions = {}): Promise<StackUpdateResult> {
     const startedAt = new Date();
     const onProgress = (step: string) => this.events.emit('event', { type: 'progress', endpointId, at: Date.now(), target: `stack:${stack}`, step } satisfies UpdateEvent);
-    return updateStack(engine, stack, { prune: this.prune, onProgress, ...opts, onOutcome: (o) => this.finish(endpointId, o, { trigger: `stack:${stack}`, actor: meta.actor, startedAt }) });
+    return updateStack(engine, stack, {
+      prune: this.prune,
+      onProgress,
+      ...opts,
+      onOutcome: async (o) => {
+        const labels = (await engine.getContainer(o.currentId).inspect().catch(() => null))?.Config.Labels ?? {};
+        await this.finish(endpointId, o, { trigger: `stack:${stack}`, actor: meta.actor, startedAt }, labels);
+      },
+    });
   }
 
-  private async finish(endpointId: string, o: UpdateOutcome, meta: { trigger: string; actor: string | null; startedAt: Date }): Promise<void> {
+  private async finish(endpointId: string, o: UpdateOutcome, meta: { trigger: string; actor: string | null; startedAt: Date }, labels: Record<string, string>): Promise<void> {
     if (o.status !== 'up-to-date') await recordUpdate(this.services.db, o, { endpointId, ...meta }).catch(() => undefined);
-    this.events.emit('event', { type: 'update', endpointId, at: Date.now(), outcome: o } satisfies UpdateEvent);
+    const container = { id: o.currentId, name: o.name, labels };
+    this.events.emit('event', { type: 'update', endpointId, at: Date.now(), outcome: o, container } satisfies UpdateEvent);
   }
 
   /** One scheduled pass over an engine: check what each container runs, update those with policy auto. */
   async pass(engine: Engine, endpointId: string): Promise<void> {
     const containers = await engine.listContainers({ all: true });
     const images = new Map((await engine.listImages({})).map((i) => [i.Id, i]));
+    const stacks = await stackPolicies(this.services.db, endpointId).catch(() => new Map<string, Policy>());
     for (const c of containers) {
-      const policy = policyOf(c.Labels);
+      const policy = policyOf(c.Labels, stacks);
       const image = images.get(c.ImageID);
       if (policy === 'off' || !image || !(image.RepoTags ?? []).includes(c.Image)) continue;
       const r = await this.checker.checkOne(engine, endpointId, c.Image, image);
       if (r.status !== 'update-available') continue;
+      const container = { id: c.Id, name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), labels: c.Labels ?? {} };
       if (policy === 'auto') await this.updateOne(engine, endpointId, c.Id, { trigger: 'auto', actor: null }).catch(() => undefined);
-      else this.events.emit('event', { type: 'check', endpointId, at: Date.now(), check: r } satisfies UpdateEvent);
+      else this.events.emit('event', { type: 'check', endpointId, at: Date.now(), check: r, container } satisfies UpdateEvent);
     }
   }
 

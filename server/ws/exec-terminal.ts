@@ -1,12 +1,14 @@
-// /ws/exec?container=<id>&cmd=<shell|auto>&user=<user>&cols=N&rows=N — a terminal in a running
-// container. Binary frames, first byte = channel: 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize
+// /ws/exec?container=<id>&cmd=<shell|auto>&user=<user>&cols=N&rows=N[&privileged=1] — a terminal in a
+// running container (privileged: `docker exec --privileged`, admins only). Binary frames, first byte = channel: 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize
 // (JSON {cols,rows}). The upgrade handler has already checked Origin, session and role.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { Services } from '../api/services.ts';
-import { endpointIdOf } from '../api/routers/engine-context.ts';
+import type { Services } from '../services.ts';
+import { hasRole } from '../auth/roles.ts';
+import type { ActiveSession } from '../auth/sessions.ts';
+import { endpointIdOf } from '../engine/endpoint-choice.ts';
 import { MuxDecoder } from '../engine/streams.ts';
 import { CHANNEL, errorFrame } from './exec-placeholder.ts';
 import type { WsRoute } from './upgrade.ts';
@@ -23,6 +25,7 @@ const queryInput = z.object({
     .max(64)
     .regex(/^[A-Za-z0-9_.:-]*$/, 'user is a name or uid[:gid]')
     .default(''),
+  privileged: z.enum(['0', '1']).default('0'),
   cols: z.coerce.number().int().min(2).max(1000).default(80),
   rows: z.coerce.number().int().min(2).max(500).default(24),
 });
@@ -47,8 +50,8 @@ function messageOf(err: unknown): string {
 export function execTerminalRoute(services: Services): WsRoute {
   return {
     role: 'operator',
-    onConnection(ws: WebSocket, req: IncomingMessage) {
-      void run(services, ws, req).catch((err) => {
+    onConnection(ws: WebSocket, req: IncomingMessage, session: ActiveSession) {
+      void run(services, ws, req, session.user.role).catch((err) => {
         if (ws.readyState === ws.OPEN) {
           ws.send(errorFrame(messageOf(err)));
           ws.close(1011, 'exec failed');
@@ -58,7 +61,7 @@ export function execTerminalRoute(services: Services): WsRoute {
   };
 }
 
-async function run(services: Services, ws: WebSocket, req: IncomingMessage): Promise<void> {
+async function run(services: Services, ws: WebSocket, req: IncomingMessage, role: string): Promise<void> {
   const params = Object.fromEntries(new URL(req.url ?? '/', 'http://berth.invalid').searchParams);
   const parsed = queryInput.safeParse(params);
   if (!parsed.success) {
@@ -67,6 +70,12 @@ async function run(services: Services, ws: WebSocket, req: IncomingMessage): Pro
     return;
   }
   const q = parsed.data;
+  // Every capability and no seccomp filter: the same rule as creating a privileged container.
+  if (q.privileged === '1' && !hasRole(role, 'admin')) {
+    ws.send(errorFrame(`A privileged terminal needs the admin role; you are ${role}.`));
+    ws.close(1008, 'forbidden');
+    return;
+  }
   // Input typed before the exec is ready is kept, not lost.
   const early: Buffer[] = [];
   let stream: Duplex | null = null;
@@ -112,6 +121,7 @@ async function run(services: Services, ws: WebSocket, req: IncomingMessage): Pro
     User: q.user || undefined,
     Env: ['TERM=xterm-256color'],
     ConsoleSize: [q.rows, q.cols],
+    ...(q.privileged === '1' ? { Privileged: true } : {}),
   });
   if (ws.readyState !== ws.OPEN) return;
   const s = await exec.start({ hijack: true, stdin: true, Tty: true, ConsoleSize: [q.rows, q.cols] });

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { cutMessage, liveCredentials } from '../auth/live-credentials.ts';
 import { checkRequestSite, sitePolicyOf } from '../auth/request-origin.ts';
 import { hasRole, type Role } from '../auth/roles.ts';
 import type { ActiveSession } from '../auth/sessions.ts';
 import { resolveRequestSession } from '../auth/tokens-request.ts';
-import type { Services } from '../api/services.ts';
+import type { Services } from '../services.ts';
 
 export interface WsRoute {
   /** The least role that may open this socket. */
@@ -44,7 +45,12 @@ export function createUpgradeHandler(
       const route = routes[pathname];
       if (!route) return refuse(socket, 404, 'Not Found');
       if (!hasRole(session.user.role, route.role)) return refuse(socket, 403, 'Forbidden');
-      wss.handleUpgrade(req, socket, head, (ws) => route.onConnection(ws, req, session));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // 1008 (policy violation) with the reason, so the client knows why and does not just retry.
+        const untrack = liveCredentials.track(session, (reason) => ws.close(1008, cutMessage(reason)));
+        ws.once('close', untrack);
+        route.onConnection(ws, req, session);
+      });
     } catch (err) {
       console.error('websocket upgrade failed:', err);
       refuse(socket, 500, 'Internal Server Error');

@@ -3,14 +3,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "layer_tar.h"
+#include "layer_workers.h"
 #include "result.h"
 
 namespace berth {
-
-Fd::~Fd() {
-  if (fd_ >= 0) close(fd_);
-}
 
 Napi::Value Ok(Napi::Env env, Napi::Value value) {
   Napi::Object r = Napi::Object::New(env);
@@ -30,6 +26,8 @@ Napi::Value Err(Napi::Env env, int err, const std::string &message) {
   r.Set("error", error);
   return r;
 }
+
+Napi::Value Err(Napi::Env env, const Error &e) { return Err(env, e.err ? e.err : EINVAL, e.message); }
 
 Napi::Value SysErr(Napi::Env env, int err, const std::string &what) {
   return Err(env, err, what + ": " + strerror(err));
@@ -82,6 +80,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitLayerTar(env, exports);
   InitSpawn(env, exports);
   InitInRoot(env, exports);
+  InitBtrfs(env, exports);
+  InitTreeDiff(env, exports);
+  InitDeviceFilter(env, exports);
   exports.Set("shimPath", Napi::Function::New(env, ShimPath, "shimPath"));
   return exports;
 }

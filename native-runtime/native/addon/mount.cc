@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "json_quote.h"
 #include "result.h"
 
 extern char **environ;
@@ -93,53 +94,28 @@ std::string OptionString(const OverlayOpts &o, bool absolute) {
   return s;
 }
 
-// Returns 0, or an errno with *why set. ENOSYS/EINVAL on "lowerdir+" mean the kernel is too old.
-int MountWithFsApi(const OverlayOpts &o, std::string *why, bool *unsupported) {
+// ENOSYS/EINVAL on "lowerdir+" mean the kernel is too old (*unsupported).
+bool MountWithFsApi(const OverlayOpts &o, Error *e, bool *unsupported) {
   Fd fs(fsopen("overlay", FSOPEN_CLOEXEC));
   if (!fs.ok()) {
     *unsupported = errno == ENOSYS;
-    *why = "fsopen overlay";
-    return errno;
+    return fail(e, "mount", errno, "fsopen overlay");
   }
   for (const std::string &l : o.lower) {
     if (fsconfig(fs.get(), FSCONFIG_SET_STRING, "lowerdir+", Absolute(o.cwd, l).c_str(), 0) < 0) {
       *unsupported = errno == EINVAL;
-      *why = "fsconfig lowerdir+ " + Absolute(o.cwd, l);
-      return errno;
+      return fail(e, "mount", errno, "fsconfig lowerdir+ %s", Absolute(o.cwd, l).c_str());
     }
   }
   if (!o.upper.empty() && (fsconfig(fs.get(), FSCONFIG_SET_STRING, "upperdir", Absolute(o.cwd, o.upper).c_str(), 0) < 0 ||
-                           fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", Absolute(o.cwd, o.work).c_str(), 0) < 0)) {
-    *why = "fsconfig upperdir/workdir";
-    return errno;
-  }
-  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) {
-    *why = "create overlay";
-    return errno;
-  }
+                           fsconfig(fs.get(), FSCONFIG_SET_STRING, "workdir", Absolute(o.cwd, o.work).c_str(), 0) < 0))
+    return fail(e, "mount", errno, "fsconfig upperdir/workdir");
+  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) return fail(e, "mount", errno, "create overlay");
   Fd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, o.readonly ? MOUNT_ATTR_RDONLY : 0));
-  if (!mnt.ok()) {
-    *why = "fsmount overlay";
-    return errno;
-  }
-  if (move_mount(mnt.get(), "", AT_FDCWD, o.target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-    *why = "move_mount overlay to " + o.target;
-    return errno;
-  }
-  return 0;
-}
-
-std::string JsonQuote(const std::string &s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') out += '\\', out += (char)c;
-    else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else out += (char)c;
-  }
-  return out + "\"";
+  if (!mnt.ok()) return fail(e, "mount", errno, "fsmount overlay");
+  if (move_mount(mnt.get(), "", AT_FDCWD, o.target.c_str(), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return fail(e, "mount", errno, "move_mount overlay to %s", o.target.c_str());
+  return true;
 }
 
 std::string ShimPathNextToAddon() {
@@ -221,9 +197,9 @@ Napi::Value MountOverlay(const Napi::CallbackInfo &info) {
     return OkNull(env);
   }
   bool unsupported = false;
-  int err = MountWithFsApi(o, &why, &unsupported);
-  if (err == 0) return OkNull(env);
-  if (!unsupported) return SysErr(env, err, why);
+  Error e{};
+  if (MountWithFsApi(o, &e, &unsupported)) return OkNull(env);
+  if (!unsupported) return Err(env, e);
   if (OptionString(o, false).size() > kPageOptions)
     return Err(env, E2BIG, "overlay options exceed one page even with lowers relative to " + o.cwd);
   return MountWithShim(env, o);

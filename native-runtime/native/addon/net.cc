@@ -1,5 +1,5 @@
 // Networking for the TypeScript side: bridges, veth pairs and routes over rtnetlink (the shim's
-// netlink.cc, compiled in here too), interface counters of a container's net namespace, and a veth
+// common/netlink.cc, which the shim compiles too), interface counters of a container's net namespace, and a veth
 // end moved into a running container and configured there (a second network, or a live connect).
 #include <errno.h>
 #include <fcntl.h>
@@ -12,12 +12,12 @@
 
 #include <vector>
 
-#include "../shim/netlink.h"
+#include "netlink.h"
 #include "result.h"
 
 namespace berth {
 
-static Napi::Value NlErr(Napi::Env env, const Error &e) { return Err(env, e.err ? e.err : EINVAL, e.message); }
+static Napi::Value NlErr(Napi::Env env, const Error &e) { return Err(env, e); }
 
 static bool ArgIfname(const Napi::CallbackInfo &info, size_t i, const char *name, std::string *out, Napi::Value *error) {
   if (!ArgString(info, i, name, out, error)) return false;

@@ -26,8 +26,8 @@ namespace {
 constexpr size_t kStderrLimit = 8192;
 
 struct SpawnOutcome {
-  int err = 0;           // errno of a failed spawn
-  std::string what;      // what failed
+  bool failed = false;
+  Error error{};         // why the spawn failed
   pid_t pid = 0;
   bool gotLine = false;  // a full status line was read
   std::string line;
@@ -86,14 +86,10 @@ class SpawnWorker : public Napi::AsyncWorker {
   void Execute() override {
     int statusPipe[2], errPipe[2];
     if (pipe2(statusPipe, O_CLOEXEC) < 0) return Fail(errno, "pipe");
-    if (pipe2(errPipe, O_CLOEXEC) < 0) {
-      int e = errno;
-      close(statusPipe[0]);
-      close(statusPipe[1]);
-      return Fail(e, "pipe");
-    }
-    Fd statusRead(statusPipe[0]), errRead(errPipe[0]);
-    const int statusWrite = statusPipe[1], errWrite = errPipe[1];
+    Fd statusRead(statusPipe[0]), statusWriteFd(statusPipe[1]);
+    if (pipe2(errPipe, O_CLOEXEC) < 0) return Fail(errno, "pipe");
+    Fd errRead(errPipe[0]), errWriteFd(errPipe[1]);
+    const int statusWrite = statusWriteFd.get(), errWrite = errWriteFd.get();
 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -119,8 +115,8 @@ class SpawnWorker : public Napi::AsyncWorker {
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     // Only the shim may hold the write ends, so EOF means it is gone.
-    close(statusWrite);
-    close(errWrite);
+    statusWriteFd.reset();
+    errWriteFd.reset();
     if (rc != 0) return Fail(rc, "cannot run " + path_);
     out_.pid = pid;
     ReadStatus(statusRead.get(), errRead.get(), &out_);
@@ -131,8 +127,8 @@ class SpawnWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (out_.err) {
-      deferred_.Resolve(SysErr(env, out_.err, out_.what));
+    if (out_.failed) {
+      deferred_.Resolve(Err(env, out_.error));
       return;
     }
     Napi::Object v = Napi::Object::New(env);
@@ -143,10 +139,7 @@ class SpawnWorker : public Napi::AsyncWorker {
   }
 
  private:
-  void Fail(int err, const std::string &what) {
-    out_.err = err;
-    out_.what = what;
-  }
+  void Fail(int err, const std::string &what) { out_.failed = !fail(&out_.error, "spawn", err, "%s", what.c_str()); }
 
   std::string path_;
   std::vector<std::string> args_;

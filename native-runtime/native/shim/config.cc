@@ -272,6 +272,32 @@ static bool parse_cgroup_mount(const JsonNode *root, ShimConfig *c, Error *e) {
   return true;
 }
 
+static bool parse_devices(const JsonNode *root, ShimConfig *c, Error *e) {
+  const JsonNode *ds = json_get(root, "devices");
+  if (!ds || ds->type == JSON_NULL) return true;
+  if (ds->type != JSON_ARRAY) return fail(e, "config", EINVAL, "\"devices\" must be an array");
+  c->devices = (DeviceSpec *)calloc(json_length(ds) + 1, sizeof(DeviceSpec));
+  if (!c->devices) return fail(e, "config", ENOMEM, "out of memory");
+  for (const JsonNode *d = ds->child; d; d = d->next) {
+    DeviceSpec *s = &c->devices[c->ndevices++];
+    const char *type = nullptr;
+    if (d->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"devices\" must hold objects");
+    if (!json_string(d, "path", true, &s->path, e) || !json_string(d, "hostPath", true, &s->host_path, e) ||
+        !json_string(d, "type", true, &type, e) || !json_uint(d, "major", &s->major, e) || !json_uint(d, "minor", &s->minor, e) ||
+        !json_uint(d, "fileMode", &s->file_mode, e) || !json_uint(d, "uid", &s->uid, e) || !json_uint(d, "gid", &s->gid, e))
+      return false;
+    if (s->path[0] != '/' || s->host_path[0] != '/') return fail(e, "config", EINVAL, "device paths must be absolute (%s)", s->path);
+    // The node is made under the rootfs before any realpath check: no ".." component may climb out.
+    for (const char *p = s->path; (p = strstr(p, "..")); p += 2)
+      if (p[-1] == '/' && (p[2] == '/' || p[2] == 0)) return fail(e, "config", EINVAL, "device path %s contains \"..\"", s->path);
+    if (strcmp(type, "c") != 0 && strcmp(type, "b") != 0) return fail(e, "config", EINVAL, "device type %s: only c or b", type);
+    s->block = type[0] == 'b';
+    if (s->file_mode > 07777 || s->major > 0xfffff || s->minor > 0xfffff || s->uid > 0xffffffffu || s->gid > 0xffffffffu)
+      return fail(e, "config", EINVAL, "device %s: mode, numbers or owner out of range", s->path);
+  }
+  return true;
+}
+
 bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
   memset(c, 0, sizeof *c);
   if (!root || root->type != JSON_OBJECT) return fail(e, "config", EINVAL, "shim config must be a JSON object");
@@ -315,8 +341,8 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
       !json_string_array(root, "readonlyPaths", false, &c->readonly_paths, &c->nreadonly, e))
     return false;
   c->seccomp = true;
-  if (!json_bool(root, "seccomp", &c->seccomp, e) || !json_bool(root, "privileged", &c->privileged, e) ||
-      !parse_cgroup_mount(root, c, e))
+  if (!json_bool(root, "seccomp", &c->seccomp, e) || !seccomp_parse_filter(root, &c->seccomp_filter, e) ||
+      !json_bool(root, "privileged", &c->privileged, e) || !parse_cgroup_mount(root, c, e) || !parse_devices(root, c, e))
     return false;
 
   if (!object(root, "log", &log, e) || !json_string(log, "path", true, &c->log_path, e)) return false;
@@ -356,7 +382,8 @@ bool exec_config_load(const char *path, ExecConfig *c, Error *e) {
   c->seccomp = true;
   if (!json_string(root, "attachSocket", false, &c->attach_socket, e) || !json_string(root, "exitFile", true, &c->exit_file, e) ||
       !json_string(root, "pidFile", false, &c->pid_file, e) || !json_bool(root, "waitForAttach", &c->wait_for_attach, e) ||
-      !json_bool(root, "seccomp", &c->seccomp, e) || !parse_console_size(root, &c->console_rows, &c->console_cols, e))
+      !json_bool(root, "seccomp", &c->seccomp, e) || !seccomp_parse_filter(root, &c->seccomp_filter, e) ||
+      !parse_console_size(root, &c->console_rows, &c->console_cols, e))
     return false;
   if (c->wait_for_attach && !c->attach_socket) return fail(e, "config", EINVAL, "\"waitForAttach\" needs \"attachSocket\"");
   return true;

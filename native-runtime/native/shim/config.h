@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "seccomp.h"
 #include "userns.h"
 
 struct OverlaySpec {
@@ -95,6 +96,17 @@ struct CgroupMountSpec {
   int nhierarchies;
 };
 
+// "devices": a --device node made in the container's /dev (or elsewhere) with the host's numbers, mode
+// and owner; where mknod is refused (a user namespace) the host's node is bound instead, as runc.
+struct DeviceSpec {
+  const char *path;          // absolute, inside the container
+  const char *host_path;     // absolute, on the host
+  bool block;                // 'b', else 'c'
+  uint64_t major, minor;
+  uint64_t file_mode;        // permission bits
+  uint64_t uid, gid;
+};
+
 struct ShimConfig {
   const char *id;
   OverlaySpec overlay;
@@ -116,10 +128,13 @@ struct ShimConfig {
   const char **readonly_paths;
   int nreadonly;
   bool seccomp;
+  SeccompFilter seccomp_filter;  // "seccompFilter": a custom profile's program
   // Docker's --privileged for the filesystem: the host's device nodes in /dev, /sys writable. (Capabilities,
   // seccomp, masked paths and the devices cgroup come through their own fields.)
   bool privileged;
   CgroupMountSpec cgroup_mount;
+  DeviceSpec *devices;
+  int ndevices;
   const char *log_path;
   uint64_t log_max_size;
   int log_max_files;
@@ -148,6 +163,7 @@ struct ExecConfig {
   const char *pid_file;
   bool wait_for_attach;
   bool seccomp;
+  SeccompFilter seccomp_filter;
   int console_rows, console_cols;
 };
 

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "dns_names.h"
+#include "dns_nat.h"
 #include "fd.h"
 #include "json.h"
 
@@ -43,6 +44,12 @@ struct TcpConn {
   int fd = -1;
   size_t len;
   unsigned char buf[2 + 1024];
+  // Forwarded over TCP (a name not in the tables): the upstream connection and its answer.
+  int up = -1;
+  bool up_connected;
+  time_t started;
+  unsigned char *resp;  // 2-byte length + message, malloc'ed
+  size_t rlen, rsent;
 };
 
 struct Server {
@@ -175,6 +182,9 @@ size_t answer_local(const unsigned char *m, size_t len, unsigned char *out, size
   int count = 0;
   for (int i = 0; i < hit.nips && n + 16 <= cap; i++, count++) n = answer_a(out, n, hit.ips[i]);
   wr16(out + 6, (uint16_t)count);
+  // Not every address fit (a UDP answer is capped at 512 bytes): TC tells the client to ask over TCP,
+  // as dockerd's resolver (miekg/dns Truncate) does.
+  if (count < hit.nips) out[2] |= 0x02;
   return n;
 }
 
@@ -264,9 +274,82 @@ void tcp_close(TcpConn *c) {
   g.loop->remove(c->fd);
   close(c->fd);
   c->fd = -1;
+  if (c->up >= 0) {
+    g.loop->remove(c->up);
+    close(c->up);
+    c->up = -1;
+  }
+  free(c->resp);
+  c->resp = nullptr;
 }
 
-// One query per connection, answered from the tables (TCP is not forwarded).
+// The client takes the upstream's answer (it may need several writes: up to 64 KiB).
+void on_tcp_flush(void *ctx, int fd, short revents) {
+  TcpConn *c = (TcpConn *)ctx;
+  if (revents & (POLLHUP | POLLERR)) return tcp_close(c);
+  ssize_t w = send(fd, c->resp + c->rsent, c->rlen - c->rsent, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (w < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (w <= 0) return tcp_close(c);
+  c->rsent += (size_t)w;
+  if (c->rsent == c->rlen) tcp_close(c);
+}
+
+// A failed forward still gets an answer: SERVFAIL, never a dropped connection.
+void tcp_servfail(TcpConn *c) {
+  unsigned char out[2 + 512];
+  size_t n = refuse(c->buf + 2, rd16(c->buf), kRcodeServFail, out + 2);
+  if (n) {
+    wr16(out, (uint16_t)n);
+    send(c->fd, out, n + 2, MSG_DONTWAIT | MSG_NOSIGNAL);
+  }
+  tcp_close(c);
+}
+
+// The upstream end of a forwarded TCP query: connect, send the query as received, read one answer.
+void on_tcp_up(void *ctx, int fd, short revents) {
+  TcpConn *c = (TcpConn *)ctx;
+  if (!c->up_connected) {
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err) return tcp_servfail(c);
+    size_t qn = 2 + rd16(c->buf);
+    if (send(fd, c->buf, qn, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)qn) return tcp_servfail(c);
+    c->up_connected = true;
+    g.loop->set_events(fd, POLLIN);
+    return;
+  }
+  if (!c->resp && !(c->resp = (unsigned char *)malloc(2 + 65535))) return tcp_servfail(c);
+  size_t want = c->rlen >= 2 ? 2 + (size_t)rd16(c->resp) : 2 + 65535;
+  ssize_t r = recv(fd, c->resp + c->rlen, want - c->rlen, MSG_DONTWAIT);
+  if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (r <= 0) return tcp_servfail(c);
+  c->rlen += (size_t)r;
+  if (c->rlen < 2 || c->rlen < 2 + (size_t)rd16(c->resp)) return;
+  c->rlen = 2 + rd16(c->resp);
+  g.loop->remove(fd);
+  close(fd);
+  c->up = -1;
+  c->rsent = 0;
+  if (!g.loop->add(c->fd, on_tcp_flush, c, POLLOUT)) return tcp_close(c);
+}
+
+// From the host's namespace, as UDP queries are; over TCP, since the client asked over TCP (often
+// after a truncated UDP answer).
+bool tcp_forward(TcpConn *c) {
+  if (!g.nupstream) return false;
+  const sockaddr_in &up = g.upstream[g.next_upstream++ % g.nupstream];
+  Fd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.ok()) return false;
+  if (connect(fd.get(), (const sockaddr *)&up, sizeof up) < 0 && errno != EINPROGRESS) return false;
+  if (!g.loop->add(fd.get(), on_tcp_up, c, POLLOUT)) return false;
+  g.loop->remove(c->fd);  // one query per connection: nothing more to read from the client
+  c->up = fd.release();
+  c->up_connected = false;
+  c->started = time(nullptr);
+  return true;
+}
+
+// One query per connection, answered from the tables or forwarded upstream over TCP.
 void on_tcp_conn(void *ctx, int fd, short revents) {
   TcpConn *c = (TcpConn *)ctx;
   ssize_t r = read(fd, c->buf + c->len, sizeof c->buf - c->len);
@@ -279,6 +362,7 @@ void on_tcp_conn(void *ctx, int fd, short revents) {
   if (c->len < 2 + want) return;
   unsigned char out[2 + 4096];
   size_t n = answer_local(c->buf + 2, want, out + 2, sizeof out - 2);
+  if (!n && tcp_forward(c)) return;
   if (!n) n = refuse(c->buf + 2, want, kRcodeServFail, out + 2);
   if (n) {
     wr16(out, (uint16_t)n);
@@ -288,6 +372,9 @@ void on_tcp_conn(void *ctx, int fd, short revents) {
 }
 
 void on_tcp_accept(void *, int fd, short) {
+  time_t now = time(nullptr);
+  for (TcpConn &c : g.tcp_conns)  // an upstream that never answered
+    if (c.fd >= 0 && c.up >= 0 && now - c.started > kForwardTimeout) tcp_servfail(&c);
   for (;;) {
     int cfd = accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (cfd < 0) return;
@@ -300,10 +387,13 @@ void on_tcp_accept(void *, int fd, short) {
     }
     slot->fd = cfd;
     slot->len = 0;
+    slot->up = -1;
+    slot->resp = nullptr;
+    slot->rlen = slot->rsent = 0;
   }
 }
 
-int bind_socket(int type, Error *e) {
+int bind_socket(int type, uint16_t port, Error *e) {
   Fd fd(socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.ok()) {
     fail(e, "dns", errno, "socket");
@@ -315,13 +405,39 @@ int bind_socket(int type, Error *e) {
   setsockopt(fd.get(), IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(53);
+  a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(0x7f00000b);  // 127.0.0.11
   if (bind(fd.get(), (sockaddr *)&a, sizeof a) < 0 || (type == SOCK_STREAM && listen(fd.get(), 64) < 0)) {
-    fail(e, "dns", errno, "bind 127.0.0.11:53");
+    fail(e, "dns", errno, "bind 127.0.0.11:%u", port);
     return -1;
   }
   return fd.release();
+}
+
+uint16_t port_of(int fd) {
+  sockaddr_in a{};
+  socklen_t n = sizeof a;
+  return getsockname(fd, (sockaddr *)&a, &n) == 0 ? ntohs(a.sin_port) : 0;
+}
+
+// In the container's namespace: high ports plus the DNAT from 53 (dns_nat.h). Without nftables (no
+// nf_tables in the kernel) the server binds 53 itself, as before: resolution works, only a server of
+// the container's own on port 53 cannot bind.
+bool bind_servers(int *udp, int *tcp, Error *e) {
+  Error nat{};
+  *udp = bind_socket(SOCK_DGRAM, 0, e);
+  *tcp = *udp >= 0 ? bind_socket(SOCK_STREAM, 0, e) : -1;
+  if (*tcp < 0) {
+    if (*udp >= 0) close(*udp);
+    return false;
+  }
+  if (dns_nat_install(port_of(*udp), port_of(*tcp), &nat)) return true;
+  close(*udp);
+  close(*tcp);
+  *udp = bind_socket(SOCK_DGRAM, 53, e);
+  *tcp = *udp >= 0 ? bind_socket(SOCK_STREAM, 53, e) : -1;
+  if (*tcp < 0 && *udp >= 0) close(*udp);
+  return *tcp >= 0;
 }
 
 bool parse_upstream(const char *s, sockaddr_in *out) {
@@ -371,14 +487,13 @@ bool dns_start(const char *shim_json, const char *net, pid_t init, EventLoop *lo
   // setns affects only the calling thread, and the shim has one: in, bind, out.
   if (setns(netns.get(), CLONE_NEWNET) < 0) return fail(e, "dns", errno, "enter the container's net namespace");
   Error be{};
-  int udp = bind_socket(SOCK_DGRAM, &be);
-  int tcp = udp >= 0 ? bind_socket(SOCK_STREAM, &be) : -1;
+  int udp = -1, tcp = -1;
+  bind_servers(&udp, &tcp, &be);
   if (setns(host.get(), CLONE_NEWNET) < 0) {
     write(2, "berth-shim: cannot return to the host net namespace\n", 52);
     _exit(1);
   }
   if (tcp < 0) {
-    if (udp >= 0) close(udp);
     *e = be;
     return false;
   }

@@ -6,8 +6,10 @@
 //           "forward": ["<ipv4>[:port]", …]}     // upstreams; only with outbound access
 //
 // Names in the tables get A records (and PTR for their addresses); a known name has no AAAA (an empty
-// answer). Anything else is forwarded over UDP from the host's namespace when there are upstreams,
-// else answered SERVFAIL at once, as dockerd does when it has nowhere to forward.
+// answer). Anything else is forwarded from the host's namespace when there are upstreams (UDP queries
+// over UDP, TCP queries over TCP), else answered SERVFAIL at once, as dockerd does when it has nowhere to
+// forward. A UDP answer from the tables is at most 512 bytes: one that does not fit is cut and has TC set,
+// so the client asks again over TCP.
 #pragma once
 
 #include <sys/types.h>

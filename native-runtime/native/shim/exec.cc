@@ -104,7 +104,7 @@ bool open_target(const ExecConfig &c, Target *t, Error *e) {
     fail(&e, "rootfs", errno, "enter the container's root");
     process_fail(f, e);
   }
-  LaunchOptions o{c.seccomp, false, false, c.console_rows, c.console_cols};
+  LaunchOptions o{c.seccomp, false, false, c.console_rows, c.console_cols, &c.seccomp_filter};
   process_launch(c.process, o, f, &e);
   process_fail(f, e);
 }

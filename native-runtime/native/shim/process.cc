@@ -165,7 +165,7 @@ bool run(const ShimConfig &c, const char *rootfs_dir, const ContainerFds &f, Err
   umask(0);  // device nodes and mount points get exactly the modes we ask for
   if (!namespaces_join_net(f.netns, e) || !network_setup_in_container(c, e) || !rootfs_setup(c, rootfs_dir, premounted, e)) return false;
   if (c.hostname[0] && sethostname(c.hostname, strlen(c.hostname)) < 0) return fail(e, "hostname", errno, "sethostname");
-  LaunchOptions o{c.seccomp, true, true, c.console_rows, c.console_cols};
+  LaunchOptions o{c.seccomp, true, true, c.console_rows, c.console_cols, &c.seccomp_filter};
   return process_launch(c.process, o, f, e);
 }
 
@@ -179,10 +179,11 @@ bool process_launch(const ProcessSpec &p, const LaunchOptions &o, const Containe
   umask(022);
 
   // Without no_new_privs only CAP_SYS_ADMIN may install a filter, so do it before dropping it.
-  if (o.seccomp && !p.no_new_privileges && !seccomp_install(p.capabilities, e)) return false;
+  const auto install = [&]() { return o.filter && o.filter->n ? seccomp_install_filter(*o.filter, e) : seccomp_install(p.capabilities, e); };
+  if (o.seccomp && !p.no_new_privileges && !install()) return false;
   if (!switch_user(p, e) || !capabilities_apply(p.capabilities, e)) return false;
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(e, "no_new_privs", errno, "PR_SET_NO_NEW_PRIVS");
-  if (o.seccomp && p.no_new_privileges && !seccomp_install(p.capabilities, e)) return false;
+  if (o.seccomp && p.no_new_privileges && !install()) return false;
   if (chdir(p.cwd) < 0) return fail(e, "cwd", errno, "chdir %s", p.cwd);
 
   if (f.ready_wr >= 0 && !check_executable(p, e)) return false;

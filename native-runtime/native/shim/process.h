@@ -22,6 +22,7 @@ struct LaunchOptions {
   bool create_cwd;    // run mode creates a missing workdir, as Docker does; exec fails instead
   bool allow_init;    // process.init is honoured in run mode only
   int console_rows, console_cols;
+  const SeccompFilter *filter;  // a custom profile's program (n > 0) instead of the built-in filter
 };
 
 // Never returns: execs the container process, or reports an Error on error_wr and exits 127.

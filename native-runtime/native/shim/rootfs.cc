@@ -172,6 +172,31 @@ bool copy_host_devices(const char *host_dir, const char *dst_dir, int depth, Err
   return ok;
 }
 
+// --device: each node made at its path (parents created inside the rootfs) with the host's numbers, mode
+// and owner, as runc's createDeviceNode: an existing entry is kept; where mknod is not permitted (a user
+// namespace) the host's node is bound onto an empty file instead.
+bool create_devices(const char *root, const DeviceSpec *devs, int n, Error *e) {
+  for (int i = 0; i < n; i++) {
+    const DeviceSpec &d = devs[i];
+    Path dst, parent;
+    if (!join(&dst, root, d.path, e)) return false;
+    snprintf(parent.buf, sizeof parent.buf, "%s", dst.buf);
+    *strrchr(parent.buf, '/') = 0;
+    if (!mkdir_all(parent.buf, 0755, e) || !check_inside(root, parent.buf, e)) return false;
+    mode_t mode = (d.block ? S_IFBLK : S_IFCHR) | (mode_t)d.file_mode;
+    if (mknod(dst.buf, mode, makedev(d.major, d.minor)) == 0) {
+      // mknod applies the umask; the host's mode and owner are what the container sees.
+      if (chmod(dst.buf, (mode_t)d.file_mode) < 0) return fail(e, "rootfs", errno, "chmod %s", dst.buf);
+      if (lchown(dst.buf, (uid_t)d.uid, (gid_t)d.gid) < 0) return fail(e, "rootfs", errno, "chown %s", dst.buf);
+      continue;
+    }
+    if (errno == EEXIST) continue;
+    if (errno != EPERM) return fail(e, "rootfs", errno, "mknod %s", d.path);
+    if (!make_target(root, dst.buf, true, e) || !do_mount(d.host_path, dst.buf, nullptr, MS_BIND, nullptr, e)) return false;
+  }
+  return true;
+}
+
 // /sys/fs/cgroup as dockerd sets it up (runc's cgroup mount): on v1 a tmpfs holding each hierarchy's
 // container directory, bound at its name; on v2 the cgroup2 filesystem seen from the container's own
 // cgroup namespace (entered in process.cc). Read-only unless privileged or writable-cgroups.
@@ -329,6 +354,7 @@ bool rootfs_setup(const ShimConfig &c, const char *root_dir, const int *premount
     Path dev;
     if (!join(&dev, root, "/dev", e) || !copy_host_devices("/dev", dev.buf, 0, e)) return false;
   }
+  if (!create_devices(root, c.devices, c.ndevices, e)) return false;
   // Privileged containers get a writable /sys, as with dockerd.
   if (!join(&p, root, "/sys", e) || !make_target(root, p.buf, false, e) || !mount_sys(p.buf, c.privileged, c.userns.nuid > 0, e))
     return false;

@@ -5,6 +5,10 @@
 // needs no libseccomp; the filter is built per process from the capabilities it is about to get.
 #include "seccomp.h"
 
+#include <stdlib.h>
+
+#include "json.h"
+
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -115,5 +119,40 @@ bool seccomp_install(uint64_t caps, Error *e) {
 
   sock_fprog fprog{(unsigned short)n, prog};
   if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0) return fail(e, "seccomp", errno, "installing the seccomp filter");
+  return true;
+}
+
+bool seccomp_parse_filter(const JsonNode *obj, SeccompFilter *out, Error *e) {
+  out->insns = nullptr;
+  out->n = 0;
+  const JsonNode *v = json_get(obj, "seccompFilter");
+  if (!v || v->type == JSON_NULL) return true;
+  size_t len = v->type == JSON_ARRAY ? json_length(v) : 0;
+  if (v->type != JSON_ARRAY || len == 0 || len % 4 != 0 || len / 4 > BPF_MAXINSNS)
+    return fail(e, "config", EINVAL, "\"seccompFilter\" must hold 1..%d instructions of 4 numbers", BPF_MAXINSNS);
+  out->insns = (sock_filter *)calloc(len / 4, sizeof(sock_filter));
+  if (!out->insns) return fail(e, "config", ENOMEM, "seccompFilter");
+  size_t i = 0;
+  for (const JsonNode *n = v->child; n; n = n->next, i++) {
+    // code and jt/jf are 16 and 8 bits, k 32 bits.
+    const double limit = i % 4 == 0 ? 0xffff : i % 4 == 3 ? 4294967295.0 : 0xff;
+    if (n->type != JSON_NUMBER || n->number < 0 || n->number > limit || n->number != (double)(uint64_t)n->number)
+      return fail(e, "config", EINVAL, "\"seccompFilter\"[%zu] is out of range", i);
+    sock_filter &f = out->insns[i / 4];
+    uint32_t x = (uint32_t)n->number;
+    switch (i % 4) {
+      case 0: f.code = (uint16_t)x; break;
+      case 1: f.jt = (uint8_t)x; break;
+      case 2: f.jf = (uint8_t)x; break;
+      default: f.k = x;
+    }
+  }
+  out->n = (int)(len / 4);
+  return true;
+}
+
+bool seccomp_install_filter(const SeccompFilter &f, Error *e) {
+  sock_fprog fprog{(unsigned short)f.n, f.insns};
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0) return fail(e, "seccomp", errno, "installing the seccomp profile's filter");
   return true;
 }

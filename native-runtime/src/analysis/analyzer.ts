@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { badParameter, EngineError, notFound } from '../errors.js';
-import { mapErrors } from '../images-facade.js';
+import { mapErrors } from '../images/engine-errors.js';
 import type { ImageStores } from '../images/open.js';
 import { familiarString } from '../images/reference.js';
 import type { ImageRecord } from '../images/store.js';

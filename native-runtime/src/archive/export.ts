@@ -1,6 +1,7 @@
 // exportContainerFs: `docker export` — a flattened tar of a directory tree (a container's merged rootfs;
 // the caller mounts it and passes the mount point). Entries in byte order of their names, hardlinks kept,
-// streamed. Sockets, fifos and device nodes are skipped (as a layer tar would).
+// streamed. Fifos and device nodes are entries, sockets are skipped (as in a layer tar, and as dockerd's
+// export does).
 import type { Readable } from 'node:stream';
 import { diffDirectory } from '../layers/diff.js';
 

@@ -12,6 +12,8 @@ export interface CgroupLayout {
   v1: Partial<Record<V1Controller, string>>;
   /** Mount point of the cgroup2 tree, if any. */
   v2Root?: string;
+  /** v1: the `name=systemd` hierarchy (no controller), which runc also places containers in. */
+  v1Systemd?: string;
 }
 
 /** Parses mountinfo text (defaults to /proc/self/mountinfo). */
@@ -19,6 +21,7 @@ export function detectCgroups(mountinfo?: string): CgroupLayout {
   const text = mountinfo ?? fs.readFileSync('/proc/self/mountinfo', 'utf8');
   const v1: Partial<Record<V1Controller, string>> = {};
   let v2Root: string | undefined;
+  let v1Systemd: string | undefined;
   for (const line of text.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
@@ -30,6 +33,7 @@ export function detectCgroups(mountinfo?: string): CgroupLayout {
       if (v2Root === undefined || mountPoint === '/sys/fs/cgroup') v2Root = mountPoint;
     } else if (fstype === 'cgroup') {
       for (const opt of (superOpts ?? '').split(',')) {
+        if (opt === 'name=systemd') v1Systemd ??= mountPoint;
         if ((V1_CONTROLLERS as readonly string[]).includes(opt) && !v1[opt as V1Controller]) {
           v1[opt as V1Controller] = mountPoint;
         }
@@ -38,7 +42,7 @@ export function detectCgroups(mountinfo?: string): CgroupLayout {
   }
   const hasV1 = Object.keys(v1).length > 0;
   const mode = hasV1 ? (v2Root ? 'hybrid' : 'v1') : 'v2';
-  return v2Root === undefined ? { mode, v1 } : { mode, v1, v2Root };
+  return { mode, v1, ...(v2Root === undefined ? {} : { v2Root }), ...(hasV1 && v1Systemd ? { v1Systemd } : {}) };
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
@@ -61,5 +65,5 @@ export function createCgroupDriver(opts: CgroupDriverOptions = {}): CgroupDriver
     if (!fs.existsSync(path.join(layout.v2Root, 'cgroup.controllers'))) throw new Error(`${layout.v2Root} is not a cgroup2 root`);
     return new CgroupV2Driver({ root: layout.v2Root, parent });
   }
-  return new CgroupV1Driver({ mounts: layout.v1, parent });
+  return new CgroupV1Driver({ mounts: layout.v1, parent, ...(layout.v1Systemd ? { systemd: layout.v1Systemd } : {}) });
 }

@@ -25,6 +25,8 @@ export interface CgroupLimits {
   pidsLimit?: number;
   /** Privileged: the devices cgroup allows every device (v1 `a *:* rwm`), as runc's privileged spec. */
   allDevices?: boolean;
+  /** --device and --device-cgroup-rule: devices.allow rules added to the default list ("c 10:229 rwm"). */
+  deviceRules?: string[];
   blkio?: {
     readBps?: DeviceRate[];
     writeBps?: DeviceRate[];

@@ -19,6 +19,8 @@ import {
   sleep,
   writeValue,
 } from './fsutil.js';
+import { internal } from '../errors.js';
+import { DEFAULT_DEVICE_ALLOW } from './devices.js';
 import type { BlkioEntry, CgroupCapabilities, CgroupDriver, CgroupLimits, DeviceRate, RawCgroupStats } from './types.js';
 
 export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'cpuset', 'memory', 'blkio', 'pids', 'freezer', 'devices'] as const;
@@ -28,13 +30,13 @@ export interface CgroupV1Options {
   /** Controller → mount point, e.g. { cpu: '/sys/fs/cgroup/cpu', … } (detectCgroups() finds these). */
   mounts: Partial<Record<V1Controller, string>>;
   parent?: string;
+  /**
+   * Mount point of the `name=systemd` hierarchy: the container gets a group there too, as runc's cgroupfs
+   * manager gives it, so /sys/fs/cgroup/systemd inside shows its own (systemd in a container needs it).
+   */
+  systemd?: string;
 }
 
-/** Docker's default device rules (the same runc wrote for the reference container). */
-const DEFAULT_DEVICE_ALLOW = [
-  'b *:* m', 'c *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm',
-  'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 10:200 rwm', 'c 136:* rwm',
-];
 
 // cpuacct.stat is in USER_HZ; Linux reports it as 100 on every architecture Docker supports.
 const NS_PER_TICK = 10_000_000;
@@ -44,9 +46,11 @@ export class CgroupV1Driver implements CgroupDriver {
   readonly version = 1 as const;
   readonly parent: string;
   private readonly mounts: Partial<Record<V1Controller, string>>;
+  private readonly systemd: string | undefined;
 
   constructor(opts: CgroupV1Options) {
     this.mounts = opts.mounts;
+    this.systemd = opts.systemd;
     this.parent = opts.parent ?? 'berth';
   }
 
@@ -68,6 +72,7 @@ export class CgroupV1Driver implements CgroupDriver {
       const d = this.dir(c, id);
       if (d) seen.add(d);
     }
+    if (this.systemd) seen.add(path.join(this.systemd, this.parent, id));
     return [...seen];
   }
 
@@ -125,10 +130,11 @@ export class CgroupV1Driver implements CgroupDriver {
     checkId(id);
     try {
       for (const c of V1_CONTROLLERS) await this.ensure(c, id);
+      if (this.systemd) fs.mkdirSync(path.join(this.systemd, this.parent, id), { recursive: true });
       const dev = this.dir('devices', id);
       if (dev) {
         await writeValue(path.join(dev, 'devices.deny'), 'a *:* rwm');
-        for (const rule of limits.allDevices ? ['a *:* rwm'] : DEFAULT_DEVICE_ALLOW) await writeValue(path.join(dev, 'devices.allow'), rule);
+        for (const rule of limits.allDevices ? ['a *:* rwm'] : [...DEFAULT_DEVICE_ALLOW, ...(limits.deviceRules ?? [])]) await writeValue(path.join(dev, 'devices.allow'), rule);
       }
       const pidsDir = this.dir('pids', id);
       if (pidsDir && limits.pidsLimit === undefined) await writeValue(path.join(pidsDir, 'pids.max'), 'max');
@@ -286,23 +292,34 @@ export class CgroupV1Driver implements CgroupDriver {
 
 /** memsw must stay ≥ limit at every step, so the order depends on whether we grow or shrink. */
 async function setMemory(dir: string, memory: number | undefined, memorySwap: number | undefined): Promise<void> {
-  const limitFile = path.join(dir, 'memory.limit_in_bytes');
   const swapFile = path.join(dir, 'memory.memsw.limit_in_bytes');
   const hasSwap = await exists(swapFile);
   const mem = memory === undefined ? undefined : String(memory);
   const swap = memorySwap === undefined || !hasSwap ? undefined : String(memorySwap);
   if (swap === undefined) {
-    if (mem !== undefined) await writeValue(limitFile, mem);
+    if (mem !== undefined) await writeMemoryLimit(dir, mem);
     return;
   }
   const current = Number(await readText(swapFile));
   const growing = memorySwap === -1 || (memorySwap !== undefined && memorySwap > current);
   if (growing) {
     await writeValue(swapFile, swap);
-    if (mem !== undefined) await writeValue(limitFile, mem);
+    if (mem !== undefined) await writeMemoryLimit(dir, mem);
   } else {
-    if (mem !== undefined) await writeValue(limitFile, mem);
+    if (mem !== undefined) await writeMemoryLimit(dir, mem);
     await writeValue(swapFile, swap);
+  }
+}
+
+/** EBUSY: the limit is below what the group uses and the kernel could not reclaim it. Said as runc says it. */
+async function writeMemoryLimit(dir: string, value: string): Promise<void> {
+  try {
+    await writeValue(path.join(dir, 'memory.limit_in_bytes'), value);
+  } catch (e) {
+    if ((e as { cause?: NodeJS.ErrnoException }).cause?.code !== 'EBUSY') throw e;
+    const usage = (await readText(path.join(dir, 'memory.usage_in_bytes'))).trim();
+    const peak = (await readText(path.join(dir, 'memory.max_usage_in_bytes'))).trim();
+    throw internal(`unable to set memory limit to ${value} (current usage: ${usage}, peak usage: ${peak})`, e);
   }
 }
 

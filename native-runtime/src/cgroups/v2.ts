@@ -16,6 +16,8 @@ import {
   sleep,
   writeValue,
 } from './fsutil.js';
+import { attachDeviceFilter } from '../native/index.js';
+import { DEFAULT_DEVICE_ALLOW, deviceFilterRules } from './devices.js';
 import type { BlkioEntry, CgroupCapabilities, CgroupDriver, CgroupLimits, DeviceRate, RawCgroupStats } from './types.js';
 
 export interface CgroupV2Options {
@@ -96,6 +98,11 @@ export class CgroupV2Driver implements CgroupDriver {
     const dir = this.dir(id);
     await fsp.mkdir(dir);
     try {
+      // The devices allow list (v1's devices.allow) as a BPF program on a real cgroup2 directory;
+      // Privileged allows every device, so nothing is attached (runc attaches an allow-all program).
+      if (!limits.allDevices && (await exists(path.join(dir, 'cgroup.controllers')))) {
+        attachDeviceFilter(dir, deviceFilterRules([...DEFAULT_DEVICE_ALLOW, ...(limits.deviceRules ?? [])]));
+      }
       await this.apply(dir, limits);
     } catch (e) {
       await rmdirRetry(dir).catch(() => {});

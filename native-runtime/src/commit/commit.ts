@@ -5,9 +5,9 @@
 // container's Cmd, the comment and the author.
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { removeRuntimeArtifacts, runtimeArtifacts } from '../build/executor/mountpoints.js';
-import { createStepImage } from '../build/executor/image.js';
-import { LAYER_GZIP_LEVEL } from '../build/executor/layer.js';
+import { removeRuntimeArtifacts, runtimeArtifacts } from '../builder/executor/mountpoints.js';
+import { createStepImage } from '../builder/executor/image.js';
+import { LAYER_GZIP_LEVEL } from '../builder/executor/layer.js';
 import type { ContainerManager } from '../containers/manager.js';
 import type { CommitOptions } from '../engine/engine.js';
 import { badParameter, conflict, EngineError, noSuchImage } from '../errors.js';
@@ -90,7 +90,7 @@ export async function commitContainer(deps: CommitDeps, idOrName: string, option
     }
   } else if (opts.tag) throw badParameter('tag is specified without a repository');
 
-  const containerConfig = normalizeContainerConfig(rec.cfg.config as unknown as Partial<ContainerConfig>);
+  const containerConfig = normalizeContainerConfig(rec.cfg.config);
   let config: ContainerConfig;
   try {
     const base = opts.config ? normalizeContainerConfig(opts.config as Partial<ContainerConfig>) : containerConfig;

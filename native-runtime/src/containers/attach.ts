@@ -3,7 +3,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import type { AttachOptions } from '../engine/engine.js';
 import { badParameter, conflict, internal } from '../errors.js';
-import { attachmentStream, resizeOnce } from '../exec/stream.js';
+import { attachmentStream, resizeOnce } from '../native/attach-stream.js';
 import { attachShim } from '../native/index.js';
 import type { PendingAttaches } from './pending-attach.js';
 import type { ContainerRecord } from './record.js';

@@ -18,11 +18,21 @@ const strList = (v: string[] | string | null | undefined): string[] | null =>
 /** Replace-or-append by variable name, keeping order (moby's ReplaceOrAppendEnvValues). */
 export function mergeEnv(base: string[], overrides: string[]): string[] {
   const out = [...base];
+  // Name → first index: a scan per override made a 10,000-variable build cubic (issue #16).
+  const at = new Map<string, number>();
+  const nameOf = (kv: string): string => {
+    const eq = kv.indexOf('=');
+    return eq < 0 ? kv : kv.slice(0, eq);
+  };
+  out.forEach((e, i) => {
+    const k = nameOf(e);
+    if (!at.has(k)) at.set(k, i);
+  });
   for (const kv of overrides) {
-    const k = kv.split('=')[0]!;
-    const i = out.findIndex((e) => e.split('=')[0] === k);
-    if (i >= 0) out[i] = kv;
-    else out.push(kv);
+    const k = nameOf(kv);
+    const i = at.get(k);
+    if (i !== undefined) out[i] = kv;
+    else at.set(k, out.push(kv) - 1);
   }
   return out;
 }

@@ -1,58 +1,39 @@
-// The container state machine: create, start, stop, kill, restart, remove, wait, rename, pause, and
-// what happens when a shim reports an exit. Every state change is saved (atomically) before it is
-// announced with an event.
-import fs, { promises as fsp } from 'node:fs';
+// The container lifecycle: start, stop, kill, restart, pause, remove, wait, rename, what happens when a
+// shim reports an exit, and restart policies. Every state change is saved (atomically) before it is
+// announced with an event. The other jobs are beside it: create.ts (create and its config),
+// queries.ts (inspect, list, logs), recovery.ts (after an engine restart); ContainerManager is the
+// one object the engine holds and routes those calls there.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CgroupDriver } from '../cgroups/types.js';
-import { resolveLimits } from '../cgroups/limits.js';
 import type { ContainerCreateBody, ContainerInspect, ContainerSummary, ContainerWaitResponse } from '../engine/types.js';
-import { ContainerCreateBodySchema } from '../engine/schemas.js';
-import {
-  badParameter,
-  conflict,
-  EngineError,
-  forbidden,
-  internal,
-  isPaused,
-  noSuchImage,
-  notModified,
-  notRunning,
-  removePaused,
-  removeRunning,
-} from '../errors.js';
+import { badParameter, conflict, EngineError, internal, isPaused, notModified, notRunning, removePaused, removeRunning } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { normalizeFilters } from '../events/filters.js';
 import type { ImageStores } from '../images/open.js';
 import { rfc3339Nano } from '../images/time.js';
-import { followLogs, logsBuffer } from '../logs/index.js';
 import { ShimStartError } from '../native/index.js';
-import { chainIds } from '../snapshots/chain.js';
-import { unpackImage } from '../snapshots/unpack.js';
-import { limitSnapshotSize, storageOptSize } from '../snapshots/quota.js';
-import { parseRamSize } from './units.js';
-import { withLease } from '../archive/lease.js';
-import { randomId } from '../util/ids.js';
-import { leftOutWarning, resolveCapabilities } from './capabilities.js';
-import { securitySettings } from './security-opt.js';
-import { INIT_LAYER_DIR, withInitLayer, writeInitLayer, copyInitLayer } from './init-layer.js';
-import { fullHostConfig, mergeConfig, netNamespace } from './config-merge.js';
-import { writeEtcFiles, etcPaths, hostsText } from './etc-files.js';
-import { filterContainers, parseContainerFilters } from './list-filter.js';
-import { KeyedMutex } from './locks.js';
-import { PendingAttaches } from './pending-attach.js';
-import { GO_ZERO_TIME, initialState, type ContainerConfigFile, type ContainerRecord } from './record.js';
-import { bootId, EXIT_FILE, ExitWatcher, isBerthShim, processAlive, readExitFile, readPidFile, startShim, type ExitFile, type ExitOutcome } from './shim.js';
-import { attachSocketPath, buildShimSpec, logRotation, shimRunDir } from './spec.js';
-import type { ContainerStore } from './store.js';
-import { resolveUlimits } from './ulimits.js';
-import { parseSignal } from './units.js';
-import { inspectView, summaryView } from './view.js';
-import { shouldRestart, startsWithEngine } from '../restart/policy.js';
-import { Waiters, type WaitCondition } from './waiters.js';
-import type { NetworkService } from '../networks/index.js';
-import type { VolumeService } from '../volumes/index.js';
+import { etcPaths } from '../networks/etc-files.js';
+import type { NetworkEndpoints } from '../networks/index.js';
+import { shouldRestart } from '../restart/policy.js';
 import type { UsernsService } from '../userns/index.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
+import type { VolumeService } from '../volumes/index.js';
+import { createContainer, NAME_RE } from './create.js';
+import { withInitLayer } from './init-layer.js';
+import { PendingAttaches } from './pending-attach.js';
+import { ContainerQueries, type LogsArgs } from './queries.js';
+import { GO_ZERO_TIME, isActive, type ContainerRecord } from './record.js';
+import { recoverContainers, startWithEngine, type Recoverable } from './recovery.js';
+import { bootId, ExitWatcher, EXIT_FILE, startShim, type ExitFile, type ExitOutcome } from './shim.js';
+import { attachSocketPath, buildShimSpec, shimRunDir } from './spec.js';
+import type { ContainerStore } from './store.js';
+import { parseSignal } from './units.js';
+import { Waiters, type WaitCondition } from './waiters.js';
+
+export { SNAPSHOT_PREFIX } from './create.js';
+export type { LogsArgs } from './queries.js';
+export { GO_ZERO_TIME, isActive };
 
 export interface ManagerDeps {
   store: ContainerStore;
@@ -61,11 +42,12 @@ export interface ManagerDeps {
   events: EventBus;
   run: string;
   readOnly: boolean;
-  /** Mounts (src/volumes) and networks/ports (src/networks); absent = none, as before. */
-  volumes?: VolumeService;
-  networks?: NetworkService;
-  /** User namespaces (issue #19); absent: every container uses the host's ids. */
-  userns?: UsernsService;
+  /** Mounts (src/volumes). */
+  volumes: VolumeService;
+  /** A container's network endpoints and published ports (src/networks). */
+  networks: NetworkEndpoints<ContainerRecord>;
+  /** User namespaces (issue #19); mode host: every container uses the host's ids. */
+  userns: UsernsService;
 }
 
 /** What other services (health, exec, stats) need to hear about; only the lock holder gets these. */
@@ -75,21 +57,9 @@ export interface ContainerHooks {
   exited?(rec: ContainerRecord): void;
 }
 
-export interface LogsArgs {
-  follow?: boolean;
-  stdout?: boolean;
-  stderr?: boolean;
-  since?: number | string;
-  until?: number | string;
-  timestamps?: boolean;
-  tail?: number | 'all' | string;
-}
-
 const SIGKILL = 9;
 const SIGTERM = 15;
 const KILL_WAIT_MS = 30_000;
-const NAME_RE = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-export const SNAPSHOT_PREFIX = 'container-';
 
 /** The shim writes a fixed 9-digit fraction; Docker shows Go's RFC3339Nano (trailing zeros trimmed). */
 const trimTime = (s: string): string => s.replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
@@ -109,8 +79,11 @@ export class ContainerManager {
   /** Cgroup removals still running after an exit, and groups this process has removed. */
   private readonly cgroupCleanup = new Map<string, Promise<void>>();
   private readonly groupFreed = new Set<string>();
+  private readonly queries: ContainerQueries;
 
-  constructor(private readonly d: ManagerDeps) {}
+  constructor(private readonly d: ManagerDeps) {
+    this.queries = new ContainerQueries(d);
+  }
 
   setHooks(h: ContainerHooks): void {
     this.hooks = h;
@@ -156,10 +129,6 @@ export class ContainerManager {
     return this.store.dir(id);
   }
 
-  private mutable(what: string): void {
-    if (this.d.readOnly) throw forbidden(`cannot ${what}: this Berth instance is read-only`);
-  }
-
   private attrs(rec: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
     return { ...(rec.cfg.config.Labels ?? {}), image: rec.cfg.config.Image, name: rec.cfg.name.slice(1), ...extra };
   }
@@ -169,151 +138,19 @@ export class ContainerManager {
   }
 
   /** Read-only instances see the writer's latest files. */
-  async refresh(): Promise<void> {
-    if (this.d.readOnly) await this.store.load();
+  refresh(): Promise<void> {
+    return this.queries.refresh();
   }
 
   // ─────────────────────────── create ───────────────────────────
 
-  async create(body: ContainerCreateBody): Promise<{ id: string; warnings: string[] }> {
-    this.mutable('create a container');
-    const parsed = ContainerCreateBodySchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw badParameter(`${issue.path.join('.') || 'body'}: ${issue.message}`);
-    }
-    const h = body.HostConfig ?? {};
-    const policy = h.RestartPolicy?.Name ?? '';
-    if (h.AutoRemove && policy !== '' && policy !== 'no') throw conflict('Conflicting options: AutoRemove and restart policy');
-    if (policy !== 'on-failure' && h.RestartPolicy?.MaximumRetryCount) {
-      throw badParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-    }
-    netNamespace(h.NetworkMode);
-    this.d.networks?.resolveMode(body);
-    const rec0 = await this.d.stores.images.find(body.Image!).catch(() => null);
-    if (!rec0) throw noSuchImage(body.Image!);
-    const image = rec0;
-    const imageConfig = await this.d.stores.images.config(image);
-    const id = randomId();
-    let name: string;
-    if (body.name) {
-      name = body.name.startsWith('/') ? body.name : `/${body.name}`;
-      if (!NAME_RE.test(name)) throw badParameter(`Invalid container name (${body.name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-      this.store.checkName(name);
-    } else {
-      name = this.store.uniqueRandomName();
-    }
-    const config = mergeConfig(body, imageConfig.config ?? null, body.Image!, id);
-    const hostConfig = fullHostConfig(h);
-    const caps = await this.d.cgroups.capabilities();
-    const { limits, warnings } = await resolveLimits(hostConfig, caps);
-    if (limits.memorySwap !== undefined && !hostConfig.MemorySwap) hostConfig.MemorySwap = limits.memorySwap;
-    // Everything that start() would refuse is refused now, as a 400 at create.
-    // Unknown capabilities and security options are 400s; capabilities the engine lacks and options it
-    // cannot apply are warnings in the create response.
-    warnings.push(...leftOutWarning(resolveCapabilities(hostConfig).leftOut));
-    warnings.push(...securitySettings(hostConfig.SecurityOpt, hostConfig.Privileged).warnings);
-    // Privileged: the devices cgroup allows every device (v1; see cgroups/v1.ts).
-    if (hostConfig.Privileged) limits.allDevices = true;
-    resolveUlimits(hostConfig.Ulimits);
-    hostsText({ hostname: config.Hostname, extraHosts: hostConfig.ExtraHosts });
-    this.d.volumes?.validate(hostConfig, Object.keys(config.Volumes ?? {}));
-    this.d.userns?.validate(hostConfig);
-    const entry = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-    const cfgPartial = { hostConfig } as ContainerConfigFile;
-    logRotation(cfgPartial);
-    if (!image.diffIds.length) throw badParameter(`image ${body.Image} has no layers to run`);
-    const sizeLimit = await storageOptSize(this.d.stores.snapshots, h.StorageOpt, parseRamSize).catch((e: Error) => {
-      throw badParameter(e.message);
-    });
-
-    const snapshotKey = `${SNAPSHOT_PREFIX}${id}`;
-    const chain = chainIds(image.diffIds);
-    const top = chain[chain.length - 1]!;
-    // A lease keeps a concurrent rmi or prune from collecting the layers between unpack and prepare.
-    await withLease(this.d.stores, `create ${id}`, async (lease) => {
-      lease.addImage(image.id);
-      for (const l of image.layers) lease.addBlob(l.digest);
-      for (const c of chain) lease.addSnapshot(c);
-      await unpackImage(
-        this.d.stores.snapshots,
-        this.d.stores.content,
-        image.layers.map((l, i) => ({ digest: l.digest, diffId: image.diffIds[i]! })),
-      );
-      await this.d.stores.snapshots.prepare(snapshotKey, top, { labels: { 'berth.container': id }, durability: 'deferred' });
-    });
-    if (sizeLimit !== undefined) {
-      await limitSnapshotSize(this.d.stores.snapshots, snapshotKey, sizeLimit).catch(async (e: Error) => {
-        await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
-        throw internal(`--storage-opt size: ${e.message}`, e);
-      });
-    }
-    let made: ContainerRecord | undefined;
-    try {
-      const userns = await this.d.userns?.forCreate(id, hostConfig);
-      const lowerDirs = await Promise.all([...chainIds(image.diffIds)].reverse().map((c) => this.d.stores.snapshots.dirPath(c)));
-      const own = await this.d.stores.snapshots.dirPath(snapshotKey);
-      writeInitLayer(path.join(own, INIT_LAYER_DIR));
-      const tree = this.d.stores.snapshots.driver === 'overlay' ? undefined : (await this.d.stores.snapshots.mounts(snapshotKey)).rootfs;
-      if (tree) copyInitLayer(path.join(own, INIT_LAYER_DIR), tree);
-      const cfg: ContainerConfigFile = {
-        id,
-        name,
-        created: rfc3339Nano(),
-        imageId: image.id,
-        imageChainId: top,
-        snapshotKey,
-        config,
-        hostConfig,
-        path: entry[0]!,
-        args: entry.slice(1),
-        limits,
-        warnings,
-        storageDriver: this.d.stores.snapshots.driver,
-        graphDriver: tree ? {} : {
-          // The init layer first, as dockerd lists its <id>-init layer.
-          LowerDir: [path.join(own, INIT_LAYER_DIR), ...lowerDirs.map((d) => `${d}/fs`)].join(':'),
-          MergedDir: `${own}/merged`,
-          UpperDir: `${own}/fs`,
-          WorkDir: `${own}/work`,
-        },
-        ...(userns ? { userns } : {}),
-      };
-      fs.mkdirSync(this.dir(id), { recursive: true, mode: 0o700 });
-      // The container's root sets up its mounts with its own ids: the bind sources (/etc files here) must
-      // be reachable, as dockerd makes its root traversable for the remapped root. Search only, no listing.
-      if (userns) for (const d of [path.dirname(path.dirname(this.dir(id))), path.dirname(this.dir(id)), this.dir(id)]) fs.chmodSync(d, 0o711);
-      await writeEtcFiles(this.dir(id), {
-        hostname: config.Hostname,
-        domainname: config.Domainname,
-        extraHosts: hostConfig.ExtraHosts,
-        dnsSearch: hostConfig.DnsSearch,
-        dnsOptions: hostConfig.DnsOptions,
-      });
-      const rec: ContainerRecord = { cfg, state: initialState() };
-      made = rec;
-      const mounts = await this.d.volumes?.resolve(hostConfig, Object.keys(config.Volumes ?? {}), () => this.d.stores.snapshots.mounts(snapshotKey), this.dir(id), userns);
-      if (mounts) cfg.mounts = mounts;
-      await this.d.networks?.attachAtCreate(rec, body);
-      await this.store.add(rec);
-      this.emit(rec, 'create');
-      return { id, warnings };
-    } catch (e) {
-      if (made) {
-        await this.d.networks?.release(made).catch(() => {});
-        await this.d.volumes?.containerRemoved(made.cfg.mounts, true).catch(() => {});
-      }
-      await this.d.stores.snapshots.remove(snapshotKey).catch(() => {});
-      await fsp.rm(this.dir(id), { recursive: true, force: true });
-      await this.d.userns?.release(id).catch(() => {});
-      throw e;
-    }
+  create(body: ContainerCreateBody): Promise<{ id: string; warnings: string[] }> {
+    return createContainer({ ...this.d, emit: (rec, action) => this.emit(rec, action) }, body);
   }
 
   // ─────────────────────────── start ───────────────────────────
 
   start(idOrName: string): Promise<void> {
-    this.mutable('start a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, () => this.startLocked(rec));
   }
@@ -344,9 +181,9 @@ export class ContainerManager {
     );
     let started;
     try {
-      const net = await this.d.networks?.prepareStart(rec);
+      const net = await this.d.networks.prepareStart(rec);
       const spec = await buildShimSpec({
-        mounts: this.d.volumes?.shimMounts(rec.cfg.mounts),
+        mounts: this.d.volumes.shimMounts(rec.cfg.mounts),
         net,
         cfg: rec.cfg,
         overlay: withInitLayer(await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey), await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey)),
@@ -371,14 +208,14 @@ export class ContainerManager {
     } catch (e) {
       await groups;
       await this.d.cgroups.remove(id).catch(() => {});
-      const err = await this.startFailed(rec, this.d.networks ? await this.d.networks.startFailed(rec, e) : e);
+      const err = await this.startFailed(rec, await this.d.networks.startFailed(rec, e));
       // As dockerd: the attached streams end, and an AutoRemove container goes (once this start has let go).
       this.pendingAttaches.drop(id);
       if (rec.cfg.hostConfig.AutoRemove) setImmediate(() => void this.remove(id, { force: true }).catch(() => {}));
       throw err;
     }
-    const netFailure = this.d.networks?.started(rec, started);
-    this.d.volumes?.mounted(id, rec.cfg.mounts);
+    const netFailure = this.d.networks.started(rec, started);
+    this.d.volumes.mounted(id, rec.cfg.mounts);
     Object.assign(rec.state, {
       status: 'running',
       pid: started.pid,
@@ -438,15 +275,15 @@ export class ContainerManager {
     const shimPid = rec.state.shimPid;
     if (o.kind === 'exited') {
       this.applyExit(rec, o.exit);
+      await this.finishExit(rec);
     } else {
-      Object.assign(rec.state, {
-        status: 'exited',
-        exitCode: 255,
-        oomKilled: false,
-        finishedAt: rfc3339Nano(),
-        error: `berth-shim (pid ${shimPid}) disappeared without recording the container's exit; its processes were killed`,
-      });
+      await this.recordLost(rec, `berth-shim (pid ${shimPid}) disappeared without recording the container's exit; its processes were killed`);
     }
+  }
+
+  /** The run ended with no exit record (shim gone, host rebooted): Docker's 255 with the reason. */
+  private async recordLost(rec: ContainerRecord, error: string): Promise<void> {
+    Object.assign(rec.state, { status: 'exited', exitCode: 255, oomKilled: false, finishedAt: rfc3339Nano(), error });
     await this.finishExit(rec);
   }
 
@@ -467,8 +304,8 @@ export class ContainerManager {
     rec.state.pid = 0;
     rec.state.shimPid = 0;
     rec.state.stopping = false;
-    await this.d.networks?.exited(rec).catch(() => {});
-    this.d.volumes?.unmounted(id, rec.cfg.mounts);
+    await this.d.networks.exited(rec).catch(() => {});
+    this.d.volumes.unmounted(id, rec.cfg.mounts);
     this.hooks.exited?.(rec);
     const again = this.removing.has(id) ? { restart: false, delayMs: 0 } : shouldRestart({
       policy: rec.cfg.hostConfig.RestartPolicy,
@@ -523,7 +360,6 @@ export class ContainerManager {
   // ─────────────────────────── stop / kill / restart ───────────────────────────
 
   stop(idOrName: string, opts: { t?: number; signal?: string } = {}): Promise<void> {
-    this.mutable('stop a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, () => this.stopLocked(rec, opts));
   }
@@ -555,7 +391,6 @@ export class ContainerManager {
   }
 
   kill(idOrName: string, opts: { signal?: string | number } = {}): Promise<void> {
-    this.mutable('kill a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
       if (!isActive(rec) || rec.state.status === 'restarting') throw notRunning(rec.cfg.id);
@@ -569,7 +404,6 @@ export class ContainerManager {
   }
 
   restart(idOrName: string, opts: { t?: number } = {}): Promise<void> {
-    this.mutable('restart a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
       // As dockerd does, the stop half of a restart does not trigger AutoRemove.
@@ -585,7 +419,6 @@ export class ContainerManager {
   }
 
   pause(idOrName: string): Promise<void> {
-    this.mutable('pause a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
       if (rec.state.status === 'paused') throw conflict(`Container ${rec.cfg.id} is already paused`);
@@ -598,7 +431,6 @@ export class ContainerManager {
   }
 
   unpause(idOrName: string): Promise<void> {
-    this.mutable('unpause a container');
     const rec = this.store.get(idOrName);
     return this.mutex.run(rec.cfg.id, async () => {
       if (rec.state.status !== 'paused') throw conflict(`Container ${rec.cfg.id} is not paused`);
@@ -612,7 +444,6 @@ export class ContainerManager {
   // ─────────────────────────── remove / rename / wait ───────────────────────────
 
   remove(idOrName: string, opts: { force?: boolean; v?: boolean } = {}): Promise<void> {
-    this.mutable('remove a container');
     const rec = this.store.get(idOrName);
     const id = rec.cfg.id;
     if (this.removing.has(id)) return Promise.reject(conflict(`removal of container ${id.slice(0, 12)} is already in progress`));
@@ -640,9 +471,9 @@ export class ContainerManager {
         });
         fs.rmSync(shimRunDir(this.d.run, id), { recursive: true, force: true }); // tmpfs, a few entries
         await this.store.delete(id);
-        await this.d.networks?.release(rec).catch(() => {});
-        await this.d.volumes?.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
-        if (rec.cfg.userns) await this.d.userns?.release(id);
+        await this.d.networks.release(rec).catch(() => {});
+        await this.d.volumes.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
+        if (rec.cfg.userns) await this.d.userns.release(id);
       } finally {
         this.removing.delete(id);
       }
@@ -653,7 +484,6 @@ export class ContainerManager {
   }
 
   async rename(idOrName: string, newName: string): Promise<void> {
-    this.mutable('rename a container');
     const rec = this.store.get(idOrName);
     if (!newName) throw badParameter('Neither old nor new names may be empty');
     const name = newName.startsWith('/') ? newName : `/${newName}`;
@@ -696,81 +526,20 @@ export class ContainerManager {
 
   // ─────────────────────────── views ───────────────────────────
 
-  async inspect(idOrName: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
-    await this.refresh();
-    const rec = this.store.get(idOrName);
-    return inspectView(rec, this.dir(rec.cfg.id), opts.size ? await this.sizes(rec) : undefined);
+  inspect(idOrName: string, opts: { size?: boolean } = {}): Promise<ContainerInspect> {
+    return this.queries.inspect(idOrName, opts);
   }
 
-  async sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
-    const rw = await this.d.stores.snapshots.usage(rec.cfg.snapshotKey).then((u) => u.size, () => 0);
-    const img = await this.d.stores.images.find(rec.cfg.imageId).catch(() => null);
-    const base = img ? img.layerSizes.reduce((a, b) => a + b, 0) : 0;
-    return { rw, rootFs: rw + base };
+  sizes(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }> {
+    return this.queries.sizes(rec);
   }
 
-  async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Parameters<typeof normalizeFilters>[0] } = {}): Promise<ContainerSummary[]> {
-    await this.refresh();
-    const f = normalizeFilters(opts.filters);
-    const cf = parseContainerFilters(f);
-    const lastOf = (key: string): string | undefined => f.get(key)?.at(-1);
-    const beforeRef = lastOf('before');
-    const sinceRef = lastOf('since');
-    const recs = filterContainers(
-      this.store.all().sort((a, b) => (a.cfg.created < b.cfg.created ? 1 : a.cfg.created > b.cfg.created ? -1 : 0)),
-      cf,
-      {
-        all: opts.all ?? false,
-        limit: opts.limit && opts.limit > 0 ? opts.limit : 0,
-        ancestorIds: f.get('ancestor')?.length ? await this.ancestorImageIds(f.get('ancestor')!) : null,
-        ...(beforeRef !== undefined ? { beforeId: this.store.get(beforeRef).cfg.id } : {}),
-        ...(sinceRef !== undefined ? { sinceId: this.store.get(sinceRef).cfg.id } : {}),
-      },
-    );
-    const out: ContainerSummary[] = [];
-    for (const r of recs) out.push(summaryView(r, opts.size ? await this.sizes(r) : undefined));
-    return out;
+  list(opts: Parameters<ContainerQueries['list']>[0] = {}): Promise<ContainerSummary[]> {
+    return this.queries.list(opts);
   }
 
-  /** The images an ancestor filter accepts: each named image and every image built on it (dockerd walks children). */
-  private async ancestorImageIds(refs: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    const roots: string[] = [];
-    for (const a of refs) {
-      const img = await this.d.stores.images.find(a).catch(() => null);
-      if (img) roots.push(img.id);
-    }
-    if (!roots.length) return out;
-    const records = await this.d.stores.images.records();
-    const parentOf = new Map(records.map((r) => [r.id, r.parent]));
-    roots.forEach((id) => out.add(id));
-    for (const r of records) {
-      const seen = new Set<string>();
-      for (let p = r.parent; p && !seen.has(p); p = parentOf.get(p)) {
-        seen.add(p);
-        if (out.has(p)) {
-          out.add(r.id);
-          break;
-        }
-      }
-    }
-    return out;
-  }
-
-  async logs(idOrName: string, opts: LogsArgs): Promise<Buffer | Readable> {
-    await this.refresh();
-    const rec = this.store.get(idOrName);
-    const id = rec.cfg.id;
-    const dir = this.store.logDir(id);
-    const tail = opts.tail === undefined ? undefined : String(opts.tail);
-    const read = { stdout: opts.stdout, stderr: opts.stderr, since: opts.since || undefined, until: opts.until || undefined, tail, timestamps: opts.timestamps, tty: rec.cfg.config.Tty };
-    if (!opts.follow) return logsBuffer(dir, read);
-    const running = (): boolean => {
-      const r = this.store.find(id);
-      if (this.d.readOnly && r) void this.store.load();
-      return !!r && isActive(r);
-    };
-    return followLogs(dir, read, running);
+  logs(idOrName: string, opts: LogsArgs): Promise<Buffer | Readable> {
+    return this.queries.logs(idOrName, opts);
   }
 
   all(): ContainerRecord[] {
@@ -779,60 +548,34 @@ export class ContainerManager {
 
   // ─────────────────────────── recovery ───────────────────────────
 
-  /** After a (re)start of the server: re-attach to running shims, record exits that happened meanwhile. */
-  async recover(): Promise<void> {
-    const boot = bootId();
-    for (const rec of this.store.all()) {
-      if (!isActive(rec) && rec.state.status !== 'removing') {
-        if (rec.cfg.hostConfig.AutoRemove && rec.state.status === 'exited') await this.remove(rec.cfg.id, { force: true }).catch(() => {});
-        continue;
-      }
-      const id = rec.cfg.id;
-      const exit = await readExitFile(path.join(this.dir(id), EXIT_FILE));
-      const runDir = shimRunDir(this.d.run, id);
-      const pids = readPidFile(path.join(runDir, 'shim.pid'));
-      if (exit && !(pids && isBerthShim(pids.shimPid))) {
+  /** After a (re)start of the server: re-attach to running shims, record exits that happened meanwhile (recovery.ts). */
+  recover(): Promise<void> {
+    return recoverContainers(this.recoverable(), this.d.cgroups);
+  }
+
+  /** At engine start: `always`, and `unless-stopped` unless stopped by the user, come back up. */
+  startWithEngine(): Promise<void> {
+    return startWithEngine(this.recoverable());
+  }
+
+  private recoverable(): Recoverable {
+    return {
+      all: () => this.store.all(),
+      dirOf: (id) => this.dir(id),
+      runDirOf: (id) => shimRunDir(this.d.run, id),
+      start: (id) => this.start(id),
+      remove: (id, opts) => this.remove(id, opts),
+      recordExit: async (rec, exit) => {
         this.applyExit(rec, exit);
         await this.finishExit(rec);
-      } else if ((rec.state.bootId && rec.state.bootId !== boot) || !(await exists(runDir))) {
-        Object.assign(rec.state, {
-          status: 'exited',
-          exitCode: 255,
-          oomKilled: false,
-          finishedAt: rfc3339Nano(),
-          error: 'host rebooted while the container was running',
-        });
-        await this.finishExit(rec);
-      } else if (pids && processAlive(pids.shimPid) && isBerthShim(pids.shimPid)) {
-        rec.state.shimPid = pids.shimPid;
-        rec.state.pid = pids.pid;
-        if (rec.state.status === 'removing') rec.state.status = 'running';
-        await this.reconcileFreezer(rec);
+      },
+      recordLost: (rec, error) => this.recordLost(rec, error),
+      adopt: async (rec) => {
         await this.store.saveState(rec);
         this.watch(rec);
         this.hooks.started?.(rec, false);
-      } else {
-        Object.assign(rec.state, {
-          status: 'exited',
-          exitCode: 255,
-          oomKilled: false,
-          finishedAt: rfc3339Nano(),
-          error: `berth-shim for this container is gone (pid ${rec.state.shimPid}) and left no exit record; its processes were killed`,
-        });
-        await this.finishExit(rec);
-      }
-    }
-  }
-
-  /**
-   * The freezer as the record says: a group frozen without a recorded pause (a crash in the middle of an
-   * operation that froze it, or someone behind our back) is thawed, so inspect, unpause and stop tell
-   * the truth; a recorded pause whose group is thawed is reported as running.
-   */
-  private async reconcileFreezer(rec: ContainerRecord): Promise<void> {
-    const frozen = await this.d.cgroups.frozen(rec.cfg.id).catch(() => false);
-    if (rec.state.status === 'paused' && !frozen) rec.state.status = 'running';
-    else if (rec.state.status !== 'paused' && frozen) await this.d.cgroups.thaw(rec.cfg.id);
+      },
+    };
   }
 
   close(): void {
@@ -876,31 +619,4 @@ export class ContainerManager {
     rec.state.status = 'exited';
     await this.saveState(rec);
     return true;
-  }
-
-  /** At engine start: `always`, and `unless-stopped` unless stopped by the user, come back up. */
-  async startWithEngine(): Promise<void> {
-    for (const rec of this.store.all()) {
-      if (rec.state.status !== 'exited' && rec.state.status !== 'created') continue;
-      if (rec.state.status === 'created' && rec.state.startedAt === GO_ZERO_TIME) continue;
-      if (!startsWithEngine(rec.cfg.hostConfig.RestartPolicy, !!rec.state.manuallyStopped)) continue;
-      await this.start(rec.cfg.id).catch(() => {});
-    }
-  }
-}
-
-export function isActive(rec: ContainerRecord): boolean {
-  const s = rec.state.status;
-  return s === 'running' || s === 'paused' || s === 'restarting';
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export { GO_ZERO_TIME };
+  }}

@@ -84,3 +84,9 @@ export interface ContainerRecord {
   cfg: ContainerConfigFile;
   state: ContainerStateFile;
 }
+
+/** A run in progress: running, paused, or waiting for a policy restart. */
+export function isActive(rec: ContainerRecord): boolean {
+  const s = rec.state.status;
+  return s === 'running' || s === 'paused' || s === 'restarting';
+}

@@ -1,10 +1,15 @@
 // HostConfig.SecurityOpt, parsed as moby's parseSecurityOpt does (daemon/daemon_unix.go), plus what
 // Privileged implies. Berth's process-level settings come out of it: seccomp on or off, no_new_privs.
 import { badParameter } from '../errors.js';
+import { compileSeccompProfile, flatFilter, parseSeccompProfile, type SeccompProfile } from './seccomp-profile.js';
 
 export interface SecuritySettings {
-  /** The default filter (seccomp.cc, Docker's default profile with its capability rules) or none. */
-  seccomp: 'default' | 'unconfined';
+  /**
+   * The default filter (seccomp.cc, Docker's default profile with its capability rules), none, or a
+   * custom profile (`profile`, compiled by seccomp-profile.ts).
+   */
+  seccomp: 'default' | 'unconfined' | 'custom';
+  profile?: SeccompProfile;
   noNewPrivileges: boolean;
   /** `writable-cgroups=true`: /sys/fs/cgroup is mounted read-write. */
   writableCgroups: boolean;
@@ -48,10 +53,9 @@ export function securitySettings(opts: readonly string[] | null | undefined, pri
         if (v === 'unconfined') s.seccomp = 'unconfined';
         else if (v === '' || v === 'builtin') s.seccomp = 'default';
         else {
-          // The docker CLI sends the profile file's JSON here. Berth's filter is fixed raw BPF (no libseccomp).
-          throw badParameter(
-            'custom seccomp profiles are not supported by Berth: use the default profile, or --security-opt seccomp=unconfined',
-          );
+          // The docker CLI sends the profile file's JSON here (it reads the file itself).
+          s.seccomp = 'custom';
+          s.profile = parseSeccompProfile(v);
         }
         break;
       case 'no-new-privileges':
@@ -70,6 +74,15 @@ export function securitySettings(opts: readonly string[] | null | undefined, pri
         throw badParameter(`invalid --security-opt 2: "${opt}"`);
     }
   }
-  if (privileged) s.seccomp = 'unconfined';
+  if (privileged) {
+    s.seccomp = 'unconfined';
+    delete s.profile;
+  }
   return s;
+}
+
+/** The shim's seccomp fields: the built-in filter, none, or a custom profile compiled for `caps`. */
+export function shimSeccomp(s: SecuritySettings, caps: readonly string[]): { seccomp: boolean; seccompFilter?: number[] } {
+  if (s.seccomp === 'custom' && s.profile) return { seccomp: true, seccompFilter: flatFilter(compileSeccompProfile(s.profile, caps)) };
+  return { seccomp: s.seccomp === 'default' };
 }

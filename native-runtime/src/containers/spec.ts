@@ -1,17 +1,19 @@
 // Builds shim.json (docs/runtime.md, "Shim protocol") for a container about to start.
 import path from 'node:path';
-import type { ExecProcess } from '../exec/process.js';
 import type { OverlayMounts } from '../snapshots/types.js';
 import { resolveCapabilities } from './capabilities.js';
+import { DeviceError, resolveDevices, type DeviceNode } from './devices.js';
+import { internal } from '../errors.js';
 import { cgroupMount, type CgroupMount } from './cgroup-mount.js';
 import { MASKED_PATHS, READONLY_PATHS, DEFAULT_SHM_SIZE, mergeEnv, netNamespace } from './config-merge.js';
-import type { EtcFiles } from './etc-files.js';
+import type { EtcFiles } from '../networks/etc-files.js';
 import type { ContainerConfigFile } from './record.js';
 import { layerDirs, readRootfsFile } from './rootfs-files.js';
-import { resolveUlimits, type Rlimit } from './ulimits.js';
+import { resolveUlimits } from './ulimits.js';
 import { parseRamSize } from './units.js';
+import type { ProcessSpec } from './process-spec.js';
 import { resolveUser } from './user.js';
-import { securitySettings } from './security-opt.js';
+import { securitySettings, shimSeccomp } from './security-opt.js';
 import type { ShimPort, StartNetwork } from '../networks/index.js';
 import { shimUserns, type ShimUserns } from '../userns/index.js';
 
@@ -33,7 +35,7 @@ export interface ShimSpec {
   rootfsPropagation: string;
   readonlyRootfs: boolean;
   /** The exec spec's process (exec/process.ts), plus a tini-like init with `--init`. */
-  process: ExecProcess & { init: boolean };
+  process: ProcessSpec & { init: boolean };
   hostname: string;
   namespaces: { net: 'new' | 'host' };
   cgroups: string[];
@@ -42,10 +44,14 @@ export interface ShimSpec {
   maskedPaths: string[];
   readonlyPaths: string[];
   seccomp: boolean;
+  /** A custom profile's compiled filter (seccomp-profile.ts), installed instead of the built-in one. */
+  seccompFilter?: number[];
   /** --privileged for the filesystem: the host's device nodes in /dev and a writable /sys. */
   privileged: boolean;
   /** The container's own cgroup tree at /sys/fs/cgroup. */
   cgroupMount?: CgroupMount;
+  /** --device: nodes made in the container (native/shim/rootfs.cc); the devices cgroup allows them. */
+  devices?: DeviceNode[];
   log: { path: string; maxSize: number; maxFiles: number };
   exitFile: string;
   pidFile: string;
@@ -99,6 +105,14 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
   env = mergeEnv(env, c.Env ?? []);
   if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home}`);
   const sec = securitySettings(h.SecurityOpt, h.Privileged);
+  // Resolved at each start, as dockerd: the host's node numbers are read now (a 500 if one is gone).
+  let devices: DeviceNode[];
+  try {
+    devices = resolveDevices(h.Devices, h.DeviceCgroupRules).nodes;
+  } catch (e) {
+    throw e instanceof DeviceError ? internal(e.message, e) : e;
+  }
+  const caps = resolveCapabilities(h).caps;
   const mounts: ShimMount[] = [
     { source: inp.etc.resolvConf, destination: '/etc/resolv.conf', type: 'bind', options: ['rbind', 'rprivate'] },
     { source: inp.etc.hostname, destination: '/etc/hostname', type: 'bind', options: ['rbind', 'rprivate'] },
@@ -123,7 +137,7 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
       openStdin: c.OpenStdin,
       stdinOnce: c.StdinOnce,
       noNewPrivileges: sec.noNewPrivileges,
-      capabilities: resolveCapabilities(h).caps,
+      capabilities: caps,
       rlimits: resolveUlimits(h.Ulimits),
       init: h.Init === true,
     },
@@ -135,8 +149,9 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
     // Privileged: nothing masked or read-only in /proc and /sys (moby's WithMaskedPaths/WithReadonlyPaths).
     maskedPaths: h.Privileged ? [] : (h.MaskedPaths ?? MASKED_PATHS),
     readonlyPaths: h.Privileged ? [] : (h.ReadonlyPaths ?? READONLY_PATHS),
-    seccomp: sec.seccomp === 'default',
+    ...shimSeccomp(sec, caps),
     privileged: h.Privileged === true,
+    ...(devices.length ? { devices } : {}),
     ...(inp.cgroupDriver
       ? { cgroupMount: cgroupMount(inp.cgroupDriver, cfg.id, inp.cgroupPaths, !(h.Privileged || sec.writableCgroups)) }
       : {}),

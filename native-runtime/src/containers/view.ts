@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ContainerInspect, ContainerSummary, EndpointSettings, NetworkSettings } from '../engine/types.js';
 import { networkSettingsView, networksView, portSummaries } from '../networks/index.js';
 import { mountPointsView } from '../volumes/index.js';
-import { etcPaths } from './etc-files.js';
+import { etcPaths } from '../networks/etc-files.js';
 import { GO_ZERO_TIME, type ContainerRecord } from './record.js';
 
 /** go-units HumanDuration. */
@@ -134,7 +134,8 @@ export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: 
 }
 
 export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: number }): ContainerSummary {
-  const out: ContainerSummary = {
+  // Key order as dockerd emits it: the sizes sit between Ports and Labels.
+  return {
     Id: rec.cfg.id,
     Names: [rec.cfg.name],
     Image: rec.cfg.config.Image,
@@ -142,18 +143,14 @@ export function summaryView(rec: ContainerRecord, sizes?: { rw: number; rootFs: 
     Command: commandText(rec),
     Created: Math.floor(Date.parse(rec.cfg.created) / 1000),
     Ports: isUp(rec) ? portSummaries(rec.state.ports, rec.cfg.config.ExposedPorts) : [],
-  } as unknown as ContainerSummary;
-  if (sizes) {
-    out.SizeRw = sizes.rw;
-    out.SizeRootFs = sizes.rootFs;
-  }
-  out.Labels = rec.cfg.config.Labels ?? {};
-  out.State = rec.state.status;
-  out.Status = statusText(rec);
-  out.HostConfig = { NetworkMode: rec.cfg.hostConfig.NetworkMode };
-  out.NetworkSettings = { Networks: networksView(rec) };
-  out.Mounts = mountPointsView(rec.cfg.mounts);
-  return out;
+    ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
+    Labels: rec.cfg.config.Labels ?? {},
+    State: rec.state.status,
+    Status: statusText(rec),
+    HostConfig: { NetworkMode: rec.cfg.hostConfig.NetworkMode },
+    NetworkSettings: { Networks: networksView(rec) },
+    Mounts: mountPointsView(rec.cfg.mounts),
+  };
 }
 
 /** dockerd's name for a storage driver: its overlay driver is overlay2. */

@@ -3,12 +3,12 @@
 // Engine API's names (types.ts). Berth answers methods it does not have yet with EngineError 501, so
 // nothing here is optional unless dockerode itself lacks it.
 import type { Duplex, Readable } from 'node:stream';
-import type { BuildRecord } from '../build/executor/records.js';
+import type { BuildRecord } from '../builder/executor/records.js';
 import type { DistributionInspect } from '../updates/distribution.js';
 
 export type { DistributionInspect } from '../updates/distribution.js';
 
-export type { BuildRecord, BuildRecordType, SourceLocation } from '../build/executor/records.js';
+export type { BuildRecord, BuildRecordType, SourceLocation } from '../builder/executor/records.js';
 import type {
   ContainerChange,
   ContainerCreateBody,
@@ -170,6 +170,8 @@ export interface ImageHandle {
   get(): Promise<Readable>;
   /** GET /distribution/{name}/json: the registry's current descriptor for this reference (no download). */
   distribution(opts?: { authconfig?: AuthConfig }): Promise<DistributionInspect>;
+  /** Berth only (absent on a remote Docker): when the registry's image `digest` of this reference was built. */
+  created?(digest: string, opts?: { authconfig?: AuthConfig }): Promise<string | null>;
 }
 
 export interface VolumeHandle {

@@ -94,6 +94,9 @@ export const HostConfigSchema = ResourceLimitsSchema.extend({
   Init: z.boolean().nullable().optional(),
   Mounts: z.array(MountSpecSchema).nullable().optional(),
   OomScoreAdj: int.min(-1000).max(1000).optional(),
+  // --device / --device-cgroup-rule; host paths and rule syntax are checked in containers/devices.ts.
+  Devices: z.array(z.object({ PathOnHost: z.string(), PathInContainer: z.string(), CgroupPermissions: z.string() })).nullable().optional(),
+  DeviceCgroupRules: strList.optional(),
 });
 
 export const ContainerCreateBodySchema = z.looseObject({

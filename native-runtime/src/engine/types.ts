@@ -235,7 +235,7 @@ export interface ContainerState {
 }
 
 export interface GraphDriverData {
-  Data: Record<string, string>;
+  Data: Record<string, string> | null;
   Name: string;
 }
 
@@ -473,6 +473,10 @@ export interface ImageSummary {
 }
 
 /** GET /images/{name}/json (api_images_bt_json.json). */
+/**
+ * Swagger ImageInspect (API 1.41), key order as dockerd emits it. Nullability as moby's Go types:
+ * Config is a pointer (null for an image without one), RootFS.Layers and OsVersion are omitempty.
+ */
 export interface ImageInspect {
   Id: string;
   RepoTags: string[];
@@ -484,14 +488,15 @@ export interface ImageInspect {
   ContainerConfig: ContainerConfig;
   DockerVersion: string;
   Author: string;
-  Config: ContainerConfig;
+  Config: ContainerConfig | null;
   Architecture: string;
   Variant?: string;
   Os: string;
+  OsVersion?: string;
   Size: number;
   VirtualSize: number;
   GraphDriver: GraphDriverData;
-  RootFS: { Type: 'layers'; Layers: string[] };
+  RootFS: { Type: string; Layers?: string[] };
   Metadata: { LastTagTime: string };
 }
 

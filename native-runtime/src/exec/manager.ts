@@ -12,8 +12,8 @@ import { badParameter, conflict, EngineError, internal, noSuchExec } from '../er
 import { attachShim, ShimStartError, spawnExecShim, type ShimAttachment } from '../native/index.js';
 import { randomId } from '../util/ids.js';
 import { execProcess } from './process.js';
-import { attachmentStream, resizeOnce } from './stream.js';
-import { securitySettings } from '../containers/security-opt.js';
+import { attachmentStream, resizeOnce } from '../native/attach-stream.js';
+import { securitySettings, shimSeccomp } from '../containers/security-opt.js';
 
 const ExecCreateSchema = z.looseObject({
   Cmd: z.array(z.string()).min(1, 'No exec command specified'),
@@ -86,7 +86,6 @@ export class ExecManager {
       const i = parsed.error.issues[0]!;
       throw badParameter(i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message);
     }
-    if (body.Privileged) throw badParameter('privileged exec is not supported');
     const rec = this.d.container(containerIdOrName);
     assertExecutable(rec);
     this.gc();
@@ -116,16 +115,20 @@ export class ExecManager {
     const exitFile = path.join(runDir, `x-${short}.exit.json`);
     const configFile = path.join(runDir, `x-${short}.json`);
     const size = opts.ConsoleSize ?? o.ConsoleSize;
+    const proc = await execProcess(rec, o);
     const cfg = {
       pid: rec.state.pid,
       // cgroup: on v2 the container has its own cgroup namespace (containers/cgroup-mount.ts).
       namespaces: [...(rec.cfg.userns ? ['user'] : []), 'ipc', 'uts', 'net', 'cgroup', 'pid', 'mnt'],
       cgroups: this.d.cgroupPaths(rec.cfg.id),
-      process: await execProcess(rec, o),
+      process: proc,
       attachSocket: sock,
       exitFile,
       waitForAttach: true,
-      seccomp: securitySettings(rec.cfg.hostConfig.SecurityOpt, rec.cfg.hostConfig.Privileged).seccomp === 'default',
+      // The container's seccomp setting, opened for the exec's capabilities: with Privileged (moby's
+      // execSetPlatformOpt) those are all, and the filter stays on, as under dockerd (runc exec keeps the
+      // container's filter; checked against dockerd 20.10: Seccomp 2 in `docker exec --privileged`).
+      ...shimSeccomp(securitySettings(rec.cfg.hostConfig.SecurityOpt, rec.cfg.hostConfig.Privileged), proc.capabilities),
       ...(o.Tty && size && size[0] > 0 && size[1] > 0 ? { consoleSize: size } : {}),
     };
     let started;

@@ -3,27 +3,16 @@
 import { promises as fsp } from 'node:fs';
 import { resolveCapabilities } from '../containers/capabilities.js';
 import { mergeEnv } from '../containers/config-merge.js';
+import type { ProcessSpec } from '../containers/process-spec.js';
 import type { ContainerRecord } from '../containers/record.js';
 import { DEFAULT_PATH } from '../containers/spec.js';
-import { resolveUlimits, type Rlimit } from '../containers/ulimits.js';
+import { resolveUlimits } from '../containers/ulimits.js';
 import { resolveUser } from '../containers/user.js';
 import { securitySettings } from '../containers/security-opt.js';
 import type { ExecCreateOptions } from '../engine/types.js';
 
-export interface ExecProcess {
-  args: string[];
-  env: string[];
-  cwd: string;
-  uid: number;
-  gid: number;
-  additionalGids: number[];
-  terminal: boolean;
-  openStdin: boolean;
-  stdinOnce: boolean;
-  noNewPrivileges: boolean;
-  capabilities: string[];
-  rlimits: Rlimit[];
-}
+/** An exec's process: the shape the shim runs for a container's init too (containers/process-spec.ts). */
+export type ExecProcess = ProcessSpec;
 
 const readOrNull = (p: string): Promise<string | null> => fsp.readFile(p, 'utf8').catch(() => null);
 
@@ -50,7 +39,8 @@ export async function execProcess(rec: ContainerRecord, o: ExecCreateOptions): P
     stdinOnce: !!o.AttachStdin,
     // The container's own settings: a privileged container's execs are privileged too.
     noNewPrivileges: securitySettings(h.SecurityOpt, h.Privileged).noNewPrivileges,
-    capabilities: resolveCapabilities(h).caps,
+    // `exec --privileged`: every capability the engine holds, as the container's own Privileged would.
+    capabilities: resolveCapabilities(o.Privileged ? { Privileged: true } : h).caps,
     rlimits: resolveUlimits(h.Ulimits),
   };
 }

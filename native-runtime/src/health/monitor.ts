@@ -3,7 +3,6 @@
 // count; Retries consecutive failures make the container unhealthy, one success makes it healthy.
 // Results (last 5) are kept in State.Health; a change of status emits `health_status: <status>`.
 import { z } from 'zod';
-import type { ContainerRecord } from '../containers/record.js';
 import type { HealthConfig } from '../engine/types.js';
 import { badParameter } from '../errors.js';
 
@@ -47,24 +46,33 @@ export function probeCommand(hc: Config | undefined): string[] | null {
   throw badParameter(`unknown healthcheck type ${JSON.stringify(t[0])} (want CMD, CMD-SHELL or NONE)`);
 }
 
-/** Runs one probe: resolves with the exit code and combined output (never rejects). */
-export type ProbeRunner = (rec: ContainerRecord, cmd: string[], timeoutMs: number) => Promise<{ exitCode: number; output: string }>;
+/**
+ * What a health check reads and writes of a container: a structural slice of containers/' record, so
+ * that health/ never imports containers/ (containers/ holds the monitor, not the other way round).
+ */
+export interface HealthTarget {
+  cfg: { id: string; config: { Healthcheck?: HealthConfig } };
+  state: { startedAt: string; health?: HealthState };
+}
 
-export interface HealthDeps {
-  run: ProbeRunner;
-  save(rec: ContainerRecord): Promise<void>;
-  emit(rec: ContainerRecord, action: string): void;
+/** Runs one probe: resolves with the exit code and combined output (never rejects). */
+export type ProbeRunner<C extends HealthTarget = HealthTarget> = (rec: C, cmd: string[], timeoutMs: number) => Promise<{ exitCode: number; output: string }>;
+
+export interface HealthDeps<C extends HealthTarget> {
+  run: ProbeRunner<C>;
+  save(rec: C): Promise<void>;
+  emit(rec: C, action: string): void;
 }
 
 const ms = (ns: number | null | undefined, dflt: number): number => (ns && ns > 0 ? Math.floor(ns / 1e6) : dflt);
 
-export class HealthMonitor {
+export class HealthMonitor<C extends HealthTarget = HealthTarget> {
   private readonly timers = new Map<string, { timer: NodeJS.Timeout | undefined; stopped: boolean }>();
 
-  constructor(private readonly d: HealthDeps) {}
+  constructor(private readonly d: HealthDeps<C>) {}
 
   /** Starts checking a container that just started (or was found running). No-op without a check. */
-  start(rec: ContainerRecord, fresh: boolean): void {
+  start(rec: C, fresh: boolean): void {
     const hc = rec.cfg.config.Healthcheck as Config | undefined;
     const cmd = probeCommand(hc);
     this.stop(rec.cfg.id);
@@ -92,7 +100,7 @@ export class HealthMonitor {
     next();
   }
 
-  private async record(rec: ContainerRecord, res: HealthResult, startedAt: number, startPeriod: number, hc: Config | undefined): Promise<void> {
+  private async record(rec: C, res: HealthResult, startedAt: number, startPeriod: number, hc: Config | undefined): Promise<void> {
     const h = (rec.state.health ??= { Status: 'starting', FailingStreak: 0, Log: [] });
     const before = h.Status;
     h.Log = [...h.Log, res].slice(-MAX_LOG);

@@ -8,7 +8,7 @@
 // a 10,000-step build's index grow with steps × layers (issue #16).
 import type { Descriptor } from '../content/types.js';
 import { chainIds } from '../snapshots/chain.js';
-import type { ImageRecord } from './store.js';
+import type { ImageRecord } from './image-record.js';
 
 /** One distinct (layers, diff IDs, sizes) list, shared by every record that has it. */
 interface LayerList {

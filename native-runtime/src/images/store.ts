@@ -8,13 +8,14 @@
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ContentStore, Descriptor } from '../content/types.js';
-import { SnapshotError, type Snapshotter } from '../snapshots/types.js';
+import { dockerDriverName, SnapshotError, type Snapshotter } from '../snapshots/types.js';
 import { chainIds } from '../snapshots/chain.js';
 import { activeLeases, type Lease } from '../archive/lease.js';
 import { fsyncDir, readJsonOrSync, writeJsonAtomic } from '../util/atomic.js';
 import { hexOf } from '../util/ids.js';
 import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary } from './docker-shapes.js';
 import { ImageError } from './errors.js';
+import type { ImageRecord } from './image-record.js';
 import { RecordIndex } from './record-index.js';
 import {
   familiarString,
@@ -27,23 +28,7 @@ import {
 import { GO_ZERO_TIME, rfc3339Nano, unixSeconds } from './time.js';
 import { MEDIA_TYPES, normalizeContainerConfig, normalizeImageConfig, type ImageConfig, type Manifest } from './types.js';
 
-export interface ImageRecord {
-  /** sha256:<hex> of the config blob. */
-  id: string;
-  manifestDigest: string;
-  manifestMediaType: string;
-  layers: Descriptor[];
-  diffIds: string[];
-  /** Unpacked size of each layer (Docker's DiffSize); image Size is their sum. */
-  layerSizes: number[];
-  /** config.created, copied for sorting without reading the blob. */
-  created: string;
-  /** Local parent image (classic builder steps), for history and ParentId. */
-  parent?: string;
-  lastTagTime?: string;
-  /** config.config.Labels, copied so a list needs no config read (absent in records of older versions). */
-  labels?: Record<string, string> | null;
-}
+export type { ImageRecord } from './image-record.js';
 
 export interface CreateImageInput {
   config: ImageConfig;
@@ -624,14 +609,15 @@ export class ImageStore {
     if (cfg.os_version) out.OsVersion = cfg.os_version;
     out.Size = size;
     out.VirtualSize = size;
-    out.GraphDriver = { Data: await this.graphDriverData(rec), Name: 'overlay2' };
+    out.GraphDriver = { Data: await this.graphDriverData(rec), Name: dockerDriverName(this.snapshots?.driver) };
     out.RootFS = rec.diffIds.length ? { Type: 'layers', Layers: [...rec.diffIds] } : { Type: 'layers' };
     out.Metadata = { LastTagTime: rec.lastTagTime ?? GO_ZERO_TIME };
     return out;
   }
 
   private async graphDriverData(rec: ImageRecord): Promise<Record<string, string> | null> {
-    if (!this.snapshots || !rec.diffIds.length) return null;
+    // moby's btrfs and vfs drivers have no metadata to show (GetMetadata returns nil).
+    if (!this.snapshots || this.snapshots.driver !== 'overlay' || !rec.diffIds.length) return null;
     const chain = chainIds(rec.diffIds);
     try {
       const dirs = await Promise.all(chain.map((c) => this.snapshots!.dirPath(c)));

@@ -1,6 +1,6 @@
 // applyLayer: extract an OCI/Docker layer tar into a snapshot's directory, safely.
 //
-// The per-file work is C++ (native/addon/layer_tar.cc), on the libuv pool; this side inflates (Node's
+// The per-file work is C++ (native/addon/layer_apply.cc), on the libuv pool; this side inflates (Node's
 // zlib, also on the pool) and hashes the plain tar for the diffID, one batch ahead of the extraction.
 //
 // Safety model (enforced in C++): nothing is ever written outside destDir.

@@ -2,13 +2,14 @@
 // Overlay records deletions as 0:0 char devices and opaque dirs as an xattr; OCI layers record them as
 // `.wh.<name>` and `.wh..wh..opq` files. Entries are emitted in byte order of their names so the same
 // directory always yields the same tar (and the same diffID). xattrs travel as PAX SCHILY.xattr.*
-// records (overlay's own trusted.overlay.* stay behind); files with several links become hardlinks.
-// The walk and the tar encoding are C++ (native/addon/layer_tar.cc), one chunk per pool job; the
+// records (overlay's own trusted.overlay.* stay behind); files with several links become hardlinks;
+// fifos and device nodes are entries of their own (type 6, 3, 4), as in Docker's layers.
+// The walk and the tar encoding are C++ (native/addon/layer_diff.cc), one chunk per pool job; the
 // stream asks for the next chunk while its reader compresses and hashes this one.
 import { Readable } from 'node:stream';
 
 export interface DiffOptions {
-  /** Called for entries that have no place in a layer (sockets, fifos, devices) and are skipped. */
+  /** Called for entries that have no place in a layer (sockets) and are skipped. */
   onSkip?: (rel: string, reason: string) => void;
 }
 

@@ -2,9 +2,9 @@
 // (see types.ts); these wrappers turn them into NativeCallError exceptions.
 import { createRequire } from 'node:module';
 
-import type { CopyNativeError, DiskUsage, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RootStat, RootStatFields, RouteInfo } from './types.js';
+import type { CopyNativeError, DiskUsage, TreeChanges, LayerNativeError, LinkStats, NativeAddon, NativeHandle, NativeResult, NetnsRoute, RootStat, RootStatFields, RouteInfo } from './types.js';
 
-export type { CopyNativeError, DiskUsage, LayerNativeError, RootStat, RootStatFields, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
+export type { CopyNativeError, DiskUsage, TreeChanges, LayerNativeError, RootStat, RootStatFields, LinkStats, NativeAddon, NativeError, NativeHandle, NativeResult, NetnsRoute, RouteInfo } from './types.js';
 export {
   attachShim,
   encodeFrame,
@@ -61,6 +61,11 @@ function unwrap<T>(call: string, r: NativeResult<T>): T {
 /** flock(LOCK_EX|LOCK_NB) on path; returns the fd that holds the lock. */
 export function lockFile(path: string): number {
   return unwrap('lockFile', addon.lockFile(path)).fd;
+}
+
+/** cgroup v2's devices allow list for the group at cgroupDir (see NativeAddon.attachDeviceFilter). */
+export function attachDeviceFilter(cgroupDir: string, rules: number[]): number {
+  return unwrap('attachDeviceFilter', addon.attachDeviceFilter(cgroupDir, rules)).instructions;
 }
 
 export function unlockFile(fd: number): void {
@@ -244,7 +249,7 @@ function unwrapLayer<T>(call: string, r: NativeResult<T, LayerNativeError>): T {
 }
 
 /**
- * Extracts an uncompressed layer tar into destDir, safely (see native/addon/layer_tar.cc): feed it the
+ * Extracts an uncompressed layer tar into destDir, safely (see native/addon/layer_apply.h): feed it the
  * tar in order with write(), then finish(). One call at a time; close() in every case.
  */
 export class NativeLayerApplier {
@@ -367,4 +372,32 @@ export class NativeContainerTar {
 /** rm -rf without ever following a symlink, even one swapped in meanwhile (volumes, container trees). */
 export async function removeTree(path: string): Promise<void> {
   unwrapLayer('removeTree', await addon.removeTree(path));
+}
+
+/** btrfs subvolumes by ioctl, no CLI fork and no transaction wait (native/addon/btrfs.cc). */
+export const btrfs = {
+  async createSubvolume(path: string): Promise<void> {
+    unwrap('btrfsSubvolCreate', await addon.btrfsSubvolCreate(path));
+  },
+  async snapshot(src: string, dst: string, opts: { readonly?: boolean } = {}): Promise<void> {
+    unwrap('btrfsSnapshot', await addon.btrfsSnapshot(src, dst, opts.readonly ?? false));
+  },
+  async setReadonly(path: string, readonly: boolean): Promise<void> {
+    unwrap('btrfsSetReadonly', await addon.btrfsSetReadonly(path, readonly));
+  },
+  async deleteSubvolume(path: string): Promise<void> {
+    unwrap('btrfsSubvolDelete', await addon.btrfsSubvolDelete(path));
+  },
+  isSubvolume(path: string): boolean {
+    return unwrap('btrfsIsSubvolume', addon.btrfsIsSubvolume(path));
+  },
+};
+
+/**
+ * The changes of tree `newDir` over the merged view of `oldDirs` (top-most first; with `exact`, oldDirs[0]
+ * is the btrfs subvolume newDir was snapshotted from), as snapshots/changes.ts defines them. `upper`: also
+ * build them as an overlay upper dir there (made here); `prune`: turn that private copy of newDir into one.
+ */
+export async function treeChanges(newDir: string, oldDirs: string[], opts: { exact: boolean; upper?: string; prune?: string }): Promise<TreeChanges> {
+  return unwrap('treeChanges', await addon.treeChanges(newDir, oldDirs, opts));
 }

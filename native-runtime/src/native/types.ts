@@ -11,6 +11,11 @@ export type NativeResult<T, E extends NativeError = NativeError> = { ok: true; v
 export interface NativeAddon {
   /** flock(LOCK_EX|LOCK_NB) on path (created 0600). On success the fd stays open until unlock(fd). */
   lockFile(path: string): NativeResult<{ fd: number }>;
+  /**
+   * cgroup v2: attaches a BPF_PROG_TYPE_CGROUP_DEVICE allow list to a group (native/addon/device_filter.cc).
+   * rules: flat [type (0 any, 1 block, 2 char), major (-1 any), minor (-1 any), access (1 mknod | 2 read | 4 write)].
+   */
+  attachDeviceFilter(cgroupDir: string, rules: number[]): NativeResult<{ instructions: number }>;
   unlockFile(fd: number): NativeResult<null>;
   /** mount(2). flags is a numeric MS_* mask. */
   mount(source: string, target: string, fstype: string, flags: number, data: string): NativeResult<null>;
@@ -48,7 +53,7 @@ export interface NativeAddon {
    *  (unless "") and each route on it. A failure after the move deletes the link (and so the pair). */
   configureLinkInNetns(pid: number, peer: string, name: string, mac: string, cidr: string, routes?: NetnsRoute[]): NativeResult<null>;
 
-  // Layer tars (native/addon/layer_tar.cc). File work runs on the libuv pool; the promises always
+  // Layer tars (native/addon/layer_workers.cc and the files it names). File work runs on the libuv pool; the promises always
   // resolve (errors are values). One call at a time per handle: a second one gets EBUSY.
   /** Opens destDir (O_PATH) for a layer to be extracted into it. */
   layerApplierOpen(destDir: string, opts: { sameOwner: boolean; entryNames: boolean; plain: boolean }): NativeResult<NativeHandle>;
@@ -79,6 +84,21 @@ export interface NativeAddon {
   containerPut(root: string, dest: string, spool: string, opts: { noOverwriteDirNonDir: boolean; fsuid?: number; fsgid?: number }): Promise<NativeResult<{ inner: string }, CopyNativeError>>;
   /** rm -rf that never follows a symlink, even one swapped in while it runs. */
   removeTree(path: string): Promise<NativeResult<null, LayerNativeError>>;
+  /** btrfs subvolumes by ioctl (native/addon/btrfs.cc); each resolves, never rejects. */
+  btrfsSubvolCreate(path: string): Promise<NativeResult<boolean>>;
+  btrfsSnapshot(src: string, dst: string, readonly: boolean): Promise<NativeResult<boolean>>;
+  btrfsSetReadonly(path: string, readonly: boolean): Promise<NativeResult<boolean>>;
+  btrfsSubvolDelete(path: string): Promise<NativeResult<boolean>>;
+  btrfsIsSubvolume(path: string): NativeResult<boolean>;
+  /** A tree's changes over its parent's, optionally built into an upper dir (native/addon/tree_diff.cc). */
+  treeChanges(newDir: string, oldDirs: string[], opts: { exact: boolean; upper?: string; prune?: string }): Promise<NativeResult<TreeChanges>>;
+}
+
+/** treeChanges' answer: moby's Change list (Kind 0 modified, 1 added, 2 deleted) and ChangesSize. */
+export interface TreeChanges {
+  changes: Array<{ Path: string; Kind: 0 | 1 | 2 }>;
+  size: number;
+  inodes: number;
 }
 
 /** docker cp's errors: a layer's codes, plus a missing path, a destination that is no directory, and noOverwriteDirNonDir. */

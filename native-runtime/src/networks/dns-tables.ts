@@ -6,7 +6,7 @@
 // peers that already run without touching their files. No fsync: recover() regenerates every table.
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { KeyedMutex } from '../containers/locks.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 import { randomHex } from '../util/ids.js';
 
 export interface NameEntry {

@@ -1,5 +1,7 @@
 // What Berth keeps per network (<root>/networks/<id>.json) and per container endpoint (in the
 // container's config.json, `endpoints`).
+import type { ContainerConfig, ContainerState, HostConfig } from '../engine/types.js';
+import type { PublishedPort } from '../native/index.js';
 
 export type NetworkDriver = 'bridge' | 'host' | 'null';
 
@@ -41,4 +43,20 @@ export interface EndpointRecord {
   vethPeer?: string;
   /** The interface inside the container for the current run (eth0, eth1, …); set at start or live connect. */
   ifname?: string;
+}
+
+/**
+ * What networks/ reads and writes of a container: a structural slice of containers/' ContainerRecord,
+ * so that networks/ never imports containers/ (containers/ uses networks/, not the other way round).
+ */
+export interface NetworkedContainer {
+  cfg: {
+    id: string;
+    /** With the leading '/'. */
+    name: string;
+    endpoints?: Record<string, EndpointRecord>;
+    config: Pick<ContainerConfig, 'Hostname' | 'Domainname' | 'ExposedPorts'>;
+    hostConfig: Pick<HostConfig, 'NetworkMode' | 'PortBindings' | 'PublishAllPorts' | 'Dns' | 'DnsSearch' | 'DnsOptions' | 'ExtraHosts'>;
+  };
+  state: { status: ContainerState['Status']; pid: number; startedAt: string; error: string; ports?: PublishedPort[] };
 }

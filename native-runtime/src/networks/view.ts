@@ -2,13 +2,12 @@
 // fields for the default bridge, Ports) and a network's inspect body.
 import { createHash } from 'node:crypto';
 import type { EndpointSettings, NetworkInspect, NetworkSettings } from '../engine/types.js';
-import type { ContainerRecord } from '../containers/record.js';
 import { portMapView } from './ports.js';
-import type { EndpointRecord, NetworkRecord } from './types.js';
+import type { EndpointRecord, NetworkedContainer, NetworkRecord } from './types.js';
 
 export const builtinNetworkId = (name: string): string => createHash('sha256').update(`berth-network-${name}`).digest('hex');
 
-const isUp = (rec: ContainerRecord): boolean => ['running', 'paused', 'restarting'].includes(rec.state.status);
+const isUp = (rec: NetworkedContainer): boolean => ['running', 'paused', 'restarting'].includes(rec.state.status);
 
 function endpointView(ep: EndpointRecord, up: boolean): EndpointSettings {
   return {
@@ -29,7 +28,7 @@ function endpointView(ep: EndpointRecord, up: boolean): EndpointSettings {
 }
 
 /** Containers created before networks existed carry no endpoints: they ran without a network. */
-function legacyEndpoints(rec: ContainerRecord): Record<string, EndpointRecord> {
+function legacyEndpoints(rec: NetworkedContainer): Record<string, EndpointRecord> {
   const name = rec.cfg.hostConfig.NetworkMode === 'host' ? 'host' : 'none';
   const id = createHash('sha256').update(`${rec.cfg.id}-${rec.state.startedAt}`).digest('hex');
   return {
@@ -37,11 +36,11 @@ function legacyEndpoints(rec: ContainerRecord): Record<string, EndpointRecord> {
   };
 }
 
-export function containerEndpoints(rec: ContainerRecord): Record<string, EndpointRecord> {
+export function containerEndpoints(rec: NetworkedContainer): Record<string, EndpointRecord> {
   return rec.cfg.endpoints ?? legacyEndpoints(rec);
 }
 
-export function networksView(rec: ContainerRecord): Record<string, EndpointSettings> {
+export function networksView(rec: NetworkedContainer): Record<string, EndpointSettings> {
   const up = isUp(rec);
   const out: Record<string, EndpointSettings> = {};
   for (const [name, ep] of Object.entries(containerEndpoints(rec))) out[name] = endpointView(ep, up);
@@ -49,7 +48,7 @@ export function networksView(rec: ContainerRecord): Record<string, EndpointSetti
 }
 
 /** The NetworkSettings fields that depend on the network (the rest is the container view's). */
-export function networkSettingsView(rec: ContainerRecord): Pick<NetworkSettings, 'Ports' | 'EndpointID' | 'Gateway' | 'IPAddress' | 'IPPrefixLen' | 'MacAddress' | 'Networks'> {
+export function networkSettingsView(rec: NetworkedContainer): Pick<NetworkSettings, 'Ports' | 'EndpointID' | 'Gateway' | 'IPAddress' | 'IPPrefixLen' | 'MacAddress' | 'Networks'> {
   const up = isUp(rec);
   const eps = containerEndpoints(rec);
   const def = up ? eps['bridge'] : undefined;
@@ -64,7 +63,7 @@ export function networkSettingsView(rec: ContainerRecord): Pick<NetworkSettings,
   };
 }
 
-export function networkInspectView(net: NetworkRecord, containers: ContainerRecord[], withContainers: boolean): NetworkInspect {
+export function networkInspectView(net: NetworkRecord, containers: NetworkedContainer[], withContainers: boolean): NetworkInspect {
   const members: NetworkInspect['Containers'] = {};
   if (withContainers) {
     for (const c of containers) {

@@ -1,6 +1,6 @@
 // What a crash of the engine leaves behind, cleaned once at start while the root's lock is held (so no
 // build, load or copy of this root can be running):
-//   - a build's RUN container (build/executor/run-step.ts, labelled BUILD_STEP_LABEL when --rm),
+//   - a build's RUN container (builder/executor/run-step.ts, labelled BUILD_STEP_LABEL when --rm),
 //   - build temp dirs (build/tmp: step dirs, extracted contexts) and step mounts (build/mnt),
 //   - export mounts (tmp/export-*),
 //   - `docker cp` spools (containers/<id>/put-*.tar, get-*.tar; container-fs/archive.ts),
@@ -9,8 +9,8 @@
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { gc } from '../archive/gc.js';
-import { BUILD_STEP_LABEL } from '../build/executor/run-step.js';
-import { cleanupStaleWorkspaces } from '../build/executor/workspace.js';
+import { BUILD_STEP_LABEL } from '../builder/executor/run-step.js';
+import { cleanupStaleWorkspaces } from '../builder/executor/workspace.js';
 import type { ContainerManager } from '../containers/manager.js';
 import type { ImageStores } from '../images/open.js';
 import { MNT_DETACH, umount } from '../native/index.js';

@@ -2,7 +2,7 @@
 // and what a snapshot adds over its parent is found by comparing the two trees (changes.ts).
 import path from 'node:path';
 import { MetaSnapshotter, type MetaFile, type SnapshotRecord } from './base.js';
-import { changesDirs, changesSize } from './changes.js';
+import { changesDirs } from './changes.js';
 import type { OverlayMounts, Usage } from './types.js';
 import { diskUsage } from '../util/du.js';
 
@@ -24,8 +24,7 @@ export abstract class DirSnapshotter extends MetaSnapshotter {
   protected override async ownUsage(meta: MetaFile, rec: SnapshotRecord): Promise<Usage> {
     if (rec.parent === undefined) return diskUsage(this.fsOf(rec));
     const parent = this.fsOf(this.get(meta, rec.parent));
-    const changes = changesDirs(this.fsOf(rec), [parent], { exact: this.exactDiff });
-    return changesSize(this.fsOf(rec), changes);
+    return (await changesDirs(this.fsOf(rec), [parent], { exact: this.exactDiff })).usage;
   }
 
   /** Whether comparing with the parent is exact (btrfs) or by moby's stat fields (vfs). */

@@ -6,7 +6,7 @@ import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { backingFs, type BackingFs } from './backing-fs.js';
-import { BTRFS_CLI, BtrfsSnapshotter } from './btrfs.js';
+import { BtrfsSnapshotter } from './btrfs.js';
 import { OverlaySnapshotter } from './overlay.js';
 import { VfsSnapshotter } from './vfs.js';
 import { DRIVER_NAMES, type DriverName, type Snapshotter } from './types.js';
@@ -65,7 +65,7 @@ export async function chooseDriver(dataRoot: string, env: NodeJS.ProcessEnv = pr
   }
   if (!driver && prior.length === 1) driver = prior[0];
   if (!driver) {
-    if (fsInfo.name === 'btrfs' && fs.existsSync(BTRFS_CLI)) driver = 'btrfs';
+    if (fsInfo.name === 'btrfs') driver = 'btrfs';
     else if (await overlayWorks(dataRoot, fsInfo)) driver = 'overlay';
     else {
       driver = 'vfs';

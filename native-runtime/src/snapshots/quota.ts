@@ -22,7 +22,10 @@ export async function storageOptSize(snaps: Snapshotter, opts: Record<string, st
     size = parse(v);
     if (!(size > 0)) throw new Error(`--storage-opt size=${v}: the size must be positive`);
   }
-  if (snaps.driver === 'btrfs') return size;
+  if (snaps.driver === 'btrfs') {
+    if (!fs.existsSync(BTRFS_CLI)) throw new Error(`--storage-opt size= on btrfs needs ${BTRFS_CLI} for its qgroups (Debian package btrfs-progs)`);
+    return size;
+  }
   if (snaps.driver === 'overlay' && (await backingFs(snaps.root)).name === 'xfs' && (await xfsMount(snaps.root))?.prjquota) return size;
   // dockerd's words for overlay2; vfs and overlay elsewhere have nothing that enforces a size here.
   throw new Error(

@@ -4,6 +4,11 @@
 export const DRIVER_NAMES = ['overlay', 'btrfs', 'vfs'] as const;
 export type DriverName = (typeof DRIVER_NAMES)[number];
 
+/** dockerd's name for a driver (GraphDriver.Name, `docker info` Driver): its overlay driver is overlay2. */
+export function dockerDriverName(d: DriverName | undefined): string {
+  return !d || d === 'overlay' ? 'overlay2' : d;
+}
+
 export type SnapshotKind = 'committed' | 'active' | 'view';
 
 export interface SnapshotInfo {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { PatternMatcher, isExcluded, readDockerignore } from '../build/dockerignore.js';
+import { PatternMatcher, isExcluded, readDockerignore } from '../builder/dockerignore.js';
 
 export function contextTar(dir: string, dockerfile = 'Dockerfile'): Readable {
   let ignore: string[] = [];

@@ -8,6 +8,7 @@ import type { Engine } from '../engine/engine.js';
 import { contextTar } from './context-tar.ts';
 import { StackError } from './errors.ts';
 import type { Emit, StackEvent } from './events.ts';
+import { writeFileMounts } from './file-mounts.ts';
 import { dependencyOrder } from './graph.ts';
 import { projectContainers, type ProjectContainer } from './inventory.ts';
 import { jsonLines, recordError } from './json-lines.ts';
@@ -315,6 +316,7 @@ export async function converge(engine: Engine, project: Project, emit: Emit, opt
   await checkPorts(engine, project, targets, existing, !!opts.probeHostPorts);
   const imageIds = await pullImages(engine, project, targets, emit, opts.signal);
   opts.beforeChanges?.();
+  writeFileMounts(targets);
   await buildImages(engine, project, targets, imageIds, emit, opts.signal);
 
   await ensureNetworks(engine, project, emit);

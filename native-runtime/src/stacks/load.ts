@@ -47,44 +47,9 @@ export function loadProject(input: LoadInput): Project {
   const dotenv = parseDotenv(input.env);
   for (const e of dotenv.errors) issues.push(issue(e.message, { file: '.env', line: e.line, col: 1 }));
   const vars = dotenv.env;
-  const lookup = (k: string) => vars[k];
-
-  // Parse, interpolate and validate each file on its own: errors point into that file.
-  const parsed: { file: YamlFile; value: Dict }[] = [];
-  const names = new Set<string>();
-  for (const f of input.files) {
-    if (names.has(f.name)) issues.push(issue(`the file ${f.name} is given twice`, { file: f.name }));
-    names.add(f.name);
-    const p = parseYamlFile(f.name, f.content);
-    issues.push(...p.issues);
-    if (!p.file) continue;
-    const errs: { path: (string | number)[]; error: string }[] = [];
-    const value = interpolateTree(p.file.value, lookup, [], errs) as Dict;
-    for (const e of errs) issues.push(issueAt(p.file, e.path, e.error));
-    const schemaIssues = validateCompose(p.file, value);
-    issues.push(...schemaIssues);
-    if (!schemaIssues.length) parsed.push({ file: p.file, value });
-  }
+  const { parsed, merged } = loadFiles(input.files, vars, input.workingDir, input, issues, []);
   if (issues.length) throw new StackError(issues);
 
-  // Canonical service forms, then `extends` inside each file (or naming another given file).
-  const canon = new Map<string, Dict>();
-  for (const { file, value } of parsed) {
-    const services: Dict = {};
-    for (const [name, svc] of Object.entries(isDict(value['services']) ? value['services'] : {})) {
-      const r = canonicalService(isDict(svc) ? svc : {}, (p, m) => issueAt(file, ['services', name, ...p], m));
-      issues.push(...r.issues);
-      services[name] = r.value;
-    }
-    canon.set(file.name, { ...value, services });
-  }
-  for (const { file } of parsed) {
-    const services = canon.get(file.name)!['services'] as Dict;
-    for (const name of Object.keys(services)) services[name] = resolveExtends(file, name, canon, issues, []);
-  }
-  if (issues.length) throw new StackError(issues);
-
-  const merged = mergeFiles(parsed.map(({ file }) => canon.get(file.name)!));
   // After the merge a value's place is in the last file that has the deepest part of its path.
   const locate = (p: (string | number)[], message: string): StackIssue => {
     let best: YamlFile | null = null;
@@ -149,6 +114,123 @@ export function loadProject(input: LoadInput): Project {
     volumes,
     warnings,
   };
+}
+
+/**
+ * Parses, interpolates and validates each file on its own (errors point into that file), brings
+ * services to their canonical form, resolves `extends`, adds `include`d projects, and merges the files.
+ */
+function loadFiles(files: ComposeFile[], vars: Record<string, string>, workingDir: string, input: LoadInput, issues: StackIssue[], chain: string[]): { parsed: { file: YamlFile; value: Dict }[]; merged: Dict } {
+  const lookup = (k: string) => vars[k];
+  const parsed: { file: YamlFile; value: Dict }[] = [];
+  const names = new Set<string>();
+  for (const f of files) {
+    if (names.has(f.name)) issues.push(issue(`the file ${f.name} is given twice`, { file: f.name }));
+    names.add(f.name);
+    const p = parseYamlFile(f.name, f.content);
+    issues.push(...p.issues);
+    if (!p.file) continue;
+    const errs: { path: (string | number)[]; error: string }[] = [];
+    const value = interpolateTree(p.file.value, lookup, [], errs) as Dict;
+    for (const e of errs) issues.push(issueAt(p.file, e.path, e.error));
+    const schemaIssues = validateCompose(p.file, value);
+    issues.push(...schemaIssues);
+    if (!schemaIssues.length) parsed.push({ file: p.file, value });
+  }
+  if (issues.length) return { parsed, merged: {} };
+
+  const canon = new Map<string, Dict>();
+  for (const { file, value } of parsed) {
+    const services: Dict = {};
+    for (const [name, svc] of Object.entries(isDict(value['services']) ? value['services'] : {})) {
+      const r = canonicalService(isDict(svc) ? svc : {}, (p, m) => issueAt(file, ['services', name, ...p], m));
+      issues.push(...r.issues);
+      services[name] = r.value;
+    }
+    const { include: _include, ...rest } = value;
+    canon.set(file.name, { ...rest, services });
+  }
+  for (const { file } of parsed) {
+    const services = canon.get(file.name)!['services'] as Dict;
+    for (const name of Object.keys(services)) services[name] = resolveExtends(file, name, canon, issues, []);
+  }
+  for (const { file, value } of parsed) {
+    if (Array.isArray(value['include'])) canon.set(file.name, withIncludes(file, value['include'], canon.get(file.name)!, vars, workingDir, input, issues, chain));
+  }
+  if (issues.length) return { parsed, merged: {} };
+  const merged = mergeFiles(
+    parsed.map(({ file }) => canon.get(file.name)!),
+    parsed.map(({ file }) => file.tags),
+  );
+  return { parsed, merged };
+}
+
+const INCLUDED_KINDS = ['services', 'networks', 'volumes', 'secrets', 'configs'] as const;
+
+/**
+ * `include:` (Compose Specification): each entry's files are loaded as a project of their own (paths
+ * relative to its project_directory, variables from its env_file under the stack's own), and its
+ * resources are added to this file's; a resource both declare is an error at the include.
+ */
+function withIncludes(file: YamlFile, entries: unknown[], own: Dict, vars: Record<string, string>, workingDir: string, input: LoadInput, issues: StackIssue[], chain: string[]): Dict {
+  const out: Dict = { ...own };
+  const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+  entries.forEach((entry, i) => {
+    const e = isDict(entry) ? entry : { path: entry };
+    const at = (message: string) => issues.push(issueAt(file, ['include', i], message));
+    const paths = list(e['path']).map((p) => path.resolve(workingDir, p));
+    if (!paths.length) return at('an include needs a path');
+    const dir = typeof e['project_directory'] === 'string' ? path.resolve(workingDir, e['project_directory']) : path.dirname(paths[0]!);
+    const cycle = paths.find((p) => chain.includes(p));
+    if (cycle) return at(`include cycle: ${[...chain, cycle].map((p) => path.relative(input.workingDir, p)).join(' -> ')}`);
+    const files: ComposeFile[] = [];
+    for (const p of paths) {
+      const content = input.readFile?.(p) ?? null;
+      if (content === null) return at(`the included file ${path.relative(input.workingDir, p)} does not exist in the stack folder`);
+      files.push({ name: path.relative(input.workingDir, p), content });
+    }
+    // The included project's own .env (or env_file) gives defaults; the stack's variables win.
+    const envFiles = e['env_file'] !== undefined ? list(e['env_file']).map((p) => path.resolve(workingDir, p)) : [path.join(dir, '.env')];
+    const own: Record<string, string> = {};
+    for (const f of envFiles) {
+      const text = input.readFile?.(f) ?? null;
+      if (text === null) {
+        if (e['env_file'] !== undefined) return at(`the env_file ${path.relative(input.workingDir, f)} does not exist in the stack folder`);
+        continue;
+      }
+      const d = parseDotenv(text);
+      for (const err of d.errors) issues.push(issue(err.message, { file: path.relative(input.workingDir, f), line: err.line, col: 1 }));
+      Object.assign(own, d.env);
+    }
+    const sub = loadFiles(files, { ...own, ...vars }, dir, input, issues, [...chain, ...paths]);
+    if (issues.length) return;
+    const included = absolutePaths(sub.merged, dir);
+    for (const kind of INCLUDED_KINDS) {
+      const theirs = isDict(included[kind]) ? included[kind] : {};
+      const mine = isDict(out[kind]) ? { ...out[kind] } : {};
+      for (const [name, v] of Object.entries(theirs)) {
+        if (name in mine) at(`${kind.slice(0, -1)} "${name}" is declared here and in the included ${files.map((f) => f.name).join(', ')}`);
+        else mine[name] = v;
+      }
+      if (Object.keys(mine).length) out[kind] = mine;
+    }
+  });
+  return out;
+}
+
+/** An included project's relative paths made absolute against its own directory. */
+function absolutePaths(d: Dict, dir: string): Dict {
+  const abs = (p: unknown) => (typeof p === 'string' && !p.startsWith('~') && !path.isAbsolute(p) ? path.resolve(dir, p) : p);
+  const services: Dict = {};
+  for (const [name, v] of Object.entries(isDict(d['services']) ? d['services'] : {})) {
+    const s = { ...(v as Dict) };
+    if (isDict(s['build'])) s['build'] = { ...s['build'], context: abs(s['build']['context'] ?? '.') };
+    if (Array.isArray(s['env_file'])) s['env_file'] = s['env_file'].map((e) => (isDict(e) ? { ...e, path: abs(e['path']) } : e));
+    if (Array.isArray(s['volumes'])) s['volumes'] = s['volumes'].map((m) => (isDict(m) && m['type'] === 'bind' ? { ...m, source: abs(m['source']) } : m));
+    services[name] = s;
+  }
+  const files = (kind: string) => Object.fromEntries(Object.entries(isDict(d[kind]) ? d[kind] : {}).map(([n, v]) => [n, isDict(v) && typeof v['file'] === 'string' ? { ...v, file: abs(v['file']) } : v]));
+  return { ...d, services, secrets: files('secrets'), configs: files('configs') };
 }
 
 function resolveExtends(file: YamlFile, name: string, canon: Map<string, Dict>, issues: StackIssue[], chain: string[]): Dict {
@@ -332,13 +414,23 @@ function toService(name: string, s: Dict, ctx: ServiceCtx): ServiceConfig {
         ctx.issues.push(ctx.locate(at(kind, i), `service "${name}" refers to undefined ${kind === 'secrets' ? 'secret' : 'config'} ${source}`));
         return [];
       }
-      if (typeof top['file'] !== 'string') {
-        ctx.issues.push(ctx.locate([kind, source], `${kind} from ${top['environment'] ? 'environment' : top['content'] ? 'content' : top['external'] ? 'external' : 'this source'} are not supported by Berth; use file:`));
-        return [];
-      }
       const t = str(m['target']);
       const target = t?.startsWith('/') ? t : kind === 'secrets' ? `/run/secrets/${t ?? source}` : `/${t ?? source}`;
-      return [{ file: resolvePath(top['file'], ctx), target, mode: m['mode'] === undefined ? undefined : Number(m['mode']) }];
+      const mode = m['mode'] === undefined ? undefined : Number(m['mode']);
+      if (typeof top['file'] === 'string') return [{ file: resolvePath(top['file'], ctx), target, mode }];
+      // From a variable of the stack's .env, or (configs) inline: Berth writes the file at deploy time.
+      const made = path.join(ctx.input.workingDir, '.berth', kind, source);
+      if (typeof top['environment'] === 'string') {
+        const value = ctx.vars[top['environment']];
+        if (value === undefined) {
+          ctx.issues.push(ctx.locate([kind, source, 'environment'], `${kind === 'secrets' ? 'secret' : 'config'} ${source}: variable ${top['environment']} is not set in the stack's .env`));
+          return [];
+        }
+        return [{ file: made, target, mode, content: value }];
+      }
+      if (kind === 'configs' && typeof top['content'] === 'string') return [{ file: made, target, mode, content: top['content'] }];
+      ctx.issues.push(ctx.locate([kind, source], `${kind} from ${top['external'] ? 'external' : top['content'] ? 'content' : 'this source'} are not supported by Berth; use file:, environment:${kind === 'configs' ? ' or content:' : ''}`));
+      return [];
     });
 
   const logging = isDict(s['logging']) ? { driver: str(s['logging']['driver']), options: keyValues(s['logging']['options']) as Record<string, string> } : undefined;

@@ -42,10 +42,28 @@ export function mergeDicts(base: Dict, over: Dict, parent = ''): Dict {
   return out;
 }
 
-/** Merges whole files in order (`-f a.yml -f b.yml`). Top-level maps merge by name. */
-export function mergeFiles(files: Dict[]): Dict {
+/** A copy of `d` along `path` (so a change there leaves the files' own values alone), or null. */
+function parentOf(d: Dict, path: string[]): Dict | null {
+  let v: Dict = d;
+  for (const k of path.slice(0, -1)) {
+    if (!isDict(v[k])) return null;
+    v = v[k] = { ...(v[k] as Dict) };
+  }
+  return v;
+}
+
+/**
+ * Merges whole files in order (`-f a.yml -f b.yml`). Top-level maps merge by name. A file's `!reset`
+ * takes the value out of what came before it; its `!override` value replaces instead of merging.
+ */
+export function mergeFiles(files: Dict[], tags: { path: string[]; tag: 'reset' | 'override' }[][] = []): Dict {
   let merged: Dict = {};
-  for (const f of files) {
+  for (const [i, f] of files.entries()) {
+    for (const t of tags[i] ?? []) {
+      if (t.tag !== 'reset') continue;
+      const parent = parentOf(merged, t.path);
+      if (parent) delete parent[t.path[t.path.length - 1]!];
+    }
     const next: Dict = { ...merged };
     for (const [k, v] of Object.entries(f)) {
       if (k === 'services' && isDict(v)) {
@@ -53,6 +71,13 @@ export function mergeFiles(files: Dict[]): Dict {
         for (const [name, svc] of Object.entries(v)) services[name] = isDict(services[name]) && isDict(svc) ? mergeDicts(services[name] as Dict, svc) : svc;
         next['services'] = services;
       } else next[k] = k in merged ? mergeValue(k, merged[k], v) : v;
+    }
+    for (const t of tags[i] ?? []) {
+      if (t.tag !== 'override') continue;
+      let own: unknown = f;
+      for (const k of t.path) own = isDict(own) ? own[k] : undefined;
+      const parent = parentOf(next, t.path);
+      if (parent && own !== undefined) parent[t.path[t.path.length - 1]!] = own;
     }
     merged = next;
   }

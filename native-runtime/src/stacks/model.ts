@@ -27,6 +27,8 @@ export interface FileMount {
   file: string;
   target: string;
   mode?: number;
+  /** For a secret or config from `environment:` or `content:`: what Berth writes to `file` at deploy. */
+  content?: string;
 }
 
 export interface ServiceConfig {

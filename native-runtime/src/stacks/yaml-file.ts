@@ -1,13 +1,55 @@
 // One compose file parsed with `yaml`: the JS value plus a way back from a value's path to its line
 // and column, so schema and model errors point into the file.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { issue, type StackIssue } from './errors.ts';
+
+/** A `!reset` or `!override` tag (Compose Specification, merge): where, by mapping keys. */
+export interface MergeTag {
+  path: string[];
+  tag: 'reset' | 'override';
+}
 
 export interface YamlFile {
   name: string;
   doc: Document;
   lines: LineCounter;
   value: unknown;
+  /** The file's `!reset` / `!override` values; `!reset` ones are already taken out of `value`. */
+  tags: MergeTag[];
+}
+
+/** Finds `!reset` / `!override`: on a mapping's value only (what the spec merges); elsewhere an error. */
+function mergeTags(doc: Document, lines: LineCounter, name: string): { tags: MergeTag[]; issues: StackIssue[] } {
+  const tags: MergeTag[] = [];
+  const issues: StackIssue[] = [];
+  visit(doc, {
+    Node(_key, node, ancestors) {
+      if (node.tag !== '!reset' && node.tag !== '!override') return;
+      const tag = node.tag === '!reset' ? 'reset' : 'override';
+      const keys: string[] = [];
+      let ok = true;
+      for (let i = 0; i < ancestors.length; i++) {
+        const a = ancestors[i];
+        if (isSeq(a)) ok = false;
+        else if (isPair(a)) {
+          if (!isScalar(a.key) || a.value !== (ancestors[i + 1] ?? node)) ok = false;
+          else keys.push(String(a.key.value));
+        }
+      }
+      if (!ok || !keys.length) {
+        const pos = lines.linePos(node.range?.[0] ?? 0);
+        issues.push(issue(`!${tag} applies to the value of a mapping key (a service attribute, say), not here`, { file: name, line: pos.line, col: pos.col }));
+      } else tags.push({ path: keys, tag });
+    },
+  });
+  return { tags, issues };
+}
+
+/** Takes a `!reset` value out of the file's own value: what remains merges as if the key were absent. */
+function dropPath(value: unknown, path: string[]): void {
+  let v = value as Record<string, unknown> | undefined;
+  for (const k of path.slice(0, -1)) v = v && typeof v === 'object' ? (v[k] as Record<string, unknown> | undefined) : undefined;
+  if (v && typeof v === 'object' && !Array.isArray(v)) delete v[path[path.length - 1]!];
 }
 
 export function pathText(path: readonly (string | number)[]): string {
@@ -25,6 +67,8 @@ export function parseYamlFile(name: string, content: string): { file: YamlFile |
     const pos = lines.linePos(e.pos[0]);
     return issue(e.message.split('\n')[0]!, { file: name, line: pos.line, col: pos.col });
   });
+  const tagged = mergeTags(doc, lines, name);
+  issues.push(...tagged.issues);
   if (issues.length) return { file: null, issues };
   let value: unknown;
   try {
@@ -37,7 +81,8 @@ export function parseYamlFile(name: string, content: string): { file: YamlFile |
   if (typeof value !== 'object' || Array.isArray(value)) {
     return { file: null, issues: [issue('a compose file must be a mapping (services:, networks:, ...)', { file: name, line: 1, col: 1 })] };
   }
-  return { file: { name, doc, lines, value }, issues: [] };
+  for (const t of tagged.tags) if (t.tag === 'reset') dropPath(value, t.path);
+  return { file: { name, doc, lines, value, tags: tagged.tags }, issues: [] };
 }
 
 /** The node at a path (keys as in the JS value), or the deepest existing parent. `key` → the key node itself. */

@@ -42,7 +42,11 @@ export async function buildDebianImage(stores: ImageStores, opts: DebianOptions 
     await fsp.rm(path.join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
     await fsp.mkdir(path.join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
     for (const f of ['etc/hostname', 'etc/resolv.conf', 'etc/hosts']) await fsp.writeFile(path.join(rootfs, f), '');
-    // /dev's device nodes are skipped by diffDirectory: the runtime provides /dev.
+    // The runtime provides /dev, and the layer writer keeps device nodes (as Docker's does): debootstrap's
+    // go, its directories and symlinks stay.
+    for (const e of await fsp.readdir(path.join(rootfs, 'dev'), { withFileTypes: true, recursive: true })) {
+      if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO() || e.isSocket()) await fsp.rm(path.join(e.parentPath, e.name));
+    }
     const layer = await writeLayer(diffDirectory(rootfs), stores.content);
     const { sizes } = await unpackImage(stores.snapshots, stores.content, [{ digest: layer.digest, diffId: layer.diffId }]);
     const created = rfc3339Nano();

@@ -3,19 +3,9 @@
 import type { IncomingMessage } from 'node:http';
 import { TRPCError } from '@trpc/server';
 import type { Engine } from '@berth/runtime/engine';
-import { readCookie } from '../../auth/cookies.ts';
+import { endpointIdOf } from '../../engine/endpoint-choice.ts';
+import { engineFailureOf } from '../../engine/engine-error.ts';
 import type { EngineHub } from '../../engine/hub.ts';
-
-/** The endpoint switcher's choice travels in this cookie (pages, SSE, websockets) or this header (scripts). */
-export const ENDPOINT_COOKIE = 'berth_endpoint';
-export const ENDPOINT_HEADER = 'x-berth-endpoint';
-
-export function endpointIdOf(req: IncomingMessage | null): string | undefined {
-  if (!req) return undefined;
-  const header = req.headers[ENDPOINT_HEADER];
-  const value = (Array.isArray(header) ? header[0] : header) ?? readCookie(req, ENDPOINT_COOKIE);
-  return value && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : undefined;
-}
 
 export async function engineFor(hub: EngineHub, req: IncomingMessage | null): Promise<Engine> {
   const r = await hub.resolve(endpointIdOf(req));
@@ -37,13 +27,11 @@ const CODES: Record<number, TRPCError['code']> = {
   501: 'NOT_IMPLEMENTED',
 };
 
-/** EngineError (embedded) and docker-modem errors (remote) carry statusCode: keep the message, map the code. */
+/** Keeps the engine's message and maps its status to a tRPC code. */
 export function toTrpcError(err: unknown): TRPCError {
   if (err instanceof TRPCError) return err;
-  const e = err as { statusCode?: number; message?: string; json?: { message?: string } | null };
-  const message = e?.json?.message ?? e?.message ?? String(err);
-  const code = typeof e?.statusCode === 'number' ? (CODES[e.statusCode] ?? 'INTERNAL_SERVER_ERROR') : 'INTERNAL_SERVER_ERROR';
-  return new TRPCError({ code, message, cause: err });
+  const { status, message } = engineFailureOf(err);
+  return new TRPCError({ code: CODES[status] ?? 'INTERNAL_SERVER_ERROR', message, cause: err });
 }
 
 export async function call<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 // POST /build: Docker's classic builder. The request body is the context tar (maybe compressed); the
 // answer streams JSON lines ({stream}, {aux:{ID}}, {errorDetail}): Berth's builder reports structured
-// records and `buildImage` renders them as dockerd does (native-runtime/src/build/executor/render.ts).
+// records and `buildImage` renders them as dockerd does (native-runtime/src/builder/executor/render.ts).
 // BuildKit (version=2, /session) is not served: the CLI then needs DOCKER_BUILDKIT=0, which /_ping's
 // Builder-Version: 1 also tells it.
 import type { BuildOptions } from '@berth/runtime/engine';

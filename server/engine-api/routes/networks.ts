@@ -5,7 +5,28 @@ import { route, type Ctx, type Route } from '../context.ts';
 import { parseFilters } from '../filters.ts';
 import { parseWith, readJsonBody, sendEmpty, sendJson } from '../http.ts';
 
-const CreateSchema = z.looseObject({ Name: z.string().min(1, 'network name is required') });
+// Swagger NetworkCreateRequest. Clients send null for what they leave out (Go's nil maps and slices):
+// null reads as absent, so the parsed body is a NetworkCreateOptions without a cast.
+const absent = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
+const StringMap = z.record(z.string(), z.string());
+const IPAMConfigSchema = z.looseObject({
+  Subnet: absent(z.string()),
+  IPRange: absent(z.string()),
+  Gateway: absent(z.string()),
+  AuxiliaryAddresses: absent(StringMap),
+});
+const CreateSchema = z.looseObject({
+  Name: z.string().min(1, 'network name is required'),
+  CheckDuplicate: absent(z.boolean()),
+  Driver: absent(z.string()),
+  Internal: absent(z.boolean()),
+  Attachable: absent(z.boolean()),
+  Ingress: absent(z.boolean()),
+  IPAM: absent(z.looseObject({ Driver: absent(z.string()), Config: absent(z.array(IPAMConfigSchema)), Options: absent(StringMap) })),
+  EnableIPv6: absent(z.boolean()),
+  Options: absent(StringMap),
+  Labels: absent(StringMap),
+}) satisfies z.ZodType<NetworkCreateOptions>;
 const ConnectSchema = z.looseObject({ Container: z.string().min(1), EndpointConfig: z.looseObject({}).nullable().optional() });
 const DisconnectSchema = z.looseObject({ Container: z.string().min(1), Force: z.boolean().optional() });
 
@@ -15,7 +36,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function create(ctx: Ctx): Promise<void> {
   const body = parseWith(CreateSchema, (await readJsonBody(ctx.req)) ?? {});
-  const n = await ctx.engine.createNetwork(body as unknown as NetworkCreateOptions);
+  const n = await ctx.engine.createNetwork(body);
   ctx.audit.target = `${body.Name} (${n.id})`;
   sendJson(ctx.res, 201, { Id: n.id, Warning: '' });
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { useHasRole } from '@/components/auth/use-role';
 import { errorMessage, fieldErrorsOf, useTRPC } from '@/components/trpc/react';
 import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
+import { RoleNotice } from '@/components/auth/role-notice';
 
 type Defaults = { memory: string; cpus: string; pidsLimit: string; restart: 'no' | 'always' | 'unless-stopped' | 'on-failure'; network: string };
 
@@ -60,7 +61,7 @@ export default function DefaultsPage() {
                 Save defaults
               </Button>
             ) : (
-              <Alert kind="info">Changing defaults needs the admin role.</Alert>
+              <RoleNotice need="admin">Changing defaults needs the admin role.</RoleNotice>
             )}
           </form>
         ) : (

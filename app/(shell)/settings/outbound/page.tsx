@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useHasRole } from '@/components/auth/use-role';
 import { errorMessage, useTRPC } from '@/components/trpc/react';
 import { Alert, Button, Card, PageHeader } from '@/components/ui/controls';
+import { RoleNotice } from '@/components/auth/role-notice';
 
 export default function OutboundPage() {
   const trpc = useTRPC();
@@ -32,7 +33,7 @@ export default function OutboundPage() {
               {on ? 'Turn outbound access off' : 'Turn outbound access on'}
             </Button>
           ) : (
-            <Alert kind="info">Changing it needs the admin role.</Alert>
+            <RoleNotice need="admin">Changing it needs the admin role.</RoleNotice>
           )}
         </div>
       </Card>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useHasRole } from '@/components/auth/use-role';
 import { errorMessage, useTRPC } from '@/components/trpc/react';
 import { Alert, Button, Card, PageHeader } from '@/components/ui/controls';
+import { RoleNotice } from '@/components/auth/role-notice';
 
 const MODES = [
   { mode: 'host', label: 'Host', text: "Root in a container is the host's root (Docker's default)." },
@@ -43,7 +44,7 @@ export default function UsernsPage() {
               </li>
             ))}
           </ul>
-          {isAdmin ? null : <Alert kind="info">Changing it needs the admin role.</Alert>}
+          <RoleNotice need="admin">Changing it needs the admin role.</RoleNotice>
         </div>
       </Card>
     </>

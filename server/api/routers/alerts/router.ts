@@ -7,7 +7,7 @@ import { configOf, openConfig, publicTarget, sealConfig } from '../../../alerts/
 import { Deliverer } from '../../../alerts/delivery.ts';
 import { paramsByKind, type ChannelType, type RuleKind } from '../../../alerts/schemas.ts';
 import { compileLinear } from '../../../logs-index/regex.ts';
-import type { Services } from '../../services.ts';
+import type { Services } from '../../../services.ts';
 import { adminProcedure, operatorProcedure, protectedProcedure, router } from '../../trpc.ts';
 import { channelCreateInput, channelUpdateInput, historyInput, idInput, ruleCreateInput, ruleUpdateInput } from './schemas.ts';
 

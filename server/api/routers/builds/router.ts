@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../../audit/audit-log.ts';
 import { operatorProcedure, protectedProcedure, router, type Context } from '../../trpc.ts';
 import { call, engineOf, toTrpcError } from '../engine-context.ts';
-import { composeContext } from './context-store.ts';
+import { composeContext } from '../../../builds/context-store.ts';
 
 /** The editor's Dockerfile travels in the context under this name, so an uploaded Dockerfile is not overwritten. */
 export const EDITOR_DOCKERFILE = '.berth.Dockerfile';

@@ -1,6 +1,7 @@
 // The create form's fields → the Engine API create body (what `docker run` would send).
 import type { ContainerCreateBody, UpdateOptions } from '@berth/runtime/engine';
 import type { CreateInput } from './schemas.ts';
+import { parseDeviceSpec } from './device-spec.ts';
 import { parseBytes, shellSplit } from './units.ts';
 
 const rates = (list: { path: string; rate: string }[]) => list.map((d) => ({ Path: d.path, Rate: parseBytes(d.rate) ?? 0 }));
@@ -41,6 +42,7 @@ export function createBody(f: CreateInput): ContainerCreateBody {
       AutoRemove: f.autoRemove,
       ...(f.userns ? { UsernsMode: f.userns } : {}),
       ...(f.privileged ? { Privileged: true } : {}),
+      ...(f.devices.length ? { Devices: f.devices.map((d) => parseDeviceSpec(d)).filter((d) => typeof d !== 'string') } : {}),
       Memory: f.memory ? (parseBytes(f.memory) ?? 0) : undefined,
       NanoCpus: f.cpus ? Math.round(Number(f.cpus) * 1e9) : undefined,
       PidsLimit: f.pidsLimit ? Number(f.pidsLimit) : undefined,

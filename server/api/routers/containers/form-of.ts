@@ -3,6 +3,7 @@
 // dockerRunCommand). The reverse of createBody.
 import type { ContainerInspect } from '@berth/runtime/engine';
 import { dockerSize, shellQuote } from '../../../engine/docker-run-command.ts';
+import { deviceSpecOf } from './device-spec.ts';
 import type { CreateInput } from './schemas.ts';
 
 type ImageDefaults = { Env?: string[] | null; Cmd?: string[] | null; Entrypoint?: string[] | null; WorkingDir?: string; User?: string };
@@ -50,6 +51,7 @@ export function formOf(c: ContainerInspect, image: ImageDefaults = {}): CreateIn
     autoRemove: Boolean(hc.AutoRemove),
     userns: hc.UsernsMode === 'host' || hc.UsernsMode === 'auto' ? hc.UsernsMode : '',
     privileged: Boolean(hc.Privileged),
+    devices: (hc.Devices ?? []).map(deviceSpecOf),
     tty: Boolean(cfg.Tty),
     openStdin: Boolean(cfg.OpenStdin),
     user: cfg.User && cfg.User !== image.User ? cfg.User : '',

@@ -8,3 +8,10 @@ export function assertMayCreatePrivileged(role: string, privileged: boolean): vo
     throw new TRPCError({ code: 'FORBIDDEN', message: `A privileged container needs the admin role; you are ${role}.` });
   }
 }
+
+/** --device hands the container host device nodes (and opens them in the devices cgroup): admins only, as privileged. */
+export function assertMayAddDevices(role: string, devices: readonly string[]): void {
+  if (devices.length && !hasRole(role, 'admin')) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: `Host devices (--device) need the admin role; you are ${role}.` });
+  }
+}

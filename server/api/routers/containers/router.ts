@@ -8,7 +8,8 @@ import { operatorProcedure, protectedProcedure, router } from '../../trpc.ts';
 import { call, callIdempotent, engineOf } from '../engine-context.ts';
 import { createBody, updateOptions } from './create-body.ts';
 import { anonymousVolumes, formOf } from './form-of.ts';
-import { assertMayCreatePrivileged } from './privileged.ts';
+import { limitsError } from './limit-errors.ts';
+import { assertMayAddDevices, assertMayCreatePrivileged } from './privileged.ts';
 import { recreateContainer } from './recreate.ts';
 import { updateImage } from '../updates/router.ts';
 import {
@@ -119,6 +120,7 @@ export const containersRouter = router({
 
   create: operatorProcedure.input(createInput).mutation(async ({ ctx, input }) => {
     assertMayCreatePrivileged(ctx.session.user.role, input.privileged);
+    assertMayAddDevices(ctx.session.user.role, input.devices);
     const engine = await engineOf(ctx);
     ctx.audit.target = input.name || input.image;
     const handle = await call(() => engine.createContainer(createBody(input)));
@@ -148,6 +150,7 @@ export const containersRouter = router({
   /** Edit: a new container from the form under the old one's name, replacing it (see recreate.ts). */
   recreate: operatorProcedure.input(recreateInput).mutation(async ({ ctx, input }) => {
     assertMayCreatePrivileged(ctx.session.user.role, input.form.privileged);
+    assertMayAddDevices(ctx.session.user.role, input.form.devices);
     const engine = await engineOf(ctx);
     ctx.audit.target = input.id;
     return call(() => recreateContainer(engine, input.id, createBody(input.form), input.form.start));
@@ -186,8 +189,12 @@ export const containersRouter = router({
   /** Live resource limits (`docker update`). */
   update: operatorProcedure.input(updateInput).mutation(async ({ ctx, input }) => {
     const engine = await engineOf(ctx);
-    const res = await call(() => engine.getContainer(input.id).update(updateOptions(input)));
-    return { warnings: res?.Warnings ?? [] };
+    try {
+      const res = await engine.getContainer(input.id).update(updateOptions(input));
+      return { warnings: res?.Warnings ?? [] };
+    } catch (e) {
+      throw limitsError(e);
+    }
   }),
 
   top: protectedProcedure.input(topInput).query(async ({ ctx, input }) => {

@@ -1,6 +1,7 @@
 // zod schemas of the containers procedures. The create form posts `createInput`; its issues carry
 // field paths (env.0.key, memory…) so the form shows them at the right field.
 import { z } from 'zod';
+import { parseDeviceSpec } from './device-spec.ts';
 import { parseBytes, shellSplit } from './units.ts';
 
 export const idInput = z.object({ id: z.string().trim().min(1).max(128) });
@@ -77,6 +78,20 @@ export const createInput = z
     openStdin: z.boolean().default(false),
     /** --privileged: admins only (privileged.ts). */
     privileged: z.boolean().default(false),
+    /** --device entries (host[:container][:rwm]); admins only, as privileged (privileged.ts). */
+    devices: z
+      .array(
+        z
+          .string()
+          .trim()
+          .max(4096)
+          .superRefine((d, ctx) => {
+            const r = parseDeviceSpec(d);
+            if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: `Devices: ${r}` });
+          }),
+      )
+      .max(64)
+      .default([]),
     user: z.string().trim().max(256).optional().default(''),
     workdir: z
       .string()
@@ -115,7 +130,8 @@ export type CreateInput = z.infer<typeof createInput>;
 export const recreateInput = idInput.extend({ form: createInput });
 
 export const updateInput = idInput.extend({
-  memory: size('Memory').refine((s) => parseBytes(s) === null || parseBytes(s)! >= 6 * 1024 * 1024, { message: 'Memory: at least 6m.' }),
+  // No minimum here: the engine's own refusal ("Minimum memory limit allowed is 6MB") reaches the field.
+  memory: size('Memory'),
   memorySwap: z
     .string()
     .trim()

@@ -5,7 +5,8 @@ import { createDockerodeEngine } from '../../../engine/dockerode-engine.ts';
 import { dockerOptionsFor, endpointUrlSchema } from '../../../engine/endpoint-url.ts';
 import { LOCAL_ENDPOINT } from '../../../engine/hub.ts';
 import { adminProcedure, protectedProcedure, router } from '../../trpc.ts';
-import { ENDPOINT_COOKIE, endpointIdOf, toTrpcError } from '../engine-context.ts';
+import { toTrpcError } from '../engine-context.ts';
+import { ENDPOINT_COOKIE, endpointIdOf } from '../../../engine/endpoint-choice.ts';
 
 const pem = (what: string) =>
   z

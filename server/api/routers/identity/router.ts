@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ldapSettingsSchema, readLdapSettings, writeLdapSettings } from '../../../auth/ldap.ts';
 import { SCOPED_ROLES } from '../../../auth/endpoint-roles.ts';
+import { liveCredentials } from '../../../auth/live-credentials.ts';
 import { checkLocalLogin, localLoginSchema, readLocalLogin, writeLocalLogin } from '../../../auth/oidc-local-login.ts';
 import { OIDC_START_PATH, oidcSettingsSchema, readOidcSettings, readOidcSettingsAny, writeOidcSettings } from '../../../auth/oidc.ts';
 import { adminProcedure, publicProcedure, router } from '../../trpc.ts';
@@ -64,6 +65,8 @@ export const identityRouter = router({
       const key = { userId_endpointId: { userId: user.id, endpointId: input.endpointId } };
       if (input.role === null) await db.endpointRole.deleteMany({ where: { userId: user.id, endpointId: input.endpointId } });
       else await db.endpointRole.upsert({ where: key, create: { userId: user.id, endpointId: input.endpointId, role: input.role }, update: { role: input.role } });
+      // Open sockets and streams were allowed under the old role: they reconnect under the new one.
+      liveCredentials.cutUser(user.id, 'account changed', true);
       return { ok: true };
     }),
 

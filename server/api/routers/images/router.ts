@@ -5,7 +5,7 @@ import { writeAudit } from '../../../audit/audit-log.ts';
 import { ndjson } from '../../../engine/streams.ts';
 import { operatorProcedure, protectedProcedure, router, type Context } from '../../trpc.ts';
 import { call, engineOf } from '../engine-context.ts';
-import { authFor } from '../registries/credentials.ts';
+import { authFor } from '../../../registries/credentials.ts';
 import { toLayerProgress, type LayerProgress, type ProgressLine } from './progress.ts';
 import { watchList } from './watch-list.ts';
 import { checkUpdates } from '../updates/router.ts';

@@ -2,7 +2,7 @@
 // a line, and a merged live tail. The index is local to the embedded engine (docs/logs.md).
 import { TRPCError } from '@trpc/server';
 import { LogSearch, type Result } from '../../../logs-index/search.ts';
-import type { Services } from '../../services.ts';
+import type { Services } from '../../../services.ts';
 import { protectedProcedure, router } from '../../trpc.ts';
 import { contextInput, histogramInput, searchInput, tailInput } from './schemas.ts';
 

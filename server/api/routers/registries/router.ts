@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { listRepositories, listTags, RegistryPolicy } from '@berth/runtime';
 import { adminProcedure, protectedProcedure, router } from '../../trpc.ts';
 import { call } from '../engine-context.ts';
-import { authFor, normalizeRegistryUrl, sealSecret } from './credentials.ts';
+import { authFor, normalizeRegistryUrl, sealSecret } from '../../../registries/credentials.ts';
 
 const host = z
   .string()

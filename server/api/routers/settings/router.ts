@@ -1,5 +1,5 @@
 import { adminProcedure, protectedProcedure, router } from '../../trpc.ts';
-import { containerDefaults, outboundSetting, readDefaults, readOutbound, readUserns, usernsSetting, writeDefaults, writeOutbound, writeUserns } from './store.ts';
+import { containerDefaults, outboundSetting, readDefaults, readOutbound, readUserns, usernsSetting, writeDefaults, writeOutbound, writeUserns } from '../../../settings/store.ts';
 
 export const settingsRouter = router({
   /** Prefills the create form: limits, restart policy and network. */

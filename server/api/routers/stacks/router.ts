@@ -2,21 +2,22 @@
 // endpoint chosen in the switcher; Berth keeps the files under $BERTH_ROOT/stacks (the embedded engine)
 // or $BERTH_ROOT/endpoints/<id>/stacks (a remote one).
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { TRPCError } from '@trpc/server';
 import { Stacks, StackError, type StackEvent, type StackIssue } from '@berth/runtime/stacks';
 import { writeAudit } from '../../../audit/audit-log.ts';
 import { AsyncQueue } from '../../../engine/async-queue.ts';
 import { LOCAL_ENDPOINT } from '../../../engine/hub.ts';
-import { logBatches } from '../../../engine/log-batches.ts';
 import { ndjson } from '../../../engine/streams.ts';
 import { adminProcedure, operatorProcedure, protectedProcedure, router, type Context } from '../../trpc.ts';
 import type { EngineEvent } from '@berth/runtime/engine';
-import { call, endpointIdOf, engineOf, toTrpcError } from '../engine-context.ts';
+import { call, engineOf, toTrpcError } from '../engine-context.ts';
+import { endpointIdOf } from '../../../engine/endpoint-choice.ts';
 import { mayBindMount, operatorsMayBindMount, setOperatorsMayBindMount } from './access.ts';
 import { stageDraft, takeDraft } from './drafts.ts';
+import { readLogPage } from './log-page.ts';
+import { mergedLogs } from './merged-logs.ts';
 import { updateStackImages } from '../updates/router.ts';
-import { bindSetting, deployInput, downInput, eventsInput, logsInput, nameInput, planInput, rollbackInput, scaleInput, stageInput, validateInput, versionInput } from './schemas.ts';
+import { bindSetting, deployInput, downInput, eventsInput, logPageInput, logsInput, nameInput, planInput, rollbackInput, scaleInput, stageInput, validateInput, versionInput } from './schemas.ts';
 
 async function stacksOf(ctx: Context): Promise<Stacks> {
   const r = await ctx.services.engines.resolve(endpointIdOf(ctx.req));
@@ -143,33 +144,23 @@ export const stacksRouter = router({
   scale: operatorProcedure.input(scaleInput).mutation(async ({ ctx, input }) => run(async () => (await stacksOf(ctx)).scale(input.name, input.service, input.replicas))),
   pull: operatorProcedure.input(nameInput).mutation(async ({ ctx, input }) => run(async () => (await stacksOf(ctx)).pull(input.name))),
 
-  /** Merged logs of the stack's containers (or some services), in batches tagged with service and container. */
+  /**
+   * Merged logs of the stack's containers (or some services), in batches tagged with service and
+   * container; following, containers that start later (scale up, recreate) are attached too.
+   */
   logs: protectedProcedure.input(logsInput).subscription(async function* ({ ctx, input, signal }) {
     const stacks = await stacksOf(ctx);
-    const r = await ctx.services.engines.resolve(endpointIdOf(ctx.req));
-    if (!r.ok) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: r.message });
-    const engine = r.engine;
+    const engine = await engineOf(ctx);
     const targets = await run(() => stacks.logTargets(input.name, input.services));
-    const queue = new AsyncQueue<{ service: string; container: string; text: string; streams: string }>();
-    let open = targets.length;
-    if (!open) return;
-    for (const t of targets) {
-      void (async () => {
-        try {
-          const c = engine.getContainer(t.id);
-          const info = await c.inspect();
-          const opts = { stdout: true, stderr: true, timestamps: input.timestamps, tail: input.tail };
-          // Not following: what is written so far, as one buffer, then this container's part ends.
-          const stream = input.follow ? await c.logs({ ...opts, follow: true }) : Readable.from([await c.logs({ ...opts, follow: false })]);
-          for await (const b of logBatches(stream, { tty: info.Config.Tty, signal })) queue.push({ service: t.service, container: t.name, ...b });
-        } catch {
-          // A container removed meanwhile just stops sending.
-        } finally {
-          if (--open === 0) queue.end();
-        }
-      })();
-    }
-    yield* queue.until(signal);
+    yield* mergedLogs(engine, targets, { project: input.name, services: input.services, tail: input.tail, timestamps: input.timestamps, follow: input.follow, since: input.since, signal });
+  }),
+
+  /** One page of the merged logs, newest first from a cursor (the view opens on the last page, older ones on scroll). */
+  logPage: protectedProcedure.input(logPageInput).query(async ({ ctx, input }) => {
+    const stacks = await stacksOf(ctx);
+    const engine = await engineOf(ctx);
+    const targets = await run(() => stacks.logTargets(input.name, input.services));
+    return readLogPage(engine, targets, { before: input.before, limit: input.limit });
   }),
 
   /** The engine's events of the stack's containers, networks and volumes (by the project label), from `sinceSeconds` ago on. */

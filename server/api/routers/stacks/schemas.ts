@@ -40,12 +40,23 @@ export const deployInput = z.union([
 ]);
 export const downInput = z.object({ name: stackName, volumes: z.boolean().default(false) });
 export const scaleInput = z.object({ name: stackName, service: z.string().trim().min(1).max(128), replicas: z.number().int().min(0).max(100) });
+/** A log time key (RFC3339 with nine fraction digits, UTC), as log pages give them. */
+const logTime = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/, 'A log time: YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ.');
 export const logsInput = z.object({
   name: stackName,
   services: z.array(z.string().max(128)).max(100).default([]),
   tail: z.union([z.number().int().min(0).max(100_000), z.literal('all')]).default(500),
   timestamps: z.boolean().default(true),
   follow: z.boolean().default(true),
+  /** Only lines from this time on (a log page's `until`): the live part after the first page. */
+  since: logTime.optional(),
+});
+export const logPageInput = z.object({
+  name: stackName,
+  services: z.array(z.string().max(128)).max(100).default([]),
+  /** A page's `cursor`: lines older than this. Absent: the newest lines. */
+  before: logTime.optional(),
+  limit: z.number().int().min(1).max(20_000).default(5_000),
 });
 export const versionInput = z.object({ name: stackName, version: z.number().int().min(1) });
 export const rollbackInput = versionInput.extend({ removeOrphans: z.boolean().default(false) });

@@ -1,6 +1,7 @@
 import type { Info } from '@berth/runtime/engine';
 import { protectedProcedure, router } from '../../trpc.ts';
-import { engineOf, endpointIdOf, toTrpcError } from '../engine-context.ts';
+import { engineOf, toTrpcError } from '../engine-context.ts';
+import { endpointIdOf } from '../../../engine/endpoint-choice.ts';
 import { hostUsage } from './host-usage.ts';
 
 /** A failing part of the Overview (volumes not built yet, say) shows its own message; the rest still shows. */

@@ -5,7 +5,9 @@ import { operatorProcedure, protectedProcedure, router, type Context } from '../
 import { LOCAL_ENDPOINT } from '../../../engine/hub.ts';
 import { listHistory } from '../../../updates/history.ts';
 import { updatesOf, type UpdateEvent } from '../../../updates/service.ts';
-import { endpointIdOf, engineOf } from '../engine-context.ts';
+import { policySchema, setStackPolicy, stackPolicies } from '../../../updates/stack-policy.ts';
+import { engineOf } from '../engine-context.ts';
+import { endpointIdOf } from '../../../engine/endpoint-choice.ts';
 
 const gateInput = z
   .object({
@@ -39,7 +41,19 @@ export const updateStackImages = operatorProcedure
     return updatesOf(ctx.services).updateStack(engine, endpoint(ctx), input.name, { actor: actorOf(ctx) }, { gate: gateOf(input.gate) });
   });
 
+const stackName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a stack name').max(128);
+
 export const updatesRouter = router({
+  /** Stacks' update policies set in the dashboard (a container's berth.update label still wins). */
+  stackPolicies: protectedProcedure.query(async ({ ctx }) => {
+    return [...(await stackPolicies(ctx.services.db, endpoint(ctx)))].map(([stack, policy]) => ({ stack, policy }));
+  }),
+  /** Sets a stack's policy (auto | notify | off), or null to go back to the default (notify). */
+  setStackPolicy: operatorProcedure.input(z.object({ name: stackName, policy: policySchema.nullable() }).strict()).mutation(async ({ ctx, input }) => {
+    ctx.audit.target = input.name;
+    await setStackPolicy(ctx.services.db, endpoint(ctx), input.name, input.policy);
+    return { name: input.name, policy: input.policy };
+  }),
   history: protectedProcedure.input(z.object({ take: z.number().int().min(1).max(500).default(100) }).strict().optional()).query(async ({ ctx, input }) => {
     return listHistory(ctx.services.db, { endpointId: endpoint(ctx), take: input?.take ?? 100 });
   }),

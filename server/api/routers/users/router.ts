@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { hashPassword } from '../../../auth/password.ts';
+import { liveCredentials } from '../../../auth/live-credentials.ts';
 import { revokeUserSessions } from '../../../auth/sessions.ts';
 import type { Db } from '../../../db/client.ts';
 import { adminProcedure, router } from '../../trpc.ts';
@@ -43,7 +44,10 @@ export const usersRouter = router({
       const user = await findUser(tx, input.id);
       ctx.audit.target = `${user.username} → ${input.role}`;
       if (input.role !== 'admin') await assertNotLastAdmin(tx, user, 'demote');
-      return tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
+      const updated = await tx.user.update({ where: { id: user.id }, data: { role: input.role }, select: publicFields });
+      // Open sockets and streams were allowed under the old role: they reconnect under the new one.
+      liveCredentials.cutUser(user.id, 'account changed', true);
+      return updated;
     });
   }),
 
@@ -62,6 +66,7 @@ export const usersRouter = router({
       ctx.audit.target = user.username;
       await assertNotLastAdmin(tx, user, 'delete');
       await tx.user.delete({ where: { id: user.id } });
+      liveCredentials.cutUser(user.id, 'account changed', true);
       return { ok: true };
     });
   }),

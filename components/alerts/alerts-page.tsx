@@ -8,6 +8,7 @@ import { Alert, Card } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
 import { ChannelsCard } from './channels-card';
 import { RulesCard } from './rules-card';
+import { DataTable } from '../ui/data-table';
 
 /** History (everyone), rules (operators manage) and channels (admins manage). */
 export function AlertsPage() {
@@ -33,37 +34,32 @@ export function AlertsPage() {
             Alerts appear here when a rule fires, and again when it resolves.
           </EmptyState>
         ) : (
-          <table className="w-full text-left text-sm" data-testid="alerts-history">
-            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-              <tr>
-                <th className="py-2">Time</th>
-                <th className="py-2">State</th>
-                <th className="py-2">Rule</th>
-                <th className="py-2">Subject</th>
-                <th className="py-2">Message</th>
-                <th className="py-2">Delivery</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(history.data ?? []).map((e) => (
-                <tr key={e.id} className="border-b border-slate-100 align-top dark:border-slate-800">
-                  <td className="whitespace-nowrap py-1 text-slate-500">{new Date(e.at).toLocaleString()}</td>
-                  <td className={`py-1 ${e.state === 'firing' ? 'text-red-600' : 'text-green-700'}`}>{e.state}</td>
-                  <td className="py-1">{e.ruleName}</td>
-                  <td className="py-1">{e.subject}</td>
-                  <td className="max-w-md whitespace-pre-wrap break-words py-1 font-mono text-xs">{e.message}</td>
-                  <td className="py-1 text-xs">
-                    {e.deliveries.map((d) => (
-                      <div key={d.channel} className={d.status === 'sent' ? 'text-green-700' : d.status === 'failed' ? 'text-red-600' : 'text-slate-500'} title={d.lastError ?? ''}>
-                        {d.channel}: {d.status}
-                        {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
-                      </div>
-                    ))}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={history.data ?? []}
+            rowKey={(e) => String(e.id)}
+            testId="alerts-history"
+            alignTop
+            compact
+            columns={[
+              { key: 'time', header: 'Time', className: 'whitespace-nowrap text-slate-500', cell: (e) => new Date(e.at).toLocaleString() },
+              { key: 'state', header: 'State', cell: (e) => <span className={e.state === 'firing' ? 'text-red-600' : 'text-green-700'}>{e.state}</span> },
+              { key: 'rule', header: 'Rule', cell: (e) => e.ruleName },
+              { key: 'subject', header: 'Subject', cell: (e) => e.subject },
+              { key: 'message', header: 'Message', className: 'max-w-md whitespace-pre-wrap break-words font-mono text-xs', cell: (e) => e.message },
+              {
+                key: 'delivery',
+                header: 'Delivery',
+                className: 'text-xs',
+                cell: (e) =>
+                  e.deliveries.map((d) => (
+                    <div key={d.channel} className={d.status === 'sent' ? 'text-green-700' : d.status === 'failed' ? 'text-red-600' : 'text-slate-500'} title={d.lastError ?? ''}>
+                      {d.channel}: {d.status}
+                      {d.attempts > 1 ? ` (${d.attempts} tries)` : ''}
+                    </div>
+                  )),
+              },
+            ]}
+          />
         )}
       </Card>
       <RulesCard operator={role === 'admin' || role === 'operator'} />

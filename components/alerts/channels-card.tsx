@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 type ChannelType = 'webhook' | 'ntfy' | 'slack' | 'smtp';
 
@@ -26,31 +27,43 @@ export function ChannelsCard({ admin }: { admin: boolean }) {
   return (
     <Card title="Channels">
       {list.error ? <Alert>{errorMessage(list.error)}</Alert> : null}
-      <table className="w-full text-left text-sm" data-testid="alert-channels">
-        <tbody>
-          {(list.data ?? []).map((c) => (
-            <tr key={c.id} className="border-b border-slate-100 dark:border-slate-800">
-              <td className="py-1 font-medium">{c.name}</td>
-              <td className="py-1 text-slate-500">{c.type}</td>
-              <td className="max-w-xs truncate py-1 text-slate-500" title={c.target}>
-                {c.target}
-              </td>
-              <td className="py-1">{c.failing ? <span className="text-red-600" title={c.lastError ?? ''}>failing</span> : c.lastOkAt ? <span className="text-green-700">ok</span> : null}</td>
-              {admin ? (
-                <td className="py-1 text-right">
-                  <span className="mr-2 text-xs text-slate-500">{result[c.id]}</span>
-                  <Button variant="secondary" onClick={() => test.mutate({ id: c.id })}>
-                    Send test
-                  </Button>{' '}
-                  <Button variant="secondary" onClick={() => remove.mutate({ id: c.id })}>
-                    Delete
-                  </Button>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={list.data ?? []}
+        rowKey={(c) => c.id}
+        testId="alert-channels"
+        noHeader
+        compact
+        columns={[
+          { key: 'name', header: 'Name', className: 'font-medium', cell: (c) => c.name },
+          { key: 'type', header: 'Type', className: 'text-slate-500', cell: (c) => c.type },
+          { key: 'target', header: 'Target', className: 'max-w-xs truncate text-slate-500', cellProps: (c) => ({ title: c.target }), cell: (c) => c.target },
+          {
+            key: 'state',
+            header: 'State',
+            cell: (c) => (c.failing ? <span className="text-red-600" title={c.lastError ?? ''}>failing</span> : c.lastOkAt ? <span className="text-green-700">ok</span> : null),
+          },
+          ...(admin
+            ? [
+                {
+                  key: 'actions',
+                  header: 'Actions',
+                  align: 'right' as const,
+                  cell: (c: { id: string }) => (
+                    <>
+                      <span className="mr-2 text-xs text-slate-500">{result[c.id]}</span>
+                      <Button variant="secondary" onClick={() => test.mutate({ id: c.id })}>
+                        Send test
+                      </Button>{' '}
+                      <Button variant="secondary" onClick={() => remove.mutate({ id: c.id })}>
+                        Delete
+                      </Button>
+                    </>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
       {admin ? <NewChannel onDone={refresh} /> : null}
     </Card>
   );

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 const KINDS = {
   died: { label: 'Dies with a non-zero code', params: [] },
@@ -50,25 +51,33 @@ export function RulesCard({ operator }: { operator: boolean }) {
   return (
     <Card title="Rules">
       {list.error ? <Alert>{errorMessage(list.error)}</Alert> : null}
-      <table className="w-full text-left text-sm" data-testid="alert-rules">
-        <tbody>
-          {(list.data ?? []).map((r) => (
-            <tr key={r.id} className="border-b border-slate-100 dark:border-slate-800">
-              <td className="py-1 font-medium">{r.name}</td>
-              <td className="py-1 text-slate-500">{r.kind}</td>
-              <td className="py-1 text-xs text-slate-500">{JSON.stringify(r.params)}</td>
-              <td className="py-1 text-red-600">{r.firing.length ? `firing: ${r.firing.join(', ')}` : ''}</td>
-              {operator ? (
-                <td className="py-1 text-right">
-                  <Button variant="secondary" onClick={() => remove.mutate({ id: r.id })}>
-                    Delete
-                  </Button>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={list.data ?? []}
+        rowKey={(r) => r.id}
+        testId="alert-rules"
+        noHeader
+        compact
+        columns={[
+          { key: 'name', header: 'Name', className: 'font-medium', cell: (r) => r.name },
+          { key: 'kind', header: 'Kind', className: 'text-slate-500', cell: (r) => r.kind },
+          { key: 'params', header: 'Parameters', className: 'text-xs text-slate-500', cell: (r) => JSON.stringify(r.params) },
+          { key: 'firing', header: 'Firing', className: 'text-red-600', cell: (r) => (r.firing.length ? `firing: ${r.firing.join(', ')}` : '') },
+          ...(operator
+            ? [
+                {
+                  key: 'actions',
+                  header: 'Actions',
+                  align: 'right' as const,
+                  cell: (r: { id: string }) => (
+                    <Button variant="secondary" onClick={() => remove.mutate({ id: r.id })}>
+                      Delete
+                    </Button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
       {operator ? (
         <form className="mt-3 grid gap-2 sm:grid-cols-2" onSubmit={submit} data-testid="new-rule">
           <Field label="Name">

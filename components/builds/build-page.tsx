@@ -12,6 +12,7 @@ import { addRecord, emptyBuild, finish, type BuildView } from './build-steps';
 import { uploadContext, type ContextChoice } from './context-upload';
 import { DockerfileEditor, type DockerfileEditorHandle } from './dockerfile-editor';
 import { RoleNotice } from '../auth/role-notice';
+import { DataTable } from '../ui/data-table';
 
 const STARTER = 'FROM busybox:latest\nRUN echo hello > /hello.txt\nCMD ["cat", "/hello.txt"]\n';
 
@@ -117,41 +118,43 @@ function History() {
   const history = useQuery(trpc.builds.history.queryOptions({ limit: 30 }));
   if (!history.data?.length) return <p className="text-sm text-slate-500">No builds yet.</p>;
   return (
-    <table className="w-full text-left text-sm" data-testid="build-history">
-      <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-        <tr>
-          <th className="py-2">When</th>
-          <th className="py-2">Who</th>
-          <th className="py-2">Tag</th>
-          <th className="py-2">Result</th>
-          <th className="py-2">Duration</th>
-          <th className="py-2">Image</th>
-        </tr>
-      </thead>
-      <tbody>
-        {history.data.map((b) => (
-          <tr key={b.id} className="border-b border-slate-100 dark:border-slate-800" data-testid="build-history-row" data-result={b.result}>
-            <td className="py-1.5">{new Date(b.startedAt).toLocaleString()}</td>
-            <td className="py-1.5">{b.userName}</td>
-            <td className="py-1.5">{b.tag ?? '—'}</td>
-            <td className={clsx('py-1.5', b.result === 'failed' && 'text-rose-600', b.result === 'succeeded' && 'text-emerald-600')} title={b.error ?? ''}>
+    <DataTable
+      rows={history.data}
+      rowKey={(b) => String(b.id)}
+      testId="build-history"
+      compact
+      rowProps={(b) => ({ 'data-testid': 'build-history-row', 'data-result': b.result })}
+      columns={[
+        { key: 'when', header: 'When', cell: (b) => new Date(b.startedAt).toLocaleString() },
+        { key: 'who', header: 'Who', cell: (b) => b.userName },
+        { key: 'tag', header: 'Tag', cell: (b) => b.tag ?? '—' },
+        {
+          key: 'result',
+          header: 'Result',
+          cellProps: (b) => ({ title: b.error ?? '' }),
+          cell: (b) => (
+            <span className={clsx(b.result === 'failed' && 'text-rose-600', b.result === 'succeeded' && 'text-emerald-600')}>
               {b.result}
               {b.errorLine ? ` (line ${b.errorLine})` : ''}
-            </td>
-            <td className="py-1.5">{b.durationMs !== null ? seconds(b.durationMs) : '—'}</td>
-            <td className="py-1.5 font-mono text-xs">
-              {b.imageId ? (
-                <Link href={`/images/${b.imageId.replace(/^sha256:/, '')}`} className="text-sky-700 hover:underline dark:text-sky-400">
-                  {shortId(b.imageId)}
-                </Link>
-              ) : (
-                '—'
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </span>
+          ),
+        },
+        { key: 'duration', header: 'Duration', cell: (b) => (b.durationMs !== null ? seconds(b.durationMs) : '—') },
+        {
+          key: 'image',
+          header: 'Image',
+          className: 'font-mono text-xs',
+          cell: (b) =>
+            b.imageId ? (
+              <Link href={`/images/${b.imageId.replace(/^sha256:/, '')}`} className="text-sky-700 hover:underline dark:text-sky-400">
+                {shortId(b.imageId)}
+              </Link>
+            ) : (
+              '—'
+            ),
+        },
+      ]}
+    />
   );
 }
 

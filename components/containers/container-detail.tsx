@@ -22,6 +22,7 @@ import { OverviewTab } from './overview-tab';
 import { StatsPanel } from './stats-panel';
 import dynamic from 'next/dynamic';
 import { RoleNotice } from '../auth/role-notice';
+import { DataTable } from '../ui/data-table';
 
 // xterm touches `window` when imported: load it in the browser only.
 const ContainerTerminal = dynamic(() => import('./terminal').then((m) => m.ContainerTerminal), { ssr: false });
@@ -67,29 +68,20 @@ function ProcessesTab({ id, running }: { id: string; running: boolean }) {
       {sub.error ? <Alert>{errorMessage(sub.error)}</Alert> : null}
       {!top ? <p className="text-sm text-slate-500">Asking the engine…</p> : null}
       {top ? (
-        <table className="w-full text-left font-mono text-xs" data-testid="processes">
-          <thead className="border-b border-slate-200 text-slate-500 dark:border-slate-800">
-            <tr>
-              {top.Titles.map((t) => (
-                <th key={t} className="py-1 pr-3 whitespace-nowrap">
-                  {t}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {top.Processes.map((p, i) => (
-              <tr key={i} className="border-b border-slate-100 dark:border-slate-800/60">
-                {p.map((v, j) => (
-                  // Only the command may wrap; UID, PID, times stay on one line.
-                  <td key={j} className={j === p.length - 1 ? 'py-1 pr-3 break-all' : 'py-1 pr-3 whitespace-nowrap'}>
-                    {v}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={top.Processes.map((values, i) => ({ i, values }))}
+          rowKey={(p) => String(p.i)}
+          testId="processes"
+          className="font-mono text-xs"
+          compact
+          columns={top.Titles.map((t, j) => ({
+            key: `${j}-${t}`,
+            header: t,
+            // Only the command may wrap; UID, PID, times stay on one line.
+            className: j === top.Titles.length - 1 ? 'break-all' : 'whitespace-nowrap',
+            cell: (p: { values: string[] }) => p.values[j],
+          }))}
+        />
       ) : null}
     </Card>
   );

@@ -8,13 +8,14 @@ import { Sparkline } from '../charts/sparkline';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc/react';
 import type { ContainerSummary } from '../trpc/types';
 import { Alert, Button, Select, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
 import { containerName, formatBytes, formatPercent, shortId, timeAgo } from '../ui/format';
 import { healthOf, StateBadge } from '../ui/state-badge';
 import { RemoveDialog } from './remove-dialog';
 import { useBulkRunner, type BulkAction, type BulkProgress } from './use-container-actions';
 import { UpdateBadge } from '../updates/update-badge';
-import { UpdateButton } from '../updates/update-button';
+import { UpdateButton, UpdateOutcomeText, type UpdateOutcome } from '../updates/update-button';
 import { useUpdateChecks, useUpdateProgress } from '../updates/use-updates';
 
 const STATES = ['running', 'paused', 'restarting', 'created', 'exited', 'dead'] as const;
@@ -89,6 +90,8 @@ export function ContainersList() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [progress, setProgress] = useState<BulkProgress | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Update outcomes by container name: the update recreates the container, so its row (and id) change.
+  const [updateSaid, setUpdateSaid] = useState<Record<string, UpdateOutcome>>({});
   const runBulk = useBulkRunner();
 
   const sub = useSubscription(trpc.containers.watchList.subscriptionOptions({ all: true }, { onData: (list) => setRows(list) }));
@@ -116,7 +119,6 @@ export function ContainersList() {
   const liveIds = useMemo(() => visible.filter((c) => c.State === 'running').slice(0, 100).map((c) => c.Id), [visible]);
   const usage = useRowUsage(liveIds);
 
-  const allChecked = visible.length > 0 && visible.every((c) => selected.has(c.Id));
 
   const [askRemove, setAskRemove] = useState<ContainerSummary[] | null>(null);
   const bulk = async (action: BulkAction, volumes = false) => {
@@ -232,106 +234,107 @@ export function ContainersList() {
       {rows && rows.length > 0 && visible.length === 0 ? <EmptyState title="Nothing matches">Clear the search or the filters.</EmptyState> : null}
 
       {visible.length > 0 ? (
-        <div className="overflow-x-auto">
-        <table className="w-full text-left text-sm" data-testid="containers-table">
-          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-            <tr>
-              <th className="w-8 py-2">
-                <input
-                  type="checkbox"
-                  aria-label="Select all"
-                  checked={allChecked}
-                  onChange={(e) => setSelected(e.target.checked ? new Set(visible.map((c) => c.Id)) : new Set())}
-                />
-              </th>
-              <th className="py-2">Name</th>
-              <th className="py-2">Image</th>
-              <th className="py-2">State</th>
-              <th className="hidden py-2 md:table-cell">CPU</th>
-              <th className="hidden py-2 md:table-cell">Memory</th>
-              <th className="hidden py-2 md:table-cell">Ports</th>
-              <th className="hidden py-2 md:table-cell">Created</th>
-              <th className="py-2 text-right">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {visible.map((c) => {
-              const name = containerName(c.Names, c.Id);
-              const u = usage[c.Id];
-              return (
-                <tr key={c.Id} data-testid={`container-row-${name}`} className="border-b border-slate-100 align-middle dark:border-slate-800/60">
-                  <td className="py-2">
-                    <input
-                      type="checkbox"
-                      aria-label={`Select ${name}`}
-                      checked={selected.has(c.Id)}
-                      onChange={(e) =>
-                        setSelected((s) => {
-                          const n = new Set(s);
-                          if (e.target.checked) n.add(c.Id);
-                          else n.delete(c.Id);
-                          return n;
-                        })
-                      }
-                    />
-                  </td>
-                  <td className="py-2 font-medium">
-                    <Link href={`/containers/${c.Id}`} className="hover:underline">
-                      {name}
-                    </Link>
-                    <div className="font-mono text-xs text-slate-400">{shortId(c.Id)}</div>
-                  </td>
-                  <td className="py-2 break-all">
-                    <Link href={`/layers/${encodeURIComponent(c.Image)}`} className="hover:underline" title={`Layers of ${c.Image}`}>
-                      {c.Image}
-                    </Link>
-                    <UpdateBadge result={updates.byRef.get(c.Image)} />
-                    {canOperate && updates.byRef.get(c.Image)?.status === 'update-available' ? (
-                      <div className="mt-1">
-                        <UpdateButton containerId={c.Id} step={updateSteps[c.Id]} />
-                      </div>
-                    ) : null}
-                  </td>
-                  <td className="py-2" title={c.Status}>
-                    <StateBadge state={c.State} health={healthOf(c.Status)} />
-                  </td>
-                  <td className="hidden py-2 md:table-cell" data-testid="cpu-cell">
-                    {u ? (
-                      <span className="flex items-center gap-2">
-                        <Sparkline values={u.cpu} max={100} label={`CPU of ${name}`} />
-                        <span className="w-12 tabular-nums">{formatPercent(u.cpu.at(-1) ?? 0)}</span>
-                      </span>
-                    ) : (
-                      <span className="text-slate-400">—</span>
-                    )}
-                  </td>
-                  <td className="hidden py-2 md:table-cell">
-                    {u ? (
-                      <span className="flex items-center gap-2">
-                        <Sparkline values={u.mem} max={u.memLimit || undefined} color="#7c3aed" label={`Memory of ${name}`} />
-                        <span className="w-16 tabular-nums">{formatBytes(u.mem.at(-1) ?? 0)}</span>
-                      </span>
-                    ) : (
-                      <span className="text-slate-400">—</span>
-                    )}
-                  </td>
-                  <td className="hidden py-2 md:table-cell">
-                    <PortLinks c={c} />
-                  </td>
-                  <td className="hidden py-2 tabular-nums md:table-cell" title={new Date(c.Created * 1000).toLocaleString()}>
-                    {timeAgo(c.Created)}
-                  </td>
-                  <td className="py-2 text-right">
-                    <Button variant="ghost" onClick={() => void copyRun(c.Id)} aria-label={`Copy docker run for ${name}`}>
-                      Copy docker run
-                    </Button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        </div>
+        <DataTable
+          rows={visible}
+          rowKey={(c) => c.Id}
+          testId="containers-table"
+          selection={{ selected, onChange: setSelected, label: (c) => `Select ${containerName(c.Names, c.Id)}` }}
+          rowProps={(c) => ({ 'data-testid': `container-row-${containerName(c.Names, c.Id)}` })}
+          columns={[
+            {
+              key: 'name',
+              header: 'Name',
+              className: 'font-medium',
+              cell: (c) => (
+                <>
+                  <Link href={`/containers/${c.Id}`} className="hover:underline">
+                    {containerName(c.Names, c.Id)}
+                  </Link>
+                  <div className="font-mono text-xs text-slate-400">{shortId(c.Id)}</div>
+                </>
+              ),
+            },
+            {
+              key: 'image',
+              header: 'Image',
+              className: 'break-all',
+              cell: (c) => (
+                <>
+                  <Link href={`/layers/${encodeURIComponent(c.Image)}`} className="hover:underline" title={`Layers of ${c.Image}`}>
+                    {c.Image}
+                  </Link>
+                  <UpdateBadge result={updates.byRef.get(c.Image)} />
+                  {canOperate && updates.byRef.get(c.Image)?.status === 'update-available' ? (
+                    <div className="mt-1">
+                      <UpdateButton
+                        containerId={c.Id}
+                        step={updateSteps[c.Id]}
+                        onOutcome={(said) =>
+                          setUpdateSaid((m) => {
+                            const name = containerName(c.Names, c.Id);
+                            const { [name]: _old, ...rest } = m;
+                            return said ? { ...rest, [name]: said } : rest;
+                          })
+                        }
+                      />
+                    </div>
+                  ) : null}
+                  {updateSaid[containerName(c.Names, c.Id)] ? (
+                    <div className="mt-1">
+                      <UpdateOutcomeText said={updateSaid[containerName(c.Names, c.Id)]!} />
+                    </div>
+                  ) : null}
+                </>
+              ),
+            },
+            { key: 'state', header: 'State', cellProps: (c) => ({ title: c.Status }), cell: (c) => <StateBadge state={c.State} health={healthOf(c.Status)} /> },
+            {
+              key: 'cpu',
+              header: 'CPU',
+              hideBelow: 'md',
+              cellProps: () => ({ 'data-testid': 'cpu-cell' }),
+              cell: (c) => {
+                const u = usage[c.Id];
+                return u ? (
+                  <span className="flex items-center gap-2">
+                    <Sparkline values={u.cpu} max={100} label={`CPU of ${containerName(c.Names, c.Id)}`} />
+                    <span className="w-12 tabular-nums">{formatPercent(u.cpu.at(-1) ?? 0)}</span>
+                  </span>
+                ) : (
+                  <span className="text-slate-400">—</span>
+                );
+              },
+            },
+            {
+              key: 'memory',
+              header: 'Memory',
+              hideBelow: 'md',
+              cell: (c) => {
+                const u = usage[c.Id];
+                return u ? (
+                  <span className="flex items-center gap-2">
+                    <Sparkline values={u.mem} max={u.memLimit || undefined} color="#7c3aed" label={`Memory of ${containerName(c.Names, c.Id)}`} />
+                    <span className="w-16 tabular-nums">{formatBytes(u.mem.at(-1) ?? 0)}</span>
+                  </span>
+                ) : (
+                  <span className="text-slate-400">—</span>
+                );
+              },
+            },
+            { key: 'ports', header: 'Ports', hideBelow: 'md', cell: (c) => <PortLinks c={c} /> },
+            { key: 'created', header: 'Created', hideBelow: 'md', className: 'tabular-nums', cellProps: (c) => ({ title: new Date(c.Created * 1000).toLocaleString() }), cell: (c) => timeAgo(c.Created) },
+            {
+              key: 'actions',
+              header: 'Actions',
+              align: 'right',
+              cell: (c) => (
+                <Button variant="ghost" onClick={() => void copyRun(c.Id)} aria-label={`Copy docker run for ${containerName(c.Names, c.Id)}`}>
+                  Copy docker run
+                </Button>
+              ),
+            },
+          ]}
+        />
       ) : null}
     </div>
   );

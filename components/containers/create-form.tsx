@@ -75,16 +75,18 @@ export function CreateContainerForm({ mode }: { mode: FormMode }) {
   const [writeBps, setWriteBps] = useState<Rate[]>(init?.deviceWriteBps ?? []);
   const [startNow, setStartNow] = useState(true);
   const [confirmRecreate, setConfirmRecreate] = useState(false);
-  // Settings → Defaults prefill limits, restart policy and network once, on a blank form only.
+  // Settings → Defaults prefill limits, restart policy and network once, on a blank form only, and only
+  // the fields still blank: what the user typed before the defaults arrived is kept.
   const defaults = useQuery(trpc.settings.containerDefaults.queryOptions(undefined, { enabled: mode.kind === 'create' }));
   const [prefilled, setPrefilled] = useState(false);
   if (mode.kind === 'create' && defaults.data && !prefilled) {
+    const d = defaults.data;
     setPrefilled(true);
-    setMemory(defaults.data.memory);
-    setCpus(defaults.data.cpus);
-    setPidsLimit(defaults.data.pidsLimit);
-    setRestart(defaults.data.restart);
-    setNetwork(defaults.data.network);
+    setMemory((v) => v || d.memory);
+    setCpus((v) => v || d.cpus);
+    setPidsLimit((v) => v || d.pidsLimit);
+    setRestart((v) => (v === 'no' ? d.restart : v));
+    setNetwork((v) => v || d.network);
   }
 
   const recreate = useMutation(

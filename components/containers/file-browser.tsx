@@ -9,6 +9,7 @@ import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Button, Card, TextInput } from '../ui/controls';
 import { formatBytes } from '../ui/format';
+import { DataTable } from '../ui/data-table';
 
 type Entry = RouterOutputs['files']['list']['entries'][number];
 
@@ -206,75 +207,76 @@ export function FileBrowser({ id, running }: { id: string; running: boolean }) {
       </p>
       <div className="grid gap-3 lg:grid-cols-2">
         <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-          <table className="w-full text-left text-sm" data-testid="file-list">
-            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-              <tr>
-                <th className="w-6 px-2 py-2" />
-                <th className="py-2">Name</th>
-                <th className="hidden py-2 sm:table-cell">Mode</th>
-                <th className="py-2 text-right">Size</th>
-                <th className="py-2 pr-2 text-right">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {dir !== '/' ? (
-                <tr className="border-b border-slate-100 dark:border-slate-800/60">
-                  <td />
-                  <td className="py-1.5" colSpan={4}>
+          <DataTable
+            rows={[
+              ...(dir !== '/' ? [{ kind: 'up' as const, key: '..' }] : []),
+              ...(list.data?.entries ?? []).map((e) => ({ kind: 'entry' as const, key: e.name, e, full: join(dir, e.name) })),
+              ...deletedHere.map((c) => ({ kind: 'deleted' as const, key: c.Path, path: c.Path })),
+            ]}
+            rowKey={(r) => r.key}
+            testId="file-list"
+            rowProps={(r) =>
+              r.kind === 'entry' ? { 'data-testid': 'file-row', 'data-name': r.e.name, 'data-mark': marks.get(r.full) ?? '' } : r.kind === 'deleted' ? { 'data-testid': 'file-row-deleted' } : {}
+            }
+            rowClassName={(r) => (r.kind === 'deleted' ? 'text-slate-400 line-through' : r.kind === 'entry' && open === r.full ? 'bg-sky-50 dark:bg-sky-950' : undefined)}
+            columns={[
+              {
+                key: 'mark',
+                header: '',
+                className: 'w-6 px-2 text-center font-bold',
+                cell: (r) => {
+                  if (r.kind === 'deleted') return <span className="text-rose-600">D</span>;
+                  if (r.kind === 'up') return null;
+                  const mark = marks.get(r.full);
+                  return (
+                    <span className={clsx(mark === 'A' && 'text-emerald-600', mark === 'M' && 'text-amber-600', mark === '•' && 'text-slate-400')} title={mark === 'A' ? 'added' : mark === 'M' ? 'modified' : mark ? 'changed below' : undefined}>
+                      {mark ?? ''}
+                    </span>
+                  );
+                },
+              },
+              {
+                key: 'name',
+                header: 'Name',
+                className: '[overflow-wrap:anywhere]',
+                cell: (r) =>
+                  r.kind === 'up' ? (
                     <button type="button" className="text-sky-700 hover:underline dark:text-sky-400" onClick={() => enter(dir.slice(0, dir.lastIndexOf('/')) || '/')}>
                       ..
                     </button>
-                  </td>
-                </tr>
-              ) : null}
-              {(list.data?.entries ?? []).map((e) => {
-                const full = join(dir, e.name);
-                const mark = marks.get(full);
-                return (
-                  <tr key={e.name} data-testid="file-row" data-name={e.name} data-mark={mark ?? ''} className={clsx('border-b border-slate-100 dark:border-slate-800/60', open === full && 'bg-sky-50 dark:bg-sky-950')}>
-                    <td className="px-2 py-1.5 text-center font-bold">
-                      <span className={clsx(mark === 'A' && 'text-emerald-600', mark === 'M' && 'text-amber-600', mark === '•' && 'text-slate-400')} title={mark === 'A' ? 'added' : mark === 'M' ? 'modified' : mark ? 'changed below' : undefined}>
-                        {mark ?? ''}
+                  ) : r.kind === 'deleted' ? (
+                    r.path.slice(r.path.lastIndexOf('/') + 1)
+                  ) : (
+                    <button type="button" className="text-left hover:underline" onClick={() => (r.e.type === 'dir' ? enter(r.full) : setOpen(r.full))}>
+                      <span aria-hidden className="mr-1">
+                        {ICONS[r.e.type]}
                       </span>
-                    </td>
-                    <td className="py-1.5 [overflow-wrap:anywhere]">
-                      <button type="button" className="text-left hover:underline" onClick={() => (e.type === 'dir' ? enter(full) : setOpen(full))}>
-                        <span aria-hidden className="mr-1">
-                          {ICONS[e.type]}
-                        </span>
-                        {e.name}
-                        {e.linkTarget ? <span className="text-slate-400"> → {e.linkTarget}</span> : null}
-                      </button>
-                    </td>
-                    <td className="hidden py-1.5 font-mono text-xs text-slate-500 sm:table-cell">{modeText(e.mode)}</td>
-                    <td className="py-1.5 text-right tabular-nums">{e.type === 'dir' ? '' : formatBytes(e.size)}</td>
-                    <td className="py-1.5 pr-2 text-right whitespace-nowrap">
-                      {canOperate ? (
-                        <>
-                          <Button variant="ghost" aria-label={`Download ${e.name}`} onClick={() => download.mutate({ id, path: full })}>
-                            ⤓
-                          </Button>
-                          <Button variant="ghost" className="text-rose-600" aria-label={`Delete ${e.name}`} onClick={() => setDeleting(full)}>
-                            ✕
-                          </Button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-              {deletedHere.map((c) => (
-                <tr key={c.Path} data-testid="file-row-deleted" className="border-b border-slate-100 text-slate-400 line-through dark:border-slate-800/60">
-                  <td className="px-2 py-1.5 text-center font-bold text-rose-600 no-underline">D</td>
-                  <td className="py-1.5" colSpan={4}>
-                    {c.Path.slice(c.Path.lastIndexOf('/') + 1)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                      {r.e.name}
+                      {r.e.linkTarget ? <span className="text-slate-400"> → {r.e.linkTarget}</span> : null}
+                    </button>
+                  ),
+              },
+              { key: 'mode', header: 'Mode', hideBelow: 'sm', className: 'font-mono text-xs text-slate-500', cell: (r) => (r.kind === 'entry' ? modeText(r.e.mode) : null) },
+              { key: 'size', header: 'Size', align: 'right', className: 'tabular-nums', cell: (r) => (r.kind === 'entry' && r.e.type !== 'dir' ? formatBytes(r.e.size) : null) },
+              {
+                key: 'actions',
+                header: <span className="sr-only">Actions</span>,
+                align: 'right',
+                className: 'pr-2 whitespace-nowrap',
+                cell: (r) =>
+                  r.kind === 'entry' && canOperate ? (
+                    <>
+                      <Button variant="ghost" aria-label={`Download ${r.e.name}`} onClick={() => download.mutate({ id, path: r.full })}>
+                        ⤓
+                      </Button>
+                      <Button variant="ghost" className="text-rose-600" aria-label={`Delete ${r.e.name}`} onClick={() => setDeleting(r.full)}>
+                        ✕
+                      </Button>
+                    </>
+                  ) : null,
+              },
+            ]}
+          />
           {list.isPending ? <p className="p-3 text-sm text-slate-500">Reading the folder…</p> : null}
           {list.data && !list.data.entries.length ? <p className="p-3 text-sm text-slate-500">This folder is empty.</p> : null}
         </div>

@@ -1,3 +1,4 @@
+import { DataTable, type Column } from '../ui/data-table';
 import type { RouterOutputs, Yield } from '../trpc/types';
 
 export type EngineEvent = Yield<RouterOutputs['events']['stream']>;
@@ -16,19 +17,42 @@ export function eventTarget(e: EngineEvent): string {
   return e.Actor.Attributes?.['name'] ?? e.Actor.ID.slice(0, 12);
 }
 
-export function EventRow({ e }: { e: EngineEvent }) {
-  const action = e.Action.split(':')[0]!;
-  const extra = e.Action === 'die' && e.Actor.Attributes?.['exitCode'] !== undefined ? ` (exit ${e.Actor.Attributes['exitCode']})` : '';
+function eventKey(e: EngineEvent): string {
+  return `${e.timeNano}-${e.Actor.ID}-${e.Action}`;
+}
+
+const columns: readonly Column<EngineEvent>[] = [
+  { key: 'time', header: 'Time', className: 'tabular-nums text-slate-500', cell: (e) => new Date(e.timeNano / 1e6).toLocaleTimeString() },
+  { key: 'type', header: 'Type', cell: (e) => e.Type },
+  {
+    key: 'action',
+    header: 'Action',
+    cell: (e) => {
+      const action = e.Action.split(':')[0]!;
+      const extra = e.Action === 'die' && e.Actor.Attributes?.['exitCode'] !== undefined ? ` (exit ${e.Actor.Attributes['exitCode']})` : '';
+      return (
+        <span className={`font-medium ${ACTION_COLORS[action] ?? ''}`}>
+          {e.Action}
+          {extra}
+        </span>
+      );
+    },
+  },
+  { key: 'name', header: 'Name', className: '[overflow-wrap:anywhere]', cell: eventTarget },
+  { key: 'image', header: 'Image', hideBelow: 'sm', className: 'text-xs text-slate-500 [overflow-wrap:anywhere]', cell: (e) => e.Actor.Attributes?.['image'] ?? '' },
+];
+
+/** Engine events, newest first as given; `noHeader` for the overview's short feed. */
+export function EventsTable({ events, testId, noHeader }: { events: readonly EngineEvent[]; testId: string; noHeader?: boolean }) {
   return (
-    <tr className="border-b border-slate-100 dark:border-slate-800/60" data-testid="event-row" data-type={e.Type} data-action={action} data-target={eventTarget(e)}>
-      <td className="py-1.5 pr-3 tabular-nums text-slate-500">{new Date(e.timeNano / 1e6).toLocaleTimeString()}</td>
-      <td className="py-1.5 pr-3">{e.Type}</td>
-      <td className={`py-1.5 pr-3 font-medium ${ACTION_COLORS[action] ?? ''}`}>
-        {e.Action}
-        {extra}
-      </td>
-      <td className="py-1.5 pr-3 [overflow-wrap:anywhere]">{eventTarget(e)}</td>
-      <td className="hidden py-1.5 text-xs text-slate-500 [overflow-wrap:anywhere] sm:table-cell">{e.Actor.Attributes?.['image'] ?? ''}</td>
-    </tr>
+    <DataTable
+      rows={events}
+      columns={columns}
+      rowKey={eventKey}
+      testId={testId}
+      noHeader={noHeader}
+      compact
+      rowProps={(e) => ({ 'data-testid': 'event-row', 'data-type': e.Type, 'data-action': e.Action.split(':')[0], 'data-target': eventTarget(e) })}
+    />
   );
 }

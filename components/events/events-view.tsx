@@ -6,7 +6,7 @@ import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Select, TextInput } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
 import { plural } from '../ui/format';
-import { EventRow, eventTarget, type EngineEvent } from './event-row';
+import { EventsTable, eventTarget, type EngineEvent } from './event-row';
 
 const TYPES = ['container', 'image', 'volume', 'network', 'daemon'] as const;
 const KEEP = 2000;
@@ -64,22 +64,7 @@ export function EventsView() {
           Events from the last hour and new ones appear here as they happen: start a container to see some.
         </EmptyState>
       ) : (
-        <table className="w-full text-left text-sm" data-testid="events-table">
-          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-            <tr>
-              <th className="py-2">Time</th>
-              <th className="py-2">Type</th>
-              <th className="py-2">Action</th>
-              <th className="py-2">Name</th>
-              <th className="hidden py-2 sm:table-cell">Image</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((e) => (
-              <EventRow key={`${e.timeNano}-${e.Actor.ID}-${e.Action}`} e={e} />
-            ))}
-          </tbody>
-        </table>
+        <EventsTable events={shown} testId="events-table" />
       )}
     </div>
   );

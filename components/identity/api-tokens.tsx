@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { useMe } from '../auth/use-me';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 type Role = 'viewer' | 'operator' | 'admin';
 const ROLES: Role[] = ['viewer', 'operator', 'admin'];
@@ -72,44 +73,38 @@ export function ApiTokens({ all = false }: { all?: boolean }) {
       ) : null}
       {list.error ? <Alert>{errorMessage(list.error)}</Alert> : null}
       {revoke.error ? <Alert>{errorMessage(revoke.error)}</Alert> : null}
-      <table className="w-full text-left text-sm">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            {all ? <th className="py-2">User</th> : null}
-            <th className="py-2">Name</th>
-            <th className="py-2">Role</th>
-            <th className="py-2">Expires</th>
-            <th className="py-2">Last used</th>
-            <th className="py-2 text-right">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data?.map((t) => (
-            <tr key={t.id} data-testid={`token-row-${t.name}`} className="border-b border-slate-100 dark:border-slate-800/60">
-              {all ? <td className="py-2">{t.username}</td> : null}
-              <td className="py-2 font-medium">{t.name}</td>
-              <td className="py-2">{t.role}</td>
-              <td className="py-2">{when(t.expiresAt)}</td>
-              <td className="py-2">
+      <DataTable
+        rows={list.data ?? []}
+        rowKey={(t) => String(t.id)}
+        rowProps={(t) => ({ 'data-testid': `token-row-${t.name}` })}
+        empty={<p className="py-3 text-sm text-slate-500">No tokens.</p>}
+        columns={[
+          ...(all ? [{ key: 'user', header: 'User', cell: (t: { username?: string | null }) => t.username }] : []),
+          { key: 'name', header: 'Name', className: 'font-medium', cell: (t) => t.name },
+          { key: 'role', header: 'Role', cell: (t) => t.role },
+          { key: 'expires', header: 'Expires', cell: (t) => when(t.expiresAt) },
+          {
+            key: 'lastUsed',
+            header: 'Last used',
+            cell: (t) => (
+              <>
                 {when(t.lastUsedAt)}
                 {t.lastUsedIp ? <span className="text-xs text-slate-500"> from {t.lastUsedIp}</span> : null}
-              </td>
-              <td className="py-2 text-right">
-                <Button variant="danger" onClick={() => revoke.mutate({ id: t.id })} disabled={revoke.isPending}>
-                  Revoke
-                </Button>
-              </td>
-            </tr>
-          ))}
-          {list.data?.length === 0 ? (
-            <tr>
-              <td colSpan={6} className="py-3 text-slate-500">
-                No tokens.
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          {
+            key: 'actions',
+            header: 'Actions',
+            align: 'right',
+            cell: (t) => (
+              <Button variant="danger" onClick={() => revoke.mutate({ id: t.id })} disabled={revoke.isPending}>
+                Revoke
+              </Button>
+            ),
+          },
+        ]}
+      />
     </Card>
   );
 }

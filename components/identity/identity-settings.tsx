@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, Select, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 type Role = 'viewer' | 'operator' | 'admin';
 interface Mapping {
@@ -257,22 +258,26 @@ function EndpointRolesForm() {
           Set
         </Button>
       </form>
-      <table className="w-full text-left text-sm">
-        <tbody>
-          {roles.data?.map((r) => (
-            <tr key={`${r.userId}/${r.endpointId}`} className="border-b border-slate-100 dark:border-slate-800/60">
-              <td className="py-2">{r.user.username}</td>
-              <td className="py-2">{endpoints.data?.endpoints.find((ep) => ep.id === r.endpointId)?.name ?? r.endpointId}</td>
-              <td className="py-2">{r.role}</td>
-              <td className="py-2 text-right">
-                <Button variant="secondary" onClick={() => set.mutate({ userId: r.userId, endpointId: r.endpointId, role: null })}>
-                  Remove
-                </Button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={roles.data ?? []}
+        rowKey={(r) => `${r.userId}/${r.endpointId}`}
+        noHeader
+        columns={[
+          { key: 'user', header: 'User', cell: (r) => r.user.username },
+          { key: 'endpoint', header: 'Endpoint', cell: (r) => endpoints.data?.endpoints.find((ep) => ep.id === r.endpointId)?.name ?? r.endpointId },
+          { key: 'role', header: 'Role', cell: (r) => r.role },
+          {
+            key: 'actions',
+            header: 'Actions',
+            align: 'right',
+            cell: (r) => (
+              <Button variant="secondary" onClick={() => set.mutate({ userId: r.userId, endpointId: r.endpointId, role: null })}>
+                Remove
+              </Button>
+            ),
+          },
+        ]}
+      />
     </Card>
   );
 }

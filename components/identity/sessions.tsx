@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Card } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 /** Signed-in sessions (browsers); revoking one signs that browser out at its next request. */
 export function Sessions({ all = false }: { all?: boolean }) {
@@ -16,40 +17,31 @@ export function Sessions({ all = false }: { all?: boolean }) {
     <Card title={all ? 'Sessions of all users' : 'Your sessions'}>
       {list.error ? <Alert>{errorMessage(list.error)}</Alert> : null}
       {revoke.error ? <Alert>{errorMessage(revoke.error)}</Alert> : null}
-      <table className="w-full text-left text-sm">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            {all ? <th className="py-2">User</th> : null}
-            <th className="py-2">From</th>
-            <th className="py-2">Browser</th>
-            <th className="py-2">Signed in</th>
-            <th className="py-2">Last seen</th>
-            <th className="py-2 text-right">Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data?.map((s) => (
-            <tr key={s.id} data-testid="session-row" className="border-b border-slate-100 dark:border-slate-800/60">
-              {all ? <td className="py-2">{s.username}</td> : null}
-              <td className="py-2 font-mono text-xs">{s.ip ?? '—'}</td>
-              <td className="max-w-xs truncate py-2 text-xs" title={s.userAgent ?? ''}>
-                {s.userAgent ?? '—'}
-              </td>
-              <td className="py-2">{new Date(s.createdAt).toLocaleString()}</td>
-              <td className="py-2">{new Date(s.lastSeenAt).toLocaleString()}</td>
-              <td className="py-2 text-right">
-                {s.current ? (
-                  <span className="text-xs text-slate-500">this browser</span>
-                ) : (
-                  <Button variant="danger" onClick={() => revoke.mutate({ id: s.id })} disabled={revoke.isPending}>
-                    Revoke
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={list.data ?? []}
+        rowKey={(s) => s.id}
+        rowProps={() => ({ 'data-testid': 'session-row' })}
+        columns={[
+          ...(all ? [{ key: 'user', header: 'User', cell: (s: { username?: string | null }) => s.username }] : []),
+          { key: 'from', header: 'From', className: 'font-mono text-xs', cell: (s) => s.ip ?? '—' },
+          { key: 'browser', header: 'Browser', className: 'max-w-xs truncate text-xs', cellProps: (s) => ({ title: s.userAgent ?? '' }), cell: (s) => s.userAgent ?? '—' },
+          { key: 'signedIn', header: 'Signed in', cell: (s) => new Date(s.createdAt).toLocaleString() },
+          { key: 'lastSeen', header: 'Last seen', cell: (s) => new Date(s.lastSeenAt).toLocaleString() },
+          {
+            key: 'actions',
+            header: 'Actions',
+            align: 'right',
+            cell: (s) =>
+              s.current ? (
+                <span className="text-xs text-slate-500">this browser</span>
+              ) : (
+                <Button variant="danger" onClick={() => revoke.mutate({ id: s.id })} disabled={revoke.isPending}>
+                  Revoke
+                </Button>
+              ),
+          },
+        ]}
+      />
     </Card>
   );
 }

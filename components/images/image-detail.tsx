@@ -10,6 +10,7 @@ import { errorMessage, useTRPC } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Card, PageHeader } from '../ui/controls';
 import { formatBytes, shortId, timeAgo, plural } from '../ui/format';
+import { DataTable } from '../ui/data-table';
 
 type Inspect = RouterOutputs['images']['inspect'];
 type History = RouterOutputs['images']['history'];
@@ -51,27 +52,28 @@ function ConfigTab({ image }: { image: Inspect }) {
 
 function HistoryTab({ history }: { history: History }) {
   return (
-    <table className="w-full text-left text-sm" data-testid="image-history">
-      <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-        <tr>
-          <th className="py-2">Created by</th>
-          <th className="py-2">Size</th>
-          <th className="py-2">Created</th>
-        </tr>
-      </thead>
-      <tbody>
-        {history.map((h, n) => (
-          <tr key={`${h.Id}-${n}`} className="border-b border-slate-100 align-top dark:border-slate-800" data-empty={h.Size === 0}>
-            <td className="max-w-xl py-1.5 font-mono text-xs break-all">
+    <DataTable
+      rows={history.map((h, n) => ({ ...h, n }))}
+      rowKey={(h) => `${h.Id}-${h.n}`}
+      testId="image-history"
+      alignTop
+      rowProps={(h) => ({ 'data-empty': String(h.Size === 0) })}
+      columns={[
+        {
+          key: 'createdBy',
+          header: 'Created by',
+          className: 'max-w-xl font-mono text-xs break-all',
+          cell: (h) => (
+            <>
               {h.CreatedBy.replace(/^\/bin\/sh -c #\(nop\)\s*/, '')}
               {h.Size === 0 ? <span className="ml-2 rounded bg-slate-200 px-1.5 text-[10px] uppercase text-slate-600 dark:bg-slate-800 dark:text-slate-300">empty layer</span> : null}
-            </td>
-            <td className="py-1.5">{formatBytes(h.Size)}</td>
-            <td className="py-1.5">{timeAgo(h.Created)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { key: 'size', header: 'Size', cell: (h) => formatBytes(h.Size) },
+        { key: 'created', header: 'Created', cell: (h) => timeAgo(h.Created) },
+      ]}
+    />
   );
 }
 

@@ -8,6 +8,7 @@ import { useHasRole } from '../auth/use-role';
 import { errorMessage, useTRPC, useTRPCClient } from '../trpc/react';
 import type { RouterOutputs } from '../trpc/types';
 import { Alert, Button, Card, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 import { EmptyState } from '../ui/empty-state';
 import { formatBytes, shortId, timeAgo } from '../ui/format';
 import { ConfirmDialog } from './confirm-dialog';
@@ -181,34 +182,24 @@ export function ImagesList() {
           Pull one by reference, load a tar, or build one on the Builds page.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto">
-        <table className="w-full text-left text-sm" data-testid="images-table">
-          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-            <tr>
-              <th className="w-8 py-2">
-                <span className="sr-only">Compare</span>
-              </th>
-              <th className="py-2">Tags</th>
-              <th className="hidden py-2 md:table-cell">ID</th>
-              <th className="py-2">Size</th>
-              <th className="hidden py-2 md:table-cell">Layers</th>
-              <th className="hidden py-2 md:table-cell">Created</th>
-              <th className="hidden py-2 md:table-cell">In use by</th>
-              <th className="py-2 text-right">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(images ?? []).map((i) => (
-              <tr key={i.id} className="border-b border-slate-100 align-top dark:border-slate-800" data-testid="image-row" data-tags={i.tags.join(' ')}>
-                <td className="py-2">
-                  <input
-                    type="checkbox"
-                    aria-label={`Pick ${refOf(i)} to compare`}
-                    checked={picked.includes(refOf(i))}
-                    onChange={(e) => togglePick(refOf(i), e.target.checked)}
-                  />
-                </td>
-                <td className="py-2">
+        <DataTable
+          rows={images ?? []}
+          rowKey={(i) => i.id}
+          testId="images-table"
+          alignTop
+          rowProps={(i) => ({ 'data-testid': 'image-row', 'data-tags': i.tags.join(' ') })}
+          columns={[
+            {
+              key: 'pick',
+              header: <span className="sr-only">Compare</span>,
+              className: 'w-8',
+              cell: (i) => <input type="checkbox" aria-label={`Pick ${refOf(i)} to compare`} checked={picked.includes(refOf(i))} onChange={(e) => togglePick(refOf(i), e.target.checked)} />,
+            },
+            {
+              key: 'tags',
+              header: 'Tags',
+              cell: (i) => (
+                <>
                   {/* One tag per line: two tags side by side ran into each other. */}
                   <Link href={idPath(i.id)} className="flex flex-col font-medium text-sky-700 hover:underline dark:text-sky-400">
                     {i.tags.length ? i.tags.map((t) => <span key={t} className="break-all">{t}</span>) : '<none>'}
@@ -221,58 +212,66 @@ export function ImagesList() {
                       <TagForm image={i} onClose={() => setTagging(null)} />
                     </div>
                   ) : null}
-                </td>
-                <td className="hidden py-2 font-mono text-xs md:table-cell">{shortId(i.id)}</td>
-                <td className="py-2">{formatBytes(i.size)}</td>
-                <td className="hidden py-2 md:table-cell">{i.layers}</td>
-                <td className="hidden py-2 md:table-cell">{timeAgo(i.created)}</td>
-                <td className="hidden py-2 md:table-cell">
-                  {i.usedBy.length ? (
-                    i.usedBy.map((c) => (
-                      <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
-                        {c.name}
+                </>
+              ),
+            },
+            { key: 'id', header: 'ID', hideBelow: 'md', className: 'font-mono text-xs', cell: (i) => shortId(i.id) },
+            { key: 'size', header: 'Size', cell: (i) => formatBytes(i.size) },
+            { key: 'layers', header: 'Layers', hideBelow: 'md', cell: (i) => i.layers },
+            { key: 'created', header: 'Created', hideBelow: 'md', cell: (i) => timeAgo(i.created) },
+            {
+              key: 'usedBy',
+              header: 'In use by',
+              hideBelow: 'md',
+              cell: (i) =>
+                i.usedBy.length ? (
+                  i.usedBy.map((c) => (
+                    <Link key={c.id} href={`/containers/${c.id}`} className="mr-2 text-sky-700 hover:underline dark:text-sky-400">
+                      {c.name}
+                    </Link>
+                  ))
+                ) : (
+                  <span className="text-slate-400">—</span>
+                ),
+            },
+            {
+              key: 'actions',
+              header: 'Actions',
+              align: 'right',
+              cell: (i) => (
+                <div className="flex flex-wrap justify-end gap-1">
+                  <Link href={`${idPath(i.id)}?tab=history`} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
+                    History
+                  </Link>
+                  <Link href={layersPath(refOf(i))} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
+                    Layers
+                  </Link>
+                  {canOperate ? (
+                    <>
+                      <Link href={`/containers/new?image=${encodeURIComponent(refOf(i))}`} className="rounded-md px-2 py-1 text-sm text-sky-700 hover:bg-slate-200 dark:text-sky-400 dark:hover:bg-slate-800">
+                        Run
                       </Link>
-                    ))
-                  ) : (
-                    <span className="text-slate-400">—</span>
-                  )}
-                </td>
-                <td className="py-2 text-right">
-                  <div className="flex flex-wrap justify-end gap-1">
-                    <Link href={`${idPath(i.id)}?tab=history`} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
-                      History
-                    </Link>
-                    <Link href={layersPath(refOf(i))} className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
-                      Layers
-                    </Link>
-                    {canOperate ? (
-                      <>
-                        <Link href={`/containers/new?image=${encodeURIComponent(refOf(i))}`} className="rounded-md px-2 py-1 text-sm text-sky-700 hover:bg-slate-200 dark:text-sky-400 dark:hover:bg-slate-800">
-                          Run
-                        </Link>
-                        <Button variant="ghost" onClick={() => setTagging(i.id)}>
-                          Tag
+                      <Button variant="ghost" onClick={() => setTagging(i.id)}>
+                        Tag
+                      </Button>
+                      {i.tags.map((t) => (
+                        <Button key={t} variant="ghost" title={`Push ${t}`} aria-label={`Push ${t}`} onClick={() => setPushing(t)}>
+                          Push{i.tags.length > 1 ? ` ${t}` : ''}
                         </Button>
-                        {i.tags.map((t) => (
-                          <Button key={t} variant="ghost" title={`Push ${t}`} aria-label={`Push ${t}`} onClick={() => setPushing(t)}>
-                            Push{i.tags.length > 1 ? ` ${t}` : ''}
-                          </Button>
-                        ))}
-                        <a href={`/api/images/${encodeURIComponent(refOf(i))}/save`} download className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
-                          Save
-                        </a>
-                        <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(i)}>
-                          Remove
-                        </Button>
-                      </>
-                    ) : null}
-                  </div>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
+                      ))}
+                      <a href={`/api/images/${encodeURIComponent(refOf(i))}/save`} download className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800">
+                        Save
+                      </a>
+                      <Button variant="ghost" className="text-rose-600" onClick={() => setRemoving(i)}>
+                        Remove
+                      </Button>
+                    </>
+                  ) : null}
+                </div>
+              ),
+            },
+          ]}
+        />
       )}
       {removing ? (
         <ConfirmDialog

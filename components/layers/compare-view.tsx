@@ -10,6 +10,7 @@ import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Card, PageHeader, TextInput } from '../ui/controls';
 import { formatBytes, shortId, plural } from '../ui/format';
 import { markOf, type ImageAnalysis } from './types';
+import { DataTable } from '../ui/data-table';
 
 const name = (ref: string) => (ref.startsWith('sha256:') ? shortId(ref) : ref);
 
@@ -73,32 +74,31 @@ export function CompareView({ a, b }: { a: string; b: string }) {
               <span className="text-rose-600">{c.totals.removed} removed ({formatBytes(c.totals.removedBytes)})</span>
             </p>
             {c.entries.length ? (
-              <table className="w-full text-xs" data-testid="compare-entries">
-                <thead className="text-left text-slate-500">
-                  <tr>
-                    <th className="w-20 pr-3 text-right font-medium">in A</th>
-                    <th className="w-8 font-medium" />
-                    <th className="font-medium">Path</th>
-                    <th className="w-20 pl-3 text-right font-medium">in B</th>
-                  </tr>
-                </thead>
-                <tbody className="font-mono">
-                  {c.entries.map((e) => {
-                    const mark = markOf(e.change);
-                    return (
-                      <tr key={e.path} data-testid={`compare-entry-${e.path}`} data-change={e.change} className={clsx(mark?.text)}>
-                        <td className="pr-3 text-right tabular-nums">{e.change === 'added' ? '—' : formatBytes(e.sizeA)}</td>
-                        <td className="font-bold">{mark?.letter}</td>
-                        <td className="break-all">
-                          {e.path}
-                          {e.type === 'dir' ? '/' : ''}
-                        </td>
-                        <td className="pl-3 text-right tabular-nums">{e.change === 'removed' ? '—' : formatBytes(e.sizeB)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <DataTable
+                rows={c.entries}
+                rowKey={(e) => e.path}
+                testId="compare-entries"
+                className="text-xs"
+                compact
+                rowProps={(e) => ({ 'data-testid': `compare-entry-${e.path}`, 'data-change': e.change })}
+                rowClassName={(e) => markOf(e.change)?.text}
+                columns={[
+                  { key: 'a', header: 'in A', align: 'right', className: 'w-20 font-mono tabular-nums', cell: (e) => (e.change === 'added' ? '—' : formatBytes(e.sizeA)) },
+                  { key: 'mark', header: '', className: 'w-8 font-mono font-bold', cell: (e) => markOf(e.change)?.letter },
+                  {
+                    key: 'path',
+                    header: 'Path',
+                    className: 'break-all font-mono',
+                    cell: (e) => (
+                      <>
+                        {e.path}
+                        {e.type === 'dir' ? '/' : ''}
+                      </>
+                    ),
+                  },
+                  { key: 'b', header: 'in B', align: 'right', className: 'w-20 pl-3 font-mono tabular-nums', cell: (e) => (e.change === 'removed' ? '—' : formatBytes(e.sizeB)) },
+                ]}
+              />
             ) : (
               <p className="text-sm text-slate-500">The final filesystems are the same.</p>
             )}

@@ -16,6 +16,7 @@ import { LayerList } from './layer-list';
 import { Treemap } from './treemap';
 import type { TreeMode, TreeNode, TreeSort } from './types';
 import { VirtualTree } from './virtual-tree';
+import { DataTable } from '../ui/data-table';
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -64,24 +65,18 @@ export function LayerInspector({ image }: { image: string }) {
               </div>
               <div className="max-h-44 overflow-auto">
                 {a.inefficientFiles.length ? (
-                  <table className="w-full text-xs" data-testid="wasted-table">
-                    <thead className="text-left text-slate-500">
-                      <tr>
-                        <th className="pr-3 font-medium">Copies</th>
-                        <th className="pr-3 font-medium">Wasted</th>
-                        <th className="font-medium">Path</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {a.inefficientFiles.map((f) => (
-                        <tr key={f.path}>
-                          <td className="pr-3 tabular-nums">{f.count}</td>
-                          <td className="pr-3 tabular-nums">{formatBytes(f.sizeBytes)}</td>
-                          <td className="break-all font-mono">{f.path}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
+                  <DataTable
+                    rows={a.inefficientFiles}
+                    rowKey={(f) => f.path}
+                    testId="wasted-table"
+                    className="text-xs"
+                    compact
+                    columns={[
+                      { key: 'copies', header: 'Copies', className: 'tabular-nums', cell: (f) => f.count },
+                      { key: 'wasted', header: 'Wasted', className: 'tabular-nums', cell: (f) => formatBytes(f.sizeBytes) },
+                      { key: 'path', header: 'Path', className: 'break-all font-mono', cell: (f) => f.path },
+                    ]}
+                  />
                 ) : (
                   <p className="text-sm text-slate-500">No wasted space: every file version in the layers is in the final filesystem.</p>
                 )}

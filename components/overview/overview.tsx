@@ -5,7 +5,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { Sparkline } from '../charts/sparkline';
-import { EventRow, type EngineEvent } from '../events/event-row';
+import { EventsTable, type EngineEvent } from '../events/event-row';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Card } from '../ui/controls';
 import { formatBytes, formatPercent } from '../ui/format';
@@ -72,13 +72,7 @@ function LatestEvents() {
       {events.length === 0 ? (
         <p className="text-sm text-slate-500">Nothing happened in the last day. Events appear here live.</p>
       ) : (
-        <table className="w-full text-left text-sm" data-testid="latest-events">
-          <tbody>
-            {events.map((e) => (
-              <EventRow key={`${e.timeNano}-${e.Actor.ID}-${e.Action}`} e={e} />
-            ))}
-          </tbody>
-        </table>
+        <EventsTable events={events} testId="latest-events" noHeader />
       )}
     </Card>
   );

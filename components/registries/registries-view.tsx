@@ -7,6 +7,7 @@ import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
 import { RegistryBrowser } from './registry-browser';
 import { RoleNotice } from '../auth/role-notice';
+import { DataTable } from '../ui/data-table';
 
 /** Registry logins: stored sealed on the server; pulls and pushes to that host use them. */
 export function RegistriesView() {
@@ -53,32 +54,28 @@ export function RegistriesView() {
       )}
       <Card title="Registries">
         {list.data?.length ? (
-          <table className="w-full text-left text-sm" data-testid="registries-table">
-            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-              <tr>
-                <th className="py-2">Registry</th>
-                <th className="py-2">User</th>
-                <th className="py-2">Updated</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((r) => (
-                <tr key={r.id} className="border-b border-slate-100 dark:border-slate-800" data-testid="registry-row">
-                  <td className="py-2 font-mono">{r.url}</td>
-                  <td className="py-2">{r.username}</td>
-                  <td className="py-2">{new Date(r.updatedAt).toLocaleString()}</td>
-                  <td className="py-2 text-right">
-                    {isAdmin ? (
-                      <Button variant="ghost" className="text-rose-600" onClick={() => remove.mutate({ id: r.id })}>
-                        Remove
-                      </Button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            rows={list.data}
+            rowKey={(r) => r.id}
+            testId="registries-table"
+            rowProps={() => ({ 'data-testid': 'registry-row' })}
+            columns={[
+              { key: 'url', header: 'Registry', className: 'font-mono', cell: (r) => r.url },
+              { key: 'user', header: 'User', cell: (r) => r.username },
+              { key: 'updated', header: 'Updated', cell: (r) => new Date(r.updatedAt).toLocaleString() },
+              {
+                key: 'actions',
+                header: '',
+                align: 'right',
+                cell: (r) =>
+                  isAdmin ? (
+                    <Button variant="ghost" className="text-rose-600" onClick={() => remove.mutate({ id: r.id })}>
+                      Remove
+                    </Button>
+                  ) : null,
+              },
+            ]}
+          />
         ) : (
           <p className="text-sm text-slate-500">No registry logins. Public registries and loopback registries without auth need none.</p>
         )}

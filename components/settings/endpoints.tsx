@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, fieldErrorsOf, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, Field, TextInput } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 function CreateEndpointForm({ onDone }: { onDone: () => void }) {
   const trpc = useTRPC();
@@ -85,40 +86,36 @@ export function EndpointsSettings() {
       <Card title="Endpoints">
         {list.error ? <Alert>{errorMessage(list.error)}</Alert> : null}
         {remove.error ? <Alert>{errorMessage(remove.error)}</Alert> : null}
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-            <tr>
-              <th className="py-2">Name</th>
-              <th className="py-2">Address</th>
-              <th className="py-2">TLS</th>
-              <th className="py-2 text-right">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.endpoints.map((e) => (
-              <tr key={e.id} data-testid={`endpoint-row-${e.name}`} className="border-b border-slate-100 dark:border-slate-800/60">
-                <td className="py-2 font-medium">{e.name}</td>
-                <td className="py-2 font-mono text-xs">{e.url}</td>
-                <td className="py-2">{e.kind === 'embedded' ? '—' : e.tls ? 'yes' : 'no'}</td>
-                <td className="space-x-2 py-2 text-right">
-                  {e.kind !== 'embedded' ? (
-                    <>
-                      <span className="text-xs text-slate-500" data-testid="endpoint-test-result">
-                        {results[e.id]}
-                      </span>
-                      <Button variant="secondary" onClick={() => test.mutate({ id: e.id })}>
-                        Test
-                      </Button>
-                      <Button variant="danger" onClick={() => setRemoving({ id: e.id, name: e.name })}>
-                        Remove
-                      </Button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          rows={list.data?.endpoints ?? []}
+          rowKey={(e) => e.id}
+          rowProps={(e) => ({ 'data-testid': `endpoint-row-${e.name}` })}
+          columns={[
+            { key: 'name', header: 'Name', className: 'font-medium', cell: (e) => e.name },
+            { key: 'address', header: 'Address', className: 'font-mono text-xs', cell: (e) => e.url },
+            { key: 'tls', header: 'TLS', cell: (e) => (e.kind === 'embedded' ? '—' : e.tls ? 'yes' : 'no') },
+            {
+              key: 'actions',
+              header: 'Actions',
+              align: 'right',
+              className: 'space-x-2',
+              cell: (e) =>
+                e.kind !== 'embedded' ? (
+                  <>
+                    <span className="text-xs text-slate-500" data-testid="endpoint-test-result">
+                      {results[e.id]}
+                    </span>
+                    <Button variant="secondary" onClick={() => test.mutate({ id: e.id })}>
+                      Test
+                    </Button>
+                    <Button variant="danger" onClick={() => setRemoving({ id: e.id, name: e.name })}>
+                      Remove
+                    </Button>
+                  </>
+                ) : null,
+            },
+          ]}
+        />
         {list.data && list.data.endpoints.length === 1 ? <p className="mt-2 text-sm text-slate-500">Only this machine so far. Add a Docker endpoint above to manage another host from here.</p> : null}
       </Card>
       {removing ? (

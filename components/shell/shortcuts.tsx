@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Button } from '../ui/controls';
+import { DataTable } from '../ui/data-table';
 
 /** "g" then a letter goes to a page. One table drives both the keys and the `?` help. */
 export const GO_KEYS: readonly { key: string; path: string; label: string }[] = [
@@ -46,26 +47,28 @@ function ShortcutHelp({ onClose }: { onClose: () => void }) {
     <div role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" className="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-3" onClick={onClose}>
       <div className="max-h-[90vh] w-[26rem] max-w-full overflow-y-auto rounded-lg border border-slate-200 bg-white p-5 shadow-xl dark:border-slate-700 dark:bg-slate-900" onClick={(e) => e.stopPropagation()}>
         <h2 className="mb-3 text-base font-semibold">Keyboard shortcuts</h2>
-        <table className="w-full text-sm" data-testid="shortcut-list">
-          <tbody>
-            {OTHER_KEYS.map((k) => (
-              <tr key={k.keys}>
-                <td className="py-1 pr-4">
-                  <Kbd>{k.keys}</Kbd>
-                </td>
-                <td className="py-1">{k.label}</td>
-              </tr>
-            ))}
-            {GO_KEYS.map((k) => (
-              <tr key={k.key}>
-                <td className="py-1 pr-4 whitespace-nowrap">
+        <DataTable
+          rows={[
+            ...OTHER_KEYS.map((k) => ({ id: k.keys, keys: <Kbd>{k.keys}</Kbd>, label: k.label })),
+            ...GO_KEYS.map((k) => ({
+              id: `g ${k.key}`,
+              keys: (
+                <>
                   <Kbd>g</Kbd> <Kbd>{k.key}</Kbd>
-                </td>
-                <td className="py-1">Go to {k.label}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+              label: `Go to ${k.label}`,
+            })),
+          ]}
+          rowKey={(k) => k.id}
+          testId="shortcut-list"
+          noHeader
+          compact
+          columns={[
+            { key: 'keys', header: 'Keys', className: 'whitespace-nowrap', cell: (k) => k.keys },
+            { key: 'label', header: 'Action', cell: (k) => k.label },
+          ]}
+        />
         <div className="mt-4 flex justify-end">
           <Button variant="secondary" onClick={onClose}>
             Close

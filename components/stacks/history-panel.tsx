@@ -8,6 +8,7 @@ import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button } from '../ui/controls';
 import type { DeployRun } from './deploy-run';
 import type { StackDetail, VersionMeta } from './types';
+import { DataTable } from '../ui/data-table';
 
 function Files({ name, version }: { name: string; version: number }) {
   const trpc = useTRPC();
@@ -42,31 +43,40 @@ export function HistoryPanel({ stack, run, canChange }: { stack: StackDetail; ru
   if (!versions.data) return <p className="text-sm text-slate-500">Loading…</p>;
   return (
     <div className="space-y-3">
-      <table className="w-full text-left text-sm" data-testid="stack-versions">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            <th className="py-2 pr-3">Version</th>
-            <th className="py-2 pr-3">When</th>
-            <th className="py-2 pr-3">Who</th>
-            <th className="py-2 pr-3">Result</th>
-            <th className="py-2 pr-3">Note</th>
-            <th className="py-2" />
-          </tr>
-        </thead>
-        <tbody>
-          {versions.data.map((v) => (
-            <tr key={v.version} className="border-b border-slate-100 align-top dark:border-slate-800/60" data-testid="stack-version" data-version={v.version} data-result={v.result}>
-              <td className="py-1.5 pr-3 font-medium tabular-nums">
+      <DataTable
+        rows={versions.data}
+        rowKey={(v) => String(v.version)}
+        testId="stack-versions"
+        alignTop
+        compact
+        rowProps={(v) => ({ 'data-testid': 'stack-version', 'data-version': String(v.version), 'data-result': v.result })}
+        columns={[
+          {
+            key: 'version',
+            header: 'Version',
+            className: 'font-medium tabular-nums',
+            cell: (v) => (
+              <>
                 v{v.version}
                 {v.version === stack.version ? <span className="ml-2 rounded bg-sky-100 px-1.5 text-xs text-sky-800 dark:bg-sky-950 dark:text-sky-200">current</span> : null}
-              </td>
-              <td className="py-1.5 pr-3 text-xs">{new Date(v.createdAt).toLocaleString()}</td>
-              <td className="py-1.5 pr-3">{v.user}</td>
-              <td className={clsx('py-1.5 pr-3', v.result === 'failed' && 'text-rose-600', v.result === 'deployed' && 'text-emerald-600')} title={v.error ?? ''}>
-                {v.result}
-              </td>
-              <td className="py-1.5 pr-3 text-xs text-slate-500">{v.note}</td>
-              <td className="py-1.5 text-right">
+              </>
+            ),
+          },
+          { key: 'when', header: 'When', className: 'text-xs', cell: (v) => new Date(v.createdAt).toLocaleString() },
+          { key: 'who', header: 'Who', cell: (v) => v.user },
+          {
+            key: 'result',
+            header: 'Result',
+            cellProps: (v) => ({ title: v.error ?? '' }),
+            cell: (v) => <span className={clsx(v.result === 'failed' && 'text-rose-600', v.result === 'deployed' && 'text-emerald-600')}>{v.result}</span>,
+          },
+          { key: 'note', header: 'Note', className: 'text-xs text-slate-500', cell: (v) => v.note },
+          {
+            key: 'actions',
+            header: '',
+            align: 'right',
+            cell: (v) => (
+              <>
                 <Button variant="ghost" className="text-xs" onClick={() => setOpen(open === v.version ? null : v.version)}>
                   {open === v.version ? 'Hide files' : 'Files'}
                 </Button>
@@ -75,11 +85,11 @@ export function HistoryPanel({ stack, run, canChange }: { stack: StackDetail; ru
                     Roll back
                   </Button>
                 ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+        ]}
+      />
       {open !== null ? <Files name={stack.name} version={open} /> : null}
       {confirm ? (
         <ConfirmDialog

@@ -2,6 +2,7 @@
 
 import clsx from 'clsx';
 import type { StackPlan } from './types';
+import { DataTable } from '../ui/data-table';
 
 const ACTION: Record<StackPlan['services'][number]['action'], string> = {
   create: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200',
@@ -19,49 +20,37 @@ export function PlanView({ plan }: { plan: StackPlan }) {
       <p className="text-sm font-medium" data-testid="plan-summary">
         {changes ? `${changes} change${changes === 1 ? '' : 's'}` : 'Nothing changes: every service is up to date.'}
       </p>
-      <table className="w-full text-left text-sm">
-        <thead className="text-xs uppercase text-slate-500">
-          <tr>
-            <th className="py-1 pr-2">Service</th>
-            <th className="py-1 pr-2">Action</th>
-            <th className="py-1 pr-2">Replicas</th>
-            <th className="py-1">Why</th>
-          </tr>
-        </thead>
-        <tbody>
-          {plan.services.map((s) => (
-            <tr key={s.name} data-testid="plan-service" data-service={s.name} data-action={s.action} className="border-t border-slate-100 dark:border-slate-800">
-              <td className="py-1 pr-2 font-medium">{s.name}</td>
-              <td className="py-1 pr-2">
-                <span className={clsx('rounded px-1.5 text-xs', ACTION[s.action])}>{s.action}</span>
-              </td>
-              <td className="py-1 pr-2 tabular-nums">
-                {s.current} → {s.desired}
-              </td>
-              <td className="py-1 text-xs text-slate-500">
-                {[
-                  s.create ? `create ${s.create}` : '',
-                  s.recreate.length ? `recreate ${s.recreate.join(', ')}` : '',
-                  s.remove.length ? `remove ${s.remove.join(', ')}` : '',
-                  ...s.reasons,
-                ]
-                  .filter(Boolean)
-                  .join('; ')}
-              </td>
-            </tr>
-          ))}
-          {plan.orphans.map((o) => (
-            <tr key={o.id} data-testid="plan-service" data-service={o.service} data-action="orphan" className="border-t border-slate-100 dark:border-slate-800">
-              <td className="py-1 pr-2 font-medium">{o.service}</td>
-              <td className="py-1 pr-2">
-                <span className="rounded bg-rose-100 px-1.5 text-xs text-rose-800 dark:bg-rose-950 dark:text-rose-200">orphan</span>
-              </td>
-              <td className="py-1 pr-2" />
-              <td className="py-1 text-xs text-slate-500">{o.name}: no longer in the files; removed only when you ask</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={[
+          ...plan.services.map((s) => ({
+            key: s.name,
+            service: s.name,
+            action: s.action,
+            badge: <span className={clsx('rounded px-1.5 text-xs', ACTION[s.action])}>{s.action}</span>,
+            replicas: `${s.current} → ${s.desired}`,
+            why: [s.create ? `create ${s.create}` : '', s.recreate.length ? `recreate ${s.recreate.join(', ')}` : '', s.remove.length ? `remove ${s.remove.join(', ')}` : '', ...s.reasons]
+              .filter(Boolean)
+              .join('; '),
+          })),
+          ...plan.orphans.map((o) => ({
+            key: o.id,
+            service: o.service,
+            action: 'orphan',
+            badge: <span className="rounded bg-rose-100 px-1.5 text-xs text-rose-800 dark:bg-rose-950 dark:text-rose-200">orphan</span>,
+            replicas: '',
+            why: `${o.name}: no longer in the files; removed only when you ask`,
+          })),
+        ]}
+        rowKey={(r) => r.key}
+        compact
+        rowProps={(r) => ({ 'data-testid': 'plan-service', 'data-service': r.service, 'data-action': r.action })}
+        columns={[
+          { key: 'service', header: 'Service', className: 'font-medium', cell: (r) => r.service },
+          { key: 'action', header: 'Action', cell: (r) => r.badge },
+          { key: 'replicas', header: 'Replicas', className: 'tabular-nums', cell: (r) => r.replicas },
+          { key: 'why', header: 'Why', className: 'text-xs text-slate-500', cell: (r) => r.why },
+        ]}
+      />
       {[...plan.networks.filter((n) => !n.exists && !n.external).map((n) => `network ${n.name}`), ...plan.volumes.filter((v) => !v.exists && !v.external).map((v) => `volume ${v.name}`)].length ? (
         <p className="text-xs text-slate-500">
           Created: {[...plan.networks.filter((n) => !n.exists && !n.external).map((n) => `network ${n.name}`), ...plan.volumes.filter((v) => !v.exists && !v.external).map((v) => `volume ${v.name}`)].join(', ')}

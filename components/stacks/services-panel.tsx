@@ -8,6 +8,7 @@ import { Alert, Button, TextInput } from '../ui/controls';
 import { shortId } from '../ui/format';
 import { StateBadge } from '../ui/state-badge';
 import type { StackDetail } from './types';
+import { DataTable } from '../ui/data-table';
 
 type Container = StackDetail['serviceDetails'][number]['containers'][number];
 
@@ -64,40 +65,47 @@ export function ServicesPanel({ stack, canChange }: { stack: StackDetail; canCha
   const scalable = canChange && stack.origin === 'berth' && !stack.loadError;
   return (
     <div className="space-y-4">
-      <table className="w-full text-left text-sm" data-testid="stack-services">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            <th className="py-2 pr-3">Service</th>
-            <th className="py-2 pr-3">Replicas</th>
-            <th className="py-2 pr-3">Containers</th>
-            {scalable ? <th className="py-2">Scale</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {stack.serviceDetails.map((s) => {
-            const running = s.containers.filter((c) => c.state === 'running').length;
-            return (
-              <tr key={s.name} className="border-b border-slate-100 align-top dark:border-slate-800/60" data-testid="stack-service" data-service={s.name} data-running={running} data-total={s.containers.length}>
-                <td className="py-2 pr-3">
-                  <span className="font-medium">{s.name}</span>
-                  <span className="block font-mono text-xs text-slate-500">{s.image}</span>
-                </td>
-                <td className="py-2 pr-3 tabular-nums" data-testid="service-replicas">
-                  {running}/{s.desired ?? s.containers.length}
-                </td>
-                <td className="py-2 pr-3">
-                  <ContainerLinks containers={s.containers} />
-                </td>
-                {scalable ? (
-                  <td className="py-2">
-                    <ScaleControl stack={stack.name} service={s.name} desired={s.desired} current={s.containers.length} />
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable
+        rows={stack.serviceDetails}
+        rowKey={(s) => s.name}
+        testId="stack-services"
+        alignTop
+        rowProps={(s) => ({
+          'data-testid': 'stack-service',
+          'data-service': s.name,
+          'data-running': String(s.containers.filter((c) => c.state === 'running').length),
+          'data-total': String(s.containers.length),
+        })}
+        columns={[
+          {
+            key: 'service',
+            header: 'Service',
+            cell: (s) => (
+              <>
+                <span className="font-medium">{s.name}</span>
+                <span className="block font-mono text-xs text-slate-500">{s.image}</span>
+              </>
+            ),
+          },
+          {
+            key: 'replicas',
+            header: 'Replicas',
+            className: 'tabular-nums',
+            cellProps: () => ({ 'data-testid': 'service-replicas' }),
+            cell: (s) => `${s.containers.filter((c) => c.state === 'running').length}/${s.desired ?? s.containers.length}`,
+          },
+          { key: 'containers', header: 'Containers', cell: (s) => <ContainerLinks containers={s.containers} /> },
+          ...(scalable
+            ? [
+                {
+                  key: 'scale',
+                  header: 'Scale',
+                  cell: (s: (typeof stack.serviceDetails)[number]) => <ScaleControl stack={stack.name} service={s.name} desired={s.desired} current={s.containers.length} />,
+                },
+              ]
+            : []),
+        ]}
+      />
       {stack.orphans.length ? (
         <Alert kind="info">
           Containers of services the current files no longer have (remove them with a redeploy that removes orphans):

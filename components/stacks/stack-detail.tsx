@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { useHasRole } from '../auth/use-role';
-import { EventRow, type EngineEvent } from '../events/event-row';
+import { EventsTable, type EngineEvent } from '../events/event-row';
 import { ConfirmDialog } from '../images/confirm-dialog';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Alert, Button, Card, PageHeader } from '../ui/controls';
@@ -29,22 +29,7 @@ const KEEP_EVENTS = 1000;
 function EventsPanel({ events }: { events: EngineEvent[] }) {
   if (!events.length) return <EmptyState title="No events in the last 24 hours">Container, network and volume events of this stack appear here live.</EmptyState>;
   return (
-    <table className="w-full text-left text-sm" data-testid="stack-events">
-      <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-        <tr>
-          <th className="py-2">Time</th>
-          <th className="py-2">Type</th>
-          <th className="py-2">Action</th>
-          <th className="py-2">Name</th>
-          <th className="hidden py-2 sm:table-cell">Image</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e) => (
-          <EventRow key={`${e.timeNano}-${e.Actor.ID}-${e.Action}`} e={e} />
-        ))}
-      </tbody>
-    </table>
+    <EventsTable events={events} testId="stack-events" />
   );
 }
 

@@ -9,6 +9,7 @@ import { Alert } from '../ui/controls';
 import { EmptyState } from '../ui/empty-state';
 import { useStackEvents } from './stack-events';
 import type { StackSummary } from './types';
+import { DataTable } from '../ui/data-table';
 
 const STATUS: Record<StackSummary['status'], string> = {
   running: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300',
@@ -104,22 +105,19 @@ export function StacksList() {
     );
   return (
     <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-      <table className="w-full text-left text-sm" data-testid="stacks-table">
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-          <tr>
-            <th className="px-3 py-2">Name</th>
-            <th className="px-3 py-2">Status</th>
-            <th className="px-3 py-2">Containers</th>
-            <th className="px-3 py-2">Health</th>
-            <th className="px-3 py-2">Ports</th>
-            <th className="hidden px-3 py-2 md:table-cell">Created</th>
-            <th className="hidden px-3 py-2 md:table-cell">Updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data.map((s) => (
-            <tr key={s.name} className="border-b border-slate-100 last:border-0 dark:border-slate-800/60" data-testid="stack-row" data-stack={s.name} data-status={s.status}>
-              <td className="px-3 py-2">
+      <DataTable
+        rows={list.data}
+        rowKey={(s) => s.name}
+        testId="stacks-table"
+        inset
+        rowClassName={() => 'last:border-0'}
+        rowProps={(s) => ({ 'data-testid': 'stack-row', 'data-stack': s.name, 'data-status': s.status })}
+        columns={[
+          {
+            key: 'name',
+            header: 'Name',
+            cell: (s) => (
+              <>
                 <span className="flex items-center gap-2">
                   <Link href={`/stacks/${encodeURIComponent(s.name)}`} className="font-medium text-sky-700 hover:underline dark:text-sky-400">
                     {s.name}
@@ -128,25 +126,23 @@ export function StacksList() {
                   {s.version ? <span className="text-xs text-slate-400">v{s.version}</span> : null}
                 </span>
                 <span className="block text-xs text-slate-500">{s.services.join(', ')}</span>
-              </td>
-              <td className="px-3 py-2">
-                <StatusBadge status={s.status} />
-              </td>
-              <td className="px-3 py-2 tabular-nums" data-testid="stack-containers">
-                {s.containers.running}/{s.containers.total} running
-              </td>
-              <td className="px-3 py-2">
-                <HealthSummary health={s.health} />
-              </td>
-              <td className="px-3 py-2">
-                <PortList ports={s.ports} />
-              </td>
-              <td className="hidden px-3 py-2 text-xs text-slate-500 md:table-cell">{when(s.createdAt)}</td>
-              <td className="hidden px-3 py-2 text-xs text-slate-500 md:table-cell">{when(s.updatedAt)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { key: 'status', header: 'Status', cell: (s) => <StatusBadge status={s.status} /> },
+          {
+            key: 'containers',
+            header: 'Containers',
+            className: 'tabular-nums',
+            cellProps: () => ({ 'data-testid': 'stack-containers' }),
+            cell: (s) => `${s.containers.running}/${s.containers.total} running`,
+          },
+          { key: 'health', header: 'Health', cell: (s) => <HealthSummary health={s.health} /> },
+          { key: 'ports', header: 'Ports', cell: (s) => <PortList ports={s.ports} /> },
+          { key: 'created', header: 'Created', hideBelow: 'md', className: 'text-xs text-slate-500', cell: (s) => when(s.createdAt) },
+          { key: 'updated', header: 'Updated', hideBelow: 'md', className: 'text-xs text-slate-500', cell: (s) => when(s.updatedAt) },
+        ]}
+      />
     </div>
   );
 }

@@ -46,13 +46,17 @@ export interface DataTableProps<T> {
   /** Rows aligned to the top (multi-line cells) rather than the middle. */
   alignTop?: boolean;
   compact?: boolean;
+  /** A list without column headers (a short feed whose cells say what they are). */
+  noHeader?: boolean;
+  /** Cells padded on both sides, for a table that fills a bordered box edge to edge. */
+  inset?: boolean;
 }
 
 /**
  * The dashboard's one table: columns, optional sorting and row selection, empty and loading states,
  * and a narrow layout (columns hidden below a width, horizontal scroll for the rest).
  */
-export function DataTable<T>({ rows, columns, rowKey, rowProps, rowClassName, selection, empty, loading, testId, label, initialSort, className, alignTop, compact }: DataTableProps<T>) {
+export function DataTable<T>({ rows, columns, rowKey, rowProps, rowClassName, selection, empty, loading, testId, label, initialSort, className, alignTop, compact, noHeader, inset }: DataTableProps<T>) {
   const [sort, setSort] = useState(initialSort ?? null);
   const sorted = useMemo(() => {
     const col = sort ? columns.find((c) => c.key === sort.key) : undefined;
@@ -69,7 +73,7 @@ export function DataTable<T>({ rows, columns, rowKey, rowProps, rowClassName, se
   if (!sorted) return <>{loading ?? <p className="text-sm text-slate-500">Loading…</p>}</>;
   if (sorted.length === 0 && empty !== undefined) return <>{empty}</>;
 
-  const pad = compact ? 'py-1 pr-3 last:pr-0' : 'py-2 pr-3 last:pr-0';
+  const pad = inset ? 'px-3 py-2' : compact ? 'py-1 pr-3 last:pr-0' : 'py-2 pr-3 last:pr-0';
   const keys = sorted.map(rowKey);
   const allChecked = !!selection && keys.length > 0 && keys.every((k) => selection.selected.has(k));
   const toggle = (key: string, on: boolean) => {
@@ -80,11 +84,11 @@ export function DataTable<T>({ rows, columns, rowKey, rowProps, rowClassName, se
   };
   return (
     <div className="overflow-x-auto">
-      <table className={clsx('w-full text-left text-sm', className)} data-testid={testId} aria-label={label}>
-        <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
+      <table className={clsx('w-full text-left', !/\btext-(xs|sm|base)\b/.test(className ?? '') && 'text-sm', className)} data-testid={testId} aria-label={label}>
+        {noHeader ? null : <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
           <tr>
             {selection ? (
-              <th className="w-8 py-2">
+              <th className={clsx('w-8 py-2', inset && 'pl-3')}>
                 <input type="checkbox" aria-label="Select all" checked={allChecked} onChange={(e) => selection.onChange(e.target.checked ? new Set(keys) : new Set())} />
               </th>
             ) : null}
@@ -113,14 +117,14 @@ export function DataTable<T>({ rows, columns, rowKey, rowProps, rowClassName, se
               );
             })}
           </tr>
-        </thead>
+        </thead>}
         <tbody>
           {sorted.map((row, i) => {
             const key = keys[i]!;
             return (
               <tr key={key} {...rowProps?.(row)} className={clsx('border-b border-slate-100 dark:border-slate-800/60', alignTop ? 'align-top' : 'align-middle', rowClassName?.(row))}>
                 {selection ? (
-                  <td className="py-2">
+                  <td className={clsx('py-2', inset && 'pl-3')}>
                     <input type="checkbox" aria-label={selection.label(row)} checked={selection.selected.has(key)} onChange={(e) => toggle(key, e.target.checked)} />
                   </td>
                 ) : null}

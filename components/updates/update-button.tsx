@@ -7,11 +7,28 @@ import { Button } from '../ui/controls';
 
 const SAID = { updated: 'Updated', 'up-to-date': 'Already up to date', 'rolled-back': 'Rolled back', failed: 'Update failed' } as const;
 
-/** One-click update of a container (or a whole stack), with the live step and the outcome. */
-export function UpdateButton({ containerId, stack, step }: { containerId?: string; stack?: string; step?: string }) {
+export type UpdateOutcome = { ok: boolean; text: string };
+
+/** What an update said, shown beside the button or, by a list, where the recreated container's row is. */
+export function UpdateOutcomeText({ said }: { said: UpdateOutcome }) {
+  return (
+    <span className={said.ok ? 'text-xs text-emerald-700 dark:text-emerald-400' : 'text-xs text-rose-700 dark:text-rose-400'} role="status" data-testid="update-outcome">
+      {said.text}
+    </span>
+  );
+}
+
+/**
+ * One-click update of a container (or a whole stack), with the live step and the outcome. An update
+ * replaces the container (new id), so a list whose row goes away with it passes `onOutcome` and shows the
+ * outcome itself; the mutation's callbacks still run after this button is gone.
+ */
+export function UpdateButton({ containerId, stack, step, onOutcome }: { containerId?: string; stack?: string; step?: string; onOutcome?: (said: UpdateOutcome | null) => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [said, setSaid] = useState<{ ok: boolean; text: string } | null>(null);
+  const [own, setOwn] = useState<UpdateOutcome | null>(null);
+  const said = onOutcome ? null : own;
+  const setSaid = (v: UpdateOutcome | null) => (onOutcome ? onOutcome(v) : setOwn(v));
   const done = (ok: boolean, text: string) => {
     setSaid({ ok, text });
     void qc.invalidateQueries({ queryKey: trpc.updates.history.queryKey() });
@@ -45,11 +62,7 @@ export function UpdateButton({ containerId, stack, step }: { containerId?: strin
         {pending ? 'Updating…' : stack ? 'Update images' : 'Update'}
       </Button>
       {pending && step ? <span className="text-xs text-slate-500" role="status">{step}</span> : null}
-      {said ? (
-        <span className={said.ok ? 'text-xs text-emerald-700 dark:text-emerald-400' : 'text-xs text-rose-700 dark:text-rose-400'} role="status" data-testid="update-outcome">
-          {said.text}
-        </span>
-      ) : null}
+      {said ? <UpdateOutcomeText said={said} /> : null}
     </span>
   );
 }

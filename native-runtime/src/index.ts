@@ -22,3 +22,4 @@ export {
 } from './images/reference.js';
 export { EventBus } from './events/index.js';
 export { demux } from './logs/format.js';
+export { asNodeReadable, asNodeWritable } from './util/node-streams.js';

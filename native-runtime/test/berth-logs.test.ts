@@ -41,6 +41,21 @@ describe('logs', () => {
     await c.remove();
   });
 
+  test('a line written in two pieces is one record: since/until never cut it (as dockerd\'s copier)', async () => {
+    // printf leaves "10" without a newline; "41" and the newline come 0.6 s later.
+    const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'printf 10; sleep 0.6; echo 41; printf tail-without-newline'] });
+    await c.start();
+    const mid = Date.now() / 1000 + 0.3;
+    await c.wait();
+    const all = demux((await c.logs({ stdout: true })) as Buffer).stdout.toString();
+    assert.equal(all, '1041\ntail-without-newline', 'the held start of the last line is written at exit');
+    const before = demux((await c.logs({ stdout: true, until: mid })) as Buffer).stdout.toString();
+    const after = demux((await c.logs({ stdout: true, since: mid })) as Buffer).stdout.toString();
+    assert.equal(before, '', 'no half line before the newline came');
+    assert.equal(after, '1041\ntail-without-newline');
+    await c.remove();
+  });
+
   test('rotation keeps at most max-file files', async () => {
     const r = await runToExit(
       env.berth,

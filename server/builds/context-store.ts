@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { asNodeReadable, asNodeWritable } from '@berth/runtime';
 import * as tar from 'tar-stream';
 
 const MAX_AGE_MS = 60 * 60 * 1000;
@@ -75,11 +76,11 @@ function readTar(src: Readable, onEntry: (header: tar.Header, stream: Readable, 
       ex.destroy();
       reject(err);
     };
-    ex.on('entry', (header, stream, next) => onEntry(header, stream as unknown as Readable, next));
+    ex.on('entry', (header, stream, next) => onEntry(header, asNodeReadable(stream), next));
     ex.on('finish', () => resolve());
     ex.on('error', fail);
     src.on('error', fail);
-    src.pipe(ex as unknown as NodeJS.WritableStream);
+    src.pipe(asNodeWritable(ex));
   });
 }
 
@@ -109,7 +110,7 @@ export function composeContext(root: string, userId: string, contextId: string |
         if (entryName(header.name) === dockerfileName) {
           stream.on('end', () => next());
           stream.resume();
-        } else stream.pipe(pack.entry(header, next) as unknown as NodeJS.WritableStream);
+        } else stream.pipe(asNodeWritable(pack.entry(header, next)));
       })
     : Promise.resolve();
   copied.then(

@@ -36,7 +36,8 @@ export function parseRetention(spec: string): { ok: true; value: Partial } | { o
   for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
     const m = /^(age|size|removed)=(.+)$/.exec(part);
     if (!m) return { ok: false, error: `unknown retention part "${part}" (want age=7d, size=100m, removed=keep|drop or none)` };
-    const [, key, v] = m as unknown as [string, string, string];
+    // Both groups always match; the defaults only satisfy the index type.
+    const [, key = '', v = ''] = m;
     if (key === 'age') {
       const a = /^(\d+)([smhdw])$/.exec(v);
       if (!a && v !== '0') return { ok: false, error: `bad age "${v}" (e.g. 36h, 7d)` };

@@ -20,7 +20,7 @@ export function recreateBody(c: ContainerInspect, oldImage: Pick<ImageInspect, '
     delete body['Entrypoint'];
   }
   for (const k of ['Healthcheck', 'WorkingDir', 'User', 'StopSignal', 'ExposedPorts', 'Volumes', 'OnBuild', 'Shell'] as const) {
-    if (same((cfg as Record<string, unknown>)[k], (img as unknown as Record<string, unknown>)[k])) delete body[k];
+    if (same(cfg[k], img[k])) delete body[k];
   }
   // dockerd sets Hostname to the short id unless it was given; a new container gets its own.
   if (cfg.Hostname === c.Id.slice(0, 12)) delete body['Hostname'];

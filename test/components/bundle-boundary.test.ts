@@ -11,7 +11,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const SERVER_ONLY = [/^@berth\/runtime(\/|$)/, /^@\/server\//, /^\.{1,2}\/(.*\/)?server\//];
 
 test('the scanner tells type-only imports from value imports', () => {
-  assert.deepEqual(valueImports('a.ts', "import type { A } from '../../server/x';\nimport { type B } from '@berth/runtime/engine';\nimport { c } from '../../../server/y';\nexport * from '@/server/z';\nconst m = import('@berth/runtime');"), ['../../server/y', '@/server/z', '@berth/runtime']);
+  assert.deepEqual(valueImports('a.ts', "import type { A } from '../../server/x';\nimport { type B } from '@berth/runtime/engine';\nimport { c } from '../../server/y';\nexport * from '@/server/z';\nconst m = import('@berth/runtime');"), ['../../server/y', '@/server/z', '@berth/runtime']);
 });
 
 test('components/ and app/ import nothing from server/ or @berth/runtime but types', () => {

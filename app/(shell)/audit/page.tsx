@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
 import { errorMessage, useTRPC } from '@/components/trpc/react';
 import { useMe } from '@/components/auth/use-me';
+import { DataTable } from '@/components/ui/data-table';
 
 type Result = '' | 'success' | 'failure' | 'denied';
 
@@ -61,50 +62,50 @@ export default function AuditPage() {
           </Field>
         </form>
         {query.error ? <Alert>{errorMessage(query.error)}</Alert> : null}
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-              <tr>
-                <th className="py-2 pr-3">When</th>
-                <th className="py-2 pr-3">Actor</th>
-                <th className="py-2 pr-3">Action</th>
-                <th className="py-2 pr-3">Target</th>
-                <th className="py-2 pr-3">Result</th>
-                <th className="py-2 pr-3">Client</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id} data-testid="audit-row" className="border-b border-slate-100 align-top dark:border-slate-800/60">
-                  <td className="py-2 pr-3 whitespace-nowrap tabular-nums">{r.at.toLocaleString()}</td>
-                  <td className="py-2 pr-3">
-                    {r.actorName}
-                    {r.actorType !== 'user' ? <span className="ml-1 text-xs text-slate-500">({r.actorType})</span> : null}
-                  </td>
-                  <td className="py-2 pr-3 font-mono text-xs">{r.action}</td>
-                  {/* Wrap at word or path boundaries, never letter by letter in a squeezed column. */}
-                  <td className="min-w-48 max-w-md py-2 pr-3 [overflow-wrap:anywhere]" data-testid="audit-target">
-                    {r.target ?? '—'}
-                  </td>
-                  <td className="py-2 pr-3">
-                    <span
-                      title={r.error ?? undefined}
-                      className={clsx(
-                        'rounded px-1.5 py-0.5 text-xs font-medium',
-                        r.result === 'success' && 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300',
-                        r.result === 'failure' && 'bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300',
-                        r.result === 'denied' && 'bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-300',
-                      )}
-                    >
-                      {r.result}
-                    </span>
-                    {r.error ? <div className="mt-1 text-xs text-slate-500">{r.error}</div> : null}
-                  </td>
-                  <td className="py-2 pr-3 font-mono text-xs">{r.ip ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div>
+          <DataTable
+          rows={rows}
+          rowKey={(r) => String(r.id)}
+          alignTop
+          rowProps={() => ({ 'data-testid': 'audit-row' })}
+          columns={[
+            { key: 'when', header: 'When', className: 'whitespace-nowrap tabular-nums', cell: (r) => r.at.toLocaleString() },
+            {
+              key: 'actor',
+              header: 'Actor',
+              cell: (r) => (
+                <>
+                  {r.actorName}
+                  {r.actorType !== 'user' ? <span className="ml-1 text-xs text-slate-500">({r.actorType})</span> : null}
+                </>
+              ),
+            },
+            { key: 'action', header: 'Action', className: 'font-mono text-xs', cell: (r) => r.action },
+            // Wrap at word or path boundaries, never letter by letter in a squeezed column.
+            { key: 'target', header: 'Target', className: 'min-w-48 max-w-md [overflow-wrap:anywhere]', cellProps: () => ({ 'data-testid': 'audit-target' }), cell: (r) => r.target ?? '—' },
+            {
+              key: 'result',
+              header: 'Result',
+              cell: (r) => (
+                <>
+                  <span
+                    title={r.error ?? undefined}
+                    className={clsx(
+                      'rounded px-1.5 py-0.5 text-xs font-medium',
+                      r.result === 'success' && 'bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-300',
+                      r.result === 'failure' && 'bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-300',
+                      r.result === 'denied' && 'bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-300',
+                    )}
+                  >
+                    {r.result}
+                  </span>
+                  {r.error ? <div className="mt-1 text-xs text-slate-500">{r.error}</div> : null}
+                </>
+              ),
+            },
+            { key: 'client', header: 'Client', className: 'font-mono text-xs', cell: (r) => r.ip ?? '—' },
+          ]}
+        />
           {!query.isLoading && rows.length === 0 ? <p className="py-6 text-center text-sm text-slate-500">No entries match these filters.</p> : null}
         </div>
         {query.hasNextPage ? (

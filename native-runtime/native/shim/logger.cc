@@ -55,16 +55,72 @@ bool Logger::rotate() {
 }
 
 void Logger::write(LogStream stream, const void *data, size_t len) {
+  const char *p = (const char *)data;
+  int k = stream == LOG_STDERR ? 1 : 0;
+  char *held = pending_[k];
+  size_t &held_len = pending_len_[k];
+  const char *nl = len ? (const char *)memrchr(p, '\n', len) : nullptr;
+  if (!nl) {
+    // No line ends here: hold the bytes back, or write the held line out as a partial one when full.
+    if (held_len + len <= kMaxLine) {
+      memcpy(held + held_len, p, len);
+      held_len += len;
+      return;
+    }
+    flush_pending(stream);
+    if (len <= kMaxLine) {
+      memcpy(held, p, len);
+      held_len = len;
+    } else {
+      write_chunks(stream, p, len);
+    }
+    return;
+  }
+  size_t head = (size_t)(nl - p) + 1;
+  if (held_len == 0) {
+    write_chunks(stream, p, head);
+  } else {
+    // The held start and this chunk's complete lines go out as one record (one copy, only when a
+    // previous read ended mid-line).
+    static char joined[kMaxLine + 64 * 1024];
+    if (held_len + head <= sizeof joined) {
+      memcpy(joined, held, held_len);
+      memcpy(joined + held_len, p, head);
+      write_chunks(stream, joined, held_len + head);
+    } else {
+      flush_pending(stream);
+      write_chunks(stream, p, head);
+    }
+    held_len = 0;
+  }
+  size_t rest = len - head;
+  if (rest <= kMaxLine) {
+    memcpy(held, p + head, rest);
+    held_len = rest;
+  } else {
+    write_chunks(stream, p + head, rest);
+  }
+}
+
+void Logger::flush_pending(LogStream stream) {
+  int k = stream == LOG_STDERR ? 1 : 0;
+  if (pending_len_[k] == 0) return;
+  size_t n = pending_len_[k];
+  pending_len_[k] = 0;
+  write_chunks(stream, pending_[k], n);
+}
+
+void Logger::write_chunks(LogStream stream, const char *data, size_t len) {
   const size_t kHeader = 16;
   // A chunk larger than a whole file is split so that no file ever exceeds maxSize.
   size_t piece = max_size_ > kHeader && len > max_size_ - kHeader ? (size_t)(max_size_ - kHeader) : len;
-  const char *p = (const char *)data;
-  do {
+  const char *p = data;
+  while (len > 0) {
     size_t n = len < piece ? len : piece;
     write_record(stream, p, n);
     p += n;
     len -= n;
-  } while (len > 0);
+  }
 }
 
 void Logger::write_record(LogStream stream, const char *data, size_t len) {
@@ -97,6 +153,8 @@ void Logger::write_record(LogStream stream, const char *data, size_t len) {
 }
 
 void Logger::close() {
+  flush_pending(LOG_STDOUT);
+  flush_pending(LOG_STDERR);
   // No fsync, as Docker's log drivers: the page cache survives anything but a power loss.
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -61,7 +61,8 @@ async function collect(stores: ImageStores, input: AsyncIterable<Uint8Array> | R
         if (refused) continue;
         if (!extract.write(chunk as Buffer)) await drainOrClose(extract);
       }
-      if (!refused) extract.end(undefined as unknown as Buffer);
+      // streamx's end() takes an optional last chunk; none here.
+      if (!refused) extract.end(undefined);
     } catch (e) {
       extract.destroy(e as Error);
     }

@@ -10,6 +10,7 @@ import type { ImageRecord } from '../images/store.js';
 import { MEDIA_TYPES, type Descriptor } from '../images/types.js';
 import { ociLayerType } from '../registry/image-record.js';
 import { hexOf, sha256Digest } from '../util/ids.js';
+import { asNodeWritable } from '../util/node-streams.js';
 import { acquireLease } from './lease.js';
 
 interface SavedImage {
@@ -77,7 +78,7 @@ function streamEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: strin
       sink.destroy(e);
       rej(e);
     });
-    src.pipe(sink as unknown as NodeJS.WritableStream);
+    src.pipe(asNodeWritable(sink));
   });
 }
 

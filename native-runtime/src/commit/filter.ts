@@ -2,6 +2,7 @@
 // the runtime's own mount targets, which cannot be deleted while they are mounted.
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
+import { asNodeWritable } from '../util/node-streams.js';
 
 /** Re-packs `src` without the entries whose clean name (no trailing `/`) is in `drop`. */
 export function withoutEntries(src: Readable, drop: ReadonlySet<string>): Readable {
@@ -14,11 +15,11 @@ export function withoutEntries(src: Readable, drop: ReadonlySet<string>): Readab
       body.resume();
       return;
     }
-    body.pipe(pack.entry(header, (err) => (err ? extract.destroy(err) : next())) as unknown as NodeJS.WritableStream);
+    body.pipe(pack.entry(header, (err) => (err ? extract.destroy(err) : next())));
   });
   extract.on('finish', () => pack.finalize());
   extract.on('error', (e) => pack.destroy(e));
   src.on('error', (e) => extract.destroy(e));
-  src.pipe(extract as unknown as NodeJS.WritableStream);
+  src.pipe(asNodeWritable(extract));
   return Readable.from(pack as AsyncIterable<Buffer>);
 }

@@ -18,6 +18,9 @@ export interface UpdatePlan {
   warnings: string[];
 }
 
+/** Docker's "unchanged" markers in an update body: absent, null, zero or empty. */
+const isSet = (v: unknown): boolean => v !== undefined && v !== null && v !== 0 && v !== '';
+
 const FIELDS = [
   'Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems',
   'PidsLimit', 'BlkioWeight', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps',
@@ -53,15 +56,12 @@ export async function planUpdate(h: HostConfig, current: CgroupLimits, body: Upd
   const spec = {
     ...(u.Memory ? { Memory: u.Memory } : {}),
     ...(u.MemorySwap ? { MemorySwap: u.MemorySwap, Memory: u.Memory || h.Memory } : {}),
-    ...Object.fromEntries(FIELDS.filter((f) => !['Memory', 'MemorySwap'].includes(f) && u[f] !== undefined && u[f] !== null && u[f] !== 0 && u[f] !== '').map((f) => [f, u[f]])),
+    ...Object.fromEntries(FIELDS.filter((f) => !['Memory', 'MemorySwap'].includes(f) && isSet(u[f])).map((f) => [f, u[f]])),
   };
   const { limits: delta, warnings } = await resolveLimits(spec, caps, true);
   if (u.Memory && !u.MemorySwap) delete delta.memorySwap;
   if (u.MemorySwap && !u.Memory) delete delta.memory;
-  for (const f of FIELDS) {
-    const v = u[f];
-    if (v !== undefined && v !== null && v !== 0 && v !== '') (next as unknown as Record<string, unknown>)[f] = v;
-  }
+  Object.assign(next, Object.fromEntries(FIELDS.flatMap((f) => (isSet(u[f]) ? [[f, u[f]]] : []))));
   if (u.NanoCpus) Object.assign(next, { CpuQuota: 0, CpuPeriod: 0 });
   const limits: CgroupLimits = { ...current, ...delta, ...(delta.blkio ? { blkio: { ...current.blkio, ...delta.blkio } } : {}) };
   return { hostConfig: next, delta, limits, warnings };

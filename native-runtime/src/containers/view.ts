@@ -122,14 +122,11 @@ export function inspectView(rec: ContainerRecord, containerDir: string, sizes?: 
       ? { ...rec.cfg.hostConfig, IDMappings: { UidMap: [`0:${rec.cfg.userns.uid}:${rec.cfg.userns.size}`], GidMap: [`0:${rec.cfg.userns.gid}:${rec.cfg.userns.size}`] } }
       : rec.cfg.hostConfig,
     GraphDriver: { Data: rec.cfg.graphDriver, Name: dockerDriverName(rec.cfg.storageDriver) },
-  } as ContainerInspect;
-  if (sizes) {
-    out.SizeRw = sizes.rw;
-    out.SizeRootFs = sizes.rootFs;
-  }
-  out.Mounts = mountPointsView(rec.cfg.mounts);
-  out.Config = rec.cfg.config;
-  out.NetworkSettings = networkSettings(rec);
+    ...(sizes ? { SizeRw: sizes.rw, SizeRootFs: sizes.rootFs } : {}),
+    Mounts: mountPointsView(rec.cfg.mounts),
+    Config: rec.cfg.config,
+    NetworkSettings: networkSettings(rec),
+  };
   return out;
 }
 

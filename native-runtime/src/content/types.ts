@@ -18,6 +18,8 @@ export interface BlobInfo {
 export type ByteSource = AsyncIterable<Uint8Array | string> | Uint8Array | string;
 
 export interface ContentStore {
+  /** The store's directory; leases on a data root are keyed by it. */
+  readonly root: string;
   /** Streams `source` into `ingest/<ref>`, verifies it, then renames it into place. */
   ingest(ref: string, source: ByteSource, expected?: { digest?: string; size?: number }): Promise<BlobInfo>;
   has(digest: string): Promise<boolean>;

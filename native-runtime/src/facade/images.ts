@@ -23,7 +23,7 @@ export class ImageOps {
 
   list(opts: { all?: boolean; filters?: Filters | string } = {}): Promise<ImageSummary[]> {
     return mapErrors(async () => {
-      const all = (await this.stores.images.listImages({ all: opts.all ?? false })) as ImageSummary[];
+      const all = await this.stores.images.listImages({ all: opts.all ?? false });
       return filterImageSummaries(all, opts.filters, { createdOf: async (ref) => (await this.stores.images.get(ref)).created });
     });
   }

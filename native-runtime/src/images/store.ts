@@ -509,7 +509,7 @@ export class ImageStore {
   }
 
   private leases(): Lease[] {
-    return activeLeases({ content: this.content as unknown as { root: string } });
+    return activeLeases({ content: this.content });
   }
 
   /**
@@ -603,15 +603,16 @@ export class ImageStore {
       Author: cfg.author ?? '',
       Config: cfg.config ? normalizeContainerConfig(cfg.config) : null,
       Architecture: cfg.architecture,
-    } as ImageInspect;
-    if (cfg.variant) out.Variant = cfg.variant;
-    out.Os = cfg.os;
-    if (cfg.os_version) out.OsVersion = cfg.os_version;
-    out.Size = size;
-    out.VirtualSize = size;
-    out.GraphDriver = { Data: await this.graphDriverData(rec), Name: dockerDriverName(this.snapshots?.driver) };
-    out.RootFS = rec.diffIds.length ? { Type: 'layers', Layers: [...rec.diffIds] } : { Type: 'layers' };
-    out.Metadata = { LastTagTime: rec.lastTagTime ?? GO_ZERO_TIME };
+      // Key order as dockerd emits it; Variant and OsVersion are omitempty.
+      ...(cfg.variant ? { Variant: cfg.variant } : {}),
+      Os: cfg.os,
+      ...(cfg.os_version ? { OsVersion: cfg.os_version } : {}),
+      Size: size,
+      VirtualSize: size,
+      GraphDriver: { Data: await this.graphDriverData(rec), Name: dockerDriverName(this.snapshots?.driver) },
+      RootFS: rec.diffIds.length ? { Type: 'layers', Layers: [...rec.diffIds] } : { Type: 'layers' },
+      Metadata: { LastTagTime: rec.lastTagTime ?? GO_ZERO_TIME },
+    };
     return out;
   }
 

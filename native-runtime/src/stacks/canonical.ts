@@ -90,6 +90,9 @@ export interface VolumeLong {
   tmpfs?: Dict;
 }
 
+/** The schema has checked a long-form volume; compose-spec requires its `type`. */
+const isVolumeLong = (v: Dict): v is Dict & VolumeLong => typeof v['type'] === 'string';
+
 /** "src:dst[:mode]" or "dst" → long form. A source starting with . / or ~ is a bind mount. */
 export function parseVolumeShort(spec: string): VolumeLong | string {
   const parts = spec.split(':');
@@ -140,7 +143,10 @@ export function canonicalService(svc: Dict, where: (path: (string | number)[], m
   if (Array.isArray(out['volumes'])) {
     const vols: VolumeLong[] = [];
     out['volumes'].forEach((v, i) => {
-      if (isDict(v)) vols.push(v as unknown as VolumeLong);
+      if (isDict(v)) {
+        if (isVolumeLong(v)) vols.push(v);
+        else issues.push(where(['volumes', i], 'a volume in long syntax needs a type'));
+      }
       else {
         const r = parseVolumeShort(String(v));
         if (typeof r === 'string') issues.push(where(['volumes', i], r));

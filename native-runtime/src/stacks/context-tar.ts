@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { PatternMatcher, isExcluded, readDockerignore } from '../builder/dockerignore.js';
+import { asNodeReadable } from '../util/node-streams.js';
 
 export function contextTar(dir: string, dockerfile = 'Dockerfile'): Readable {
   let ignore: string[] = [];
@@ -39,5 +40,5 @@ export function contextTar(dir: string, dockerfile = 'Dockerfile'): Readable {
     () => pack.finalize(),
     (err: Error) => pack.destroy(err),
   );
-  return pack as unknown as Readable;
+  return asNodeReadable(pack);
 }

@@ -10,6 +10,7 @@ import type { ImageStores } from '../images/open.js';
 import { hostArchitecture, normalizeContainerConfig, type ImageConfig } from '../images/types.js';
 import { rfc3339Nano } from '../images/time.js';
 import { writeLayer } from '../layers/write.js';
+import { asNodeWritable } from '../util/node-streams.js';
 import { unpackImage } from '../snapshots/unpack.js';
 import { ensureHostFile } from './host-packages.js';
 
@@ -112,7 +113,7 @@ export function busyboxRootfsTar(busybox: string, p: BusyboxLayerPlan): Readable
           const sink = pack.entry({ ...base, name: 'bin/busybox', type: 'file', mode: 0o755, size: p.size }, (e) => (e ? reject(e) : resolve()));
           const src = createReadStream(busybox);
           src.on('error', reject);
-          src.pipe(sink as unknown as NodeJS.WritableStream);
+          src.pipe(asNodeWritable(sink));
         }),
     });
     for (const a of p.applets) files.push({ name: `bin/${a}`, add: () => add({ name: `bin/${a}`, type: 'symlink', mode: 0o777, linkname: 'busybox' }) });

@@ -6,6 +6,7 @@ import { useMe } from '@/components/auth/use-me';
 import { ConfirmDialog } from '@/components/images/confirm-dialog';
 import { Alert, Button, Card, Field, PageHeader, Select, TextInput } from '@/components/ui/controls';
 import { errorMessage, fieldErrorsOf, useTRPC } from '@/components/trpc/react';
+import { DataTable } from '@/components/ui/data-table';
 
 type Role = 'viewer' | 'operator' | 'admin';
 const ROLES: Role[] = ['viewer', 'operator', 'admin'];
@@ -86,39 +87,50 @@ export default function UsersPage() {
         <Card title="All users">
           {notice ? <Alert kind={notice.kind}>{notice.text}</Alert> : null}
           {users.error ? <Alert>{errorMessage(users.error)}</Alert> : null}
-          <table className="mt-2 w-full text-left text-sm">
-            <thead className="border-b border-slate-200 text-xs uppercase text-slate-500 dark:border-slate-800">
-              <tr>
-                <th className="py-2">Username</th>
-                <th className="py-2">Role</th>
-                <th className="py-2">Created</th>
-                <th className="py-2 text-right">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data?.map((u) => (
-                <tr key={u.id} data-testid={`user-row-${u.username}`} className="border-b border-slate-100 dark:border-slate-800/60">
-                  <td className="py-2 font-medium">
+          <DataTable
+            rows={users.data ?? []}
+            rowKey={(u) => String(u.id)}
+            className="mt-2"
+            rowProps={(u) => ({ 'data-testid': `user-row-${u.username}` })}
+            columns={[
+              {
+                key: 'username',
+                header: 'Username',
+                className: 'font-medium',
+                cell: (u) => (
+                  <>
                     {u.username}
                     {u.id === me.data?.user?.id ? <span className="ml-2 text-xs text-slate-500">(you)</span> : null}
-                  </td>
-                  <td className="py-2">
-                    <Select
-                      aria-label={`Role of ${u.username}`}
-                      className="w-32"
-                      value={u.role}
-                      onChange={(e) => {
-                        setNotice(null);
-                        setRole.mutate({ id: u.id, role: e.target.value as Role });
-                      }}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </Select>
-                  </td>
-                  <td className="py-2 tabular-nums">{u.createdAt.toLocaleString()}</td>
-                  <td className="space-x-2 py-2 text-right">
+                  </>
+                ),
+              },
+              {
+                key: 'role',
+                header: 'Role',
+                cell: (u) => (
+                  <Select
+                    aria-label={`Role of ${u.username}`}
+                    className="w-32"
+                    value={u.role}
+                    onChange={(e) => {
+                      setNotice(null);
+                      setRole.mutate({ id: u.id, role: e.target.value as Role });
+                    }}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </Select>
+                ),
+              },
+              { key: 'created', header: 'Created', className: 'tabular-nums', cell: (u) => u.createdAt.toLocaleString() },
+              {
+                key: 'actions',
+                header: 'Actions',
+                align: 'right',
+                className: 'space-x-2',
+                cell: (u) => (
+                  <>
                     <Button
                       variant="secondary"
                       onClick={() => {
@@ -128,17 +140,14 @@ export default function UsersPage() {
                     >
                       Reset password
                     </Button>
-                    <Button
-                      variant="danger"
-                      onClick={() => setDeleting(u)}
-                    >
+                    <Button variant="danger" onClick={() => setDeleting(u)}>
                       Delete
                     </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+            ]}
+          />
         </Card>
       </div>
       {deleting ? (

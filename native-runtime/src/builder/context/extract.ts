@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { cleanEntryName } from '../../layers/paths.js';
 import { LayerError } from '../../layers/errors.js';
+import { asNodeWritable } from '../../util/node-streams.js';
 import { PatternMatcher, readDockerignore, type MatchInfo } from '../dockerignore.js';
 import { ContextError, decompressContext, type ContextCompression } from './decompress.js';
 
@@ -175,7 +176,7 @@ async function extractTar(raw: Readable, root: string, opts: ReadContextOptions,
     raw.destroy(new ContextError('ABORTED', 'build context upload aborted'));
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  raw.pipe(extract as unknown as NodeJS.WritableStream);
+  raw.pipe(asNodeWritable(extract));
   try {
     for await (const entry of extract) {
       await extractEntry(ctx, entry.header, entry as AsyncIterable<Buffer>);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { applyLayer } from '../../layers/apply.js';
+import { asNodeWritable } from '../../util/node-streams.js';
 import { decompressContext } from '../context/decompress.js';
 import type { SourceInfo } from '../context/sources.js';
 import { mkdirAllIn, resolveInRoot } from './rootfs.js';
@@ -166,7 +167,7 @@ export async function isArchive(file: string): Promise<boolean> {
     ex.on('error', () => settle(false));
     ex.on('finish', () => settle(false));
     stream.on('error', () => settle(false));
-    stream.pipe(ex as unknown as NodeJS.WritableStream);
+    stream.pipe(asNodeWritable(ex));
   });
 }
 

@@ -268,10 +268,10 @@ export function ContainersList() {
                     <div className="mt-1">
                       <UpdateButton
                         containerId={c.Id}
+                        containerName={containerName(c.Names, c.Id)}
                         step={updateSteps[c.Id]}
-                        onOutcome={(said) =>
+                        onOutcome={(said, name) =>
                           setUpdateSaid((m) => {
-                            const name = containerName(c.Names, c.Id);
                             const { [name]: _old, ...rest } = m;
                             return said ? { ...rest, [name]: said } : rest;
                           })

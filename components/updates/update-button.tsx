@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc/react';
 import { Button } from '../ui/controls';
 
@@ -23,12 +23,26 @@ export function UpdateOutcomeText({ said }: { said: UpdateOutcome }) {
  * replaces the container (new id), so a list whose row goes away with it passes `onOutcome` and shows the
  * outcome itself; the mutation's callbacks still run after this button is gone.
  */
-export function UpdateButton({ containerId, stack, step, onOutcome }: { containerId?: string; stack?: string; step?: string; onOutcome?: (said: UpdateOutcome | null) => void }) {
+export function UpdateButton({
+  containerId,
+  containerName,
+  stack,
+  step,
+  onOutcome,
+}: {
+  containerId?: string;
+  /** The name when clicked: the list keys the outcome by it, since the row is renamed aside mid-update. */
+  containerName?: string;
+  stack?: string;
+  step?: string;
+  onOutcome?: (said: UpdateOutcome | null, name: string) => void;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [own, setOwn] = useState<UpdateOutcome | null>(null);
+  const clickedName = useRef(containerName ?? '');
   const said = onOutcome ? null : own;
-  const setSaid = (v: UpdateOutcome | null) => (onOutcome ? onOutcome(v) : setOwn(v));
+  const setSaid = (v: UpdateOutcome | null) => (onOutcome ? onOutcome(v, clickedName.current) : setOwn(v));
   const done = (ok: boolean, text: string) => {
     setSaid({ ok, text });
     void qc.invalidateQueries({ queryKey: trpc.updates.history.queryKey() });
@@ -54,6 +68,7 @@ export function UpdateButton({ containerId, stack, step, onOutcome }: { containe
         disabled={pending}
         data-testid="update-button"
         onClick={() => {
+          clickedName.current = containerName ?? '';
           setSaid(null);
           if (stack) all.mutate({ name: stack });
           else if (containerId) one.mutate({ id: containerId });

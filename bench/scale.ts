@@ -6,7 +6,12 @@
 //   `docker images`, `docker images -a` and `docker builder prune`, with the worst latency of a
 //   `docker ps` polled meanwhile. Issue figures for 10,000 steps: images 45-59 s, prune > 25 min.
 //   BENCH_SCALE_PARTS=run or =build runs one half.
+// - the memory of long builds (part `mem`): peak RSS and heap above a warmed-up engine, per step count
+//   (BENCH_BUILD_MEM_STEPS, default 1000,3000,10000), each count in its own Node process (what one
+//   build left behind would blur the next) on a fresh root. Growth from the first count is the ratio.
+import { execFile } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
@@ -18,6 +23,8 @@ const PEERS = Number(process.env.BENCH_SCALE_PEERS ?? 200);
 const SAMPLES = Number(process.env.BENCH_RUNS ?? 15);
 const STEPS = Number(process.env.BENCH_BUILD_STEPS ?? 2000);
 const RUN_EVERY = Number(process.env.BENCH_BUILD_RUN_EVERY ?? 50);
+const MEM_STEPS = (process.env.BENCH_BUILD_MEM_STEPS ?? '1000,3000,10000').split(',').map(Number);
+const execFileP = promisify(execFile);
 
 function freeSubnet(): string {
   for (let i = 0; i < 200; i++) {
@@ -119,23 +126,97 @@ async function worstLatencyDuring(berth: Berth, fn: () => Promise<unknown>): Pro
   return worst;
 }
 
+/** The generated long Dockerfile's build context: ENV steps, a `RUN true` every RUN_EVERY. */
+function longBuildContext(steps: number): Promise<Buffer> {
+  const lines = ['FROM busybox'];
+  for (let i = 1; i < steps; i++) lines.push(i % RUN_EVERY === 0 ? `RUN true` : `ENV V${i}=${i}`);
+  return contextTar(lines.join('\n') + '\n');
+}
+
+async function build(berth: Berth, ctx: Buffer): Promise<void> {
+  const s = await berth.buildImage(Readable.from([ctx]), {});
+  let tail = '';
+  for await (const c of s) tail = (tail + c.toString()).slice(-4000);
+  if (/"error"/.test(tail)) throw new Error(`build failed: ${tail}`);
+}
+
+const MiB = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+interface BuildMemory {
+  ms: number;
+  rss: number;
+  heap: number;
+  /** Heap still used after a GC at the end (null without --expose-gc). */
+  kept: number | null;
+}
+
+/** Peak RSS / heap of one build of `steps` steps, above the engine's after a small warm-up build. */
+export async function buildMemoryOnce(steps: number): Promise<BuildMemory> {
+  const t = tempRoot('bmem');
+  const cgroupParent = `berth-bench-${path.basename(t.root)}`;
+  const berth = new Berth({ root: t.root, run: t.run, cgroupParent });
+  try {
+    await build(berth, await contextTar('FROM busybox\nENV W=1\nRUN true\n'));
+    const ctx = await longBuildContext(steps);
+    gc?.();
+    const base = process.memoryUsage();
+    let rss = base.rss;
+    let heap = base.heapUsed;
+    const timer = setInterval(() => {
+      const m = process.memoryUsage();
+      rss = Math.max(rss, m.rss);
+      heap = Math.max(heap, m.heapUsed);
+    }, 50);
+    let ms;
+    try {
+      ms = await timeMs(() => build(berth, ctx));
+    } finally {
+      clearInterval(timer);
+    }
+    gc?.();
+    return { ms, rss: rss - base.rss, heap: heap - base.heapUsed, kept: gc ? process.memoryUsage().heapUsed - base.heapUsed : null };
+  } finally {
+    await berth.close();
+    t.cleanup();
+    removeCgroupParent(cgroupParent);
+  }
+}
+
+/** buildMemoryOnce in a fresh Node process with --expose-gc. */
+async function buildMemoryInChild(steps: number): Promise<BuildMemory> {
+  const code = `const { buildMemoryOnce } = await import(${JSON.stringify(import.meta.url)}); console.log(JSON.stringify(await buildMemoryOnce(${steps})));`;
+  const { stdout } = await execFileP(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', code], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as BuildMemory;
+}
+
+async function buildMemory(): Promise<Row[]> {
+  const rows: Row[] = [];
+  let first: { steps: number; rss: number } | undefined;
+  for (const steps of MEM_STEPS) {
+    const m = await buildMemoryInChild(steps);
+    first ??= { steps, rss: m.rss };
+    rows.push({
+      name: `build memory: ${steps} steps (ENV, RUN true every ${RUN_EVERY}), ${fmtMs(m.ms)}`,
+      berth: `peak RSS +${MiB(m.rss)}`,
+      baseline: `peak heap +${MiB(m.heap)}, kept after GC +${m.kept === null ? '? (no --expose-gc)' : MiB(m.kept)}; ${first.steps} steps: +${MiB(first.rss)}`,
+      ratio: `${(m.rss / first.rss).toFixed(2)}×`,
+      target: 'no growth with the step count beyond what is kept (issue #16: +69 / +146 / +215 MiB at 1,000 / 3,000 / 10,000)',
+    });
+  }
+  return rows;
+}
+
 async function buildCache(): Promise<Row[]> {
   const t = tempRoot('bcache');
   const cgroupParent = `berth-bench-${path.basename(t.root)}`;
   const berth = new Berth({ root: t.root, run: t.run, cgroupParent });
   try {
-    const lines = ['FROM busybox'];
-    for (let i = 1; i < STEPS; i++) lines.push(i % RUN_EVERY === 0 ? `RUN true` : `ENV V${i}=${i}`);
-    const ctx = await contextTar(lines.join('\n') + '\n');
+    const ctx = await longBuildContext(STEPS);
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-    const buildMs = await timeMs(async () => {
-      const s = await berth.buildImage(Readable.from([ctx]), {});
-      let tail = '';
-      for await (const c of s) tail = (tail + c.toString()).slice(-4000);
-      if (/"error"/.test(tail)) throw new Error(`build failed: ${tail}`);
-    });
+    const buildMs = await timeMs(() => build(berth, ctx));
     clearInterval(rssTimer);
     const images = await timeMs(() => berth.listImages());
     const all = await timeMs(() => berth.listImages({ all: true }));
@@ -159,8 +240,12 @@ async function buildCache(): Promise<Row[]> {
   }
 }
 
-/** BENCH_SCALE_PARTS=run,build (default both). */
+/** BENCH_SCALE_PARTS=run,build,mem (default run,build: mem's 10,000-step build takes many minutes). */
 export async function scaleBenchmarks(): Promise<Row[]> {
   const parts = (process.env.BENCH_SCALE_PARTS ?? 'run,build').split(',');
-  return [...(parts.includes('run') ? await runDetached() : []), ...(parts.includes('build') ? await buildCache() : [])];
+  return [
+    ...(parts.includes('run') ? await runDetached() : []),
+    ...(parts.includes('build') ? await buildCache() : []),
+    ...(parts.includes('mem') ? await buildMemory() : []),
+  ];
 }

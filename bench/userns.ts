@@ -26,6 +26,56 @@ async function freshImage(berth: Berth, tag: string): Promise<string> {
   return `userns-bench:${tag}`;
 }
 
+/**
+ * The fallback where the storage refuses idmapped mounts (chowned layer copies, forced here with
+ * usernsIdmap: 'off' on a filesystem that could idmap) beside idmapped mounts, both under auto, in one
+ * run. A copy goes with the last container that stacks it, so each `run --rm` copies busybox's layer.
+ */
+async function fallbackRows(): Promise<Row[]> {
+  const a = tempRoot('userns-idmap');
+  const b = tempRoot('userns-copy');
+  const parent = `berth-bench-userns-fb-${process.pid}`;
+  const idmapped = new Berth({ root: a.root, run: a.run, cgroupParent: parent, userns: 'auto' });
+  const copied = new Berth({ root: b.root, run: b.run, cgroupParent: parent, userns: 'auto', usernsIdmap: 'off' });
+  try {
+    await runRm(idmapped, 'auto');
+    await runRm(copied, 'auto');
+    const im: number[] = [];
+    const cp: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      im.push(await runRm(idmapped, 'auto'));
+      cp.push(await runRm(copied, 'auto'));
+    }
+    const fim: number[] = [];
+    const fcp: number[] = [];
+    for (let i = 0; i < FIRST_RUNS; i++) {
+      const x = async () => fim.push(await runRm(idmapped, 'auto', await freshImage(idmapped, `fi${i}`)));
+      const y = async () => fcp.push(await runRm(copied, 'auto', await freshImage(copied, `fc${i}`)));
+      if (i % 2) await y().then(x);
+      else await x().then(y);
+    }
+    const row = (name: string, c: number[], i: number[]): Row => ({
+      name,
+      berth: fmtMs(median(c)),
+      baseline: `${fmtMs(median(i))} (idmapped, same run)`,
+      ratio: `${(median(c) / median(i)).toFixed(2)}×`,
+      target: 'none (cost of the fallback)',
+    });
+    return [
+      row(`userns fallback: run --rm true, auto with chowned copies (median of ${RUNS})`, cp, im),
+      row(`userns fallback: first start of a new image (+1 MiB layer), copies (median of ${FIRST_RUNS})`, fcp, fim),
+    ];
+  } finally {
+    for (const x of [idmapped, copied]) {
+      for (const c of await x.listContainers({ all: true }).catch(() => [])) await x.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      await x.close();
+    }
+    removeCgroupParent(parent);
+    a.cleanup();
+    b.cleanup();
+  }
+}
+
 export async function usernsBenchmarks(): Promise<Row[]> {
   const t = tempRoot('userns');
   const parent = `berth-bench-userns-${process.pid}`;
@@ -68,6 +118,7 @@ export async function usernsBenchmarks(): Promise<Row[]> {
         ratio: `${(fa / fh).toFixed(2)}×`,
         target: '≤ 1.25× host (no layer copied)',
       },
+      ...(await fallbackRows()),
     ];
   } finally {
     for (const c of await berth.listContainers({ all: true }).catch(() => [])) await berth.getContainer(c.Id).remove({ force: true }).catch(() => {});

@@ -18,6 +18,7 @@ const PROBES = {
   'docker-compose': '/usr/bin/docker-compose',
   'btrfs-progs': '/usr/bin/btrfs',
   xfsprogs: '/usr/sbin/mkfs.xfs',
+  'bind9-dnsutils': '/usr/bin/dig',
 };
 
 const wanted = process.argv.slice(2);

@@ -74,6 +74,7 @@ import { ensureStarterImage } from './starter/busybox.js';
 import { buildInfo, buildVersion } from './system-info.js';
 import { randomHex } from './util/ids.js';
 import { parseEngineMode, UsernsService, type UsernsMode } from './userns/index.js';
+import { parseIdmapSetting, type IdmapSetting } from './userns/idmap-probe.js';
 
 export interface BerthOptions {
   root?: string;
@@ -90,6 +91,8 @@ export interface BerthOptions {
   outbound?: boolean;
   /** Default user namespace mode (issue #19): host (default), remap or auto; BERTH_USERNS otherwise. */
   userns?: UsernsMode;
+  /** "off": never idmap, always use chowned layer copies (the fallback); BERTH_USERNS_IDMAP otherwise. */
+  usernsIdmap?: IdmapSetting;
 }
 
 interface Core {
@@ -133,7 +136,7 @@ export class Berth implements Engine {
     this.readOnly = opts.readOnly ?? false;
     this.registryPolicy = RegistryPolicy.fromEnv(opts.registries ?? {});
     this.netOpts = { bridge: opts.bridge, outbound: opts.outbound ?? false };
-    this.userns = new UsernsService(this.root, opts.userns ?? parseEngineMode(process.env['BERTH_USERNS']));
+    this.userns = new UsernsService(this.root, opts.userns ?? parseEngineMode(process.env['BERTH_USERNS']), opts.usernsIdmap ?? parseIdmapSetting(process.env['BERTH_USERNS_IDMAP']));
   }
 
   /** Runs once, on the first call of any method. A failed attempt is retried by the next call. */
@@ -187,6 +190,8 @@ export class Berth implements Engine {
         // A crash between a container's rm and its release leaves a range held by nobody.
         if (!this.readOnly) await userns.prune(new Set(store.all().map((r) => r.cfg.id)));
       }
+      // A crash can leave fallback layer copies unused, or half made (never used: not renamed in).
+      if (!this.readOnly && fs.existsSync(userns.copies.dir)) await userns.collectCopies(store.all().map((r) => r.cfg.usernsLowers));
       const containers = new ContainerManager({ store, stores, cgroups, events, run: this.run, readOnly: this.readOnly, volumes, networks: networks.endpoints, userns });
       const services = new ContainerServices({ containers, cgroups, stores, events, run: this.run, readOnly: this.readOnly });
       if (!this.readOnly) {
@@ -499,7 +504,10 @@ export class Berth implements Engine {
       listeners: c.events.listenerCount,
       userns: this.userns.mode,
       // dockerd calls the overlay driver overlay2.
-      storage: { driver: c.stores.snapshots.driver === 'overlay' ? 'overlay2' : c.stores.snapshots.driver, status: await c.stores.snapshots.status() },
+      storage: {
+        driver: c.stores.snapshots.driver === 'overlay' ? 'overlay2' : c.stores.snapshots.driver,
+        status: [...(await c.stores.snapshots.status()), ...(await this.userns.idmapStatus(c.stores.snapshots.root))],
+      },
     });
   }
 
@@ -516,7 +524,9 @@ export class Berth implements Engine {
     const c = await this.ready();
     const containers = await c.containers.list({ all: true, size: true });
     // HOOK (volumes): pass the volumes module's list with UsageData as the second argument once it is wired in.
-    return c.ship.df(containers, []);
+    const df = await c.ship.df(containers, []);
+    // The user namespace fallback's layer copies are image layers too (dockerd counts its remapped ones).
+    return { ...df, LayersSize: df.LayersSize + (await this.userns.copies.usage()) };
   }
 }
 

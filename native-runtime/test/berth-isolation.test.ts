@@ -81,6 +81,66 @@ describe('isolation', () => {
     assert.deepEqual(r.stdout.trim().split('\n'), ['1000', '1000', '/work/dir', 'bar baz', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']);
   });
 
+  // Reference: dockerd 20.10 (runc) in its own netns printed these Groups lines for busybox; Berth left the
+  // primary gid out of the supplementary groups (`Groups:` empty for 1000:1000, `10` for root).
+  test('supplementary groups hold the primary gid, as in dockerd', async () => {
+    const cases: [NonNullable<Parameters<typeof sh>[2]>, string][] = [
+      [{}, '0 10'],
+      [{ User: '1000:1000' }, '1000'],
+      [{ User: '1000' }, '0'],
+      [{ User: 'nobody' }, '65534'],
+      [{ User: '1000:1000', HostConfig: { GroupAdd: ['5'] } }, '5 1000'],
+    ];
+    for (const [opts, groups] of cases) {
+      const r = await sh(env.berth, 'grep ^Groups: /proc/self/status', opts);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), `Groups:\t${groups}`, JSON.stringify(opts));
+    }
+  });
+
+  // Reference: dockerd 20.10 (runc) in its own netns applies --sysctl inside the container and refuses
+  // ones the container has no namespace for; Berth stored HostConfig.Sysctls and applied none (read 0).
+  test('Sysctls are written in the container\'s namespaces; /proc/sys stays read-only; others refused', async () => {
+    const hostForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    const r = await sh(env.berth, 'cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/core/somaxconn /proc/sys/kernel/shmmax /proc/sys/fs/mqueue/msg_max; echo 0 > /proc/sys/net/core/somaxconn || echo ro', {
+      HostConfig: { Sysctls: { 'net.ipv4.ip_forward': hostForward.trim() === '1' ? '0' : '1', 'net.core.somaxconn': '1000', 'kernel.shmmax': '1000000', 'fs.mqueue.msg_max': '20' } },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [hostForward.trim() === '1' ? '0' : '1', '1000', '1000000', '20', 'ro']);
+    assert.equal(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'), hostForward, 'the host is untouched');
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [{ Sysctls: { 'vm.swappiness': '10' } }, /sysctl "vm\.swappiness" is not in a separate kernel namespace/],
+      [{ Sysctls: { 'net.ipv4.ip_forward': '1' }, NetworkMode: 'host' }, /sysctl "net\.ipv4\.ip_forward" not allowed in host network namespace/],
+      [{ Sysctls: { 'net.ipv4..x': '1' } }, /invalid sysctl name/],
+    ];
+    for (const [HostConfig, msg] of refused) {
+      const c = await env.berth.createContainer({ Image: 'busybox', Cmd: ['true'], HostConfig });
+      await assert.rejects(c.start(), (err: Error & { statusCode?: number }) => err.statusCode === 400 && msg.test(err.message));
+      await c.remove({ force: true });
+    }
+  });
+
+  // Reference: dockerd 20.10 with --uts host --ipc host shows the host's hostname and /dev/shm (and keeps
+  // /etc/hostname as the container id); Berth stored UTSMode/IpcMode and still made private namespaces.
+  test('UTSMode and IpcMode host share the host\'s uts and ipc namespaces and /dev/shm', async () => {
+    const marker = `/dev/shm/berth-ipc-host-${process.pid}`;
+    fs.writeFileSync(marker, '');
+    try {
+      const script = `readlink /proc/self/ns/uts; readlink /proc/self/ns/ipc; hostname; ls /dev/shm | grep -c ${path.basename(marker)} || true`;
+      const shared = await sh(env.berth, script, { HostConfig: { UTSMode: 'host', IpcMode: 'host' } });
+      assert.equal(shared.code, 0, shared.stderr);
+      const hostNs = [fs.readlinkSync('/proc/self/ns/uts'), fs.readlinkSync('/proc/self/ns/ipc')];
+      assert.deepEqual(shared.stdout.trim().split('\n'), [...hostNs, execFileSync('hostname').toString().trim(), '1']);
+      const own = await sh(env.berth, script);
+      const lines = own.stdout.trim().split('\n');
+      assert.notEqual(lines[0], hostNs[0]);
+      assert.notEqual(lines[1], hostNs[1]);
+      assert.equal(lines[3], '0');
+    } finally {
+      fs.rmSync(marker, { force: true });
+    }
+  });
+
   test('named users resolve from the image /etc/passwd', async () => {
     const r = await sh(env.berth, 'id', { User: 'nobody' });
     assert.match(r.stdout, /uid=65534\(nobody\) gid=65534\(nogroup\)/);

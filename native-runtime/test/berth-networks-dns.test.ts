@@ -12,6 +12,7 @@ import type { Berth } from '../src/index.ts';
 import { demux } from '../src/logs/format.ts';
 import { sh, sleep, waitFor } from './berth-helpers.ts';
 import { freeSubnet24, makeNetEnv, type NetEnv } from './berth-networks-env.ts';
+import { dig, requireDig } from './support/dig.ts';
 
 let env: NetEnv;
 before(() => {
@@ -91,6 +92,48 @@ describe('names between containers', () => {
       await web.remove({ force: true });
     }
     await b.getNetwork('dnsnet').remove();
+  });
+
+  test('EDNS0: replicas whose answer passes 512 bytes come whole over UDP to a client that advertises more', async () => {
+    // Before: cut at 512 bytes with TC whatever the client's OPT record said, and no OPT in the answer.
+    // dockerd's resolver truncates to the advertised size (libnetwork resolver.go, miekg/dns Truncate).
+    // Reference, dockerd 20.10 in its own netns, 40 replicas of one alias, dig from a container's netns:
+    // +noedns → TC, 502 bytes; +bufsize=600 → TC, 582 bytes; +bufsize=1232 → all 40, 822 bytes, no TC.
+    // Its answers carry no OPT record; Berth's do (RFC 6891 asks for one).
+    requireDig();
+    const b = env.nb;
+    const netName = `edns-${'n'.repeat(40)}`;
+    const alias = `replica-${'r'.repeat(55)}`;
+    const query = `${alias}.${netName}`;  // a long name: fewer replicas pass 512 bytes
+    const replicas = Math.ceil((512 - 12 - (query.length + 2) - 4) / 16) + 1;
+    await b.createNetwork({ Name: netName, IPAM: { Config: [{ Subnet: freeSubnet24() }] } });
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < replicas; i++) {
+        const c = await b.createContainer({
+          Image: 'busybox',
+          name: `edns_${i}`,
+          Cmd: ['sleep', '120'],
+          HostConfig: { NetworkMode: netName },
+          NetworkingConfig: { EndpointsConfig: { [netName]: { Aliases: [alias] } } },
+        });
+        ids.push(c.id);
+        await c.start();
+      }
+      const ips = await Promise.all(ids.map((id) => ipOn(b.getContainer(id), netName)));
+      const pid = (await b.getContainer(ids[0]!).inspect()).State.Pid;
+      const plain = await dig(pid, ['+noedns', query]);
+      assert.ok(plain.flags.includes('tc') && plain.bytes <= 512 && plain.data.length < replicas, JSON.stringify(plain));
+      const whole = await dig(pid, ['+bufsize=1232', query]);
+      assert.equal(whole.status, 'NOERROR');
+      assert.ok(!whole.flags.includes('tc'), JSON.stringify(whole.flags));
+      assert.ok(whole.bytes > 512, `${whole.bytes} bytes`);
+      assert.deepEqual(whole.data, [...ips].sort());
+      assert.equal(whole.edns?.udp, 4096, 'the answer carries an OPT record');
+    } finally {
+      for (const id of ids) await b.getContainer(id).remove({ force: true }).catch(() => {});
+    }
+    await b.getNetwork(netName).remove();
   });
 
   test('replicas started later resolve from a container already running, also after a server restart', async () => {

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { spawnShim } from '../src/native/index.ts';
+import { dig, requireDig } from './support/dig.ts';
 
 let tmp = '';
 const shims: number[] = [];
@@ -177,6 +178,77 @@ describe('the embedded DNS server in berth-shim', () => {
     assert.equal(tcp.tc, undefined);
     assert.equal(tcp.ips!.length, 32);
     assert.deepEqual((await query(pid, 'r5')).ips, ['10.7.0.7'], 'a small answer has no TC');
+  });
+
+  test('EDNS0: a UDP answer up to the size the OPT record advertises, with an OPT record; 512 bytes without', async () => {
+    // Before: every UDP answer stopped at 512 bytes with TC whatever the client advertised, no answer
+    // carried an OPT record, and no name had more than 32 addresses even over TCP. dockerd's resolver
+    // truncates to the client's advertised size (miekg/dns Truncate); RFC 6891 wants the OPT back.
+    requireDig();
+    const table = path.join(tmp, 'net-edns');
+    const list = path.join(tmp, 'list-edns');
+    const rows = Array.from({ length: 100 }, (_, i) => `10.6.${i >> 6}.${(i & 63) + 2} ${(i + 1).toString(16).padStart(64, 'a')} e${i} many`);
+    replace(table, `network ednsnet\n${rows.join('\n')}\n`);
+    replace(list, `${table}\n`);
+    const pid = await startWithDns('edns', { tables: list });
+
+    const plain = await dig(pid, ['+noedns', 'many']);
+    assert.ok(plain.flags.includes('tc') && plain.bytes <= 512 && plain.edns === undefined, JSON.stringify(plain));
+    const mid = await dig(pid, ['+bufsize=1232', 'many']);
+    assert.ok(mid.flags.includes('tc'), 'cut at the advertised 1232 bytes');
+    assert.ok(mid.bytes <= 1232 && mid.bytes > 1232 - 16, `${mid.bytes} bytes`);
+    assert.equal(mid.data.length, (mid.bytes - 11 - 22) / 16, 'A records filling the advertised size');
+    assert.deepEqual(mid.edns, { version: 0, flags: '', udp: 4096 });
+    const whole = await dig(pid, ['+bufsize=4096', 'many']);
+    assert.equal(whole.status, 'NOERROR');
+    assert.ok(!whole.flags.includes('tc') && whole.flags.includes('aa'), JSON.stringify(whole.flags));
+    assert.equal(whole.data.length, 100);
+    assert.equal(whole.bytes, 22 + 100 * 16 + 11);
+    assert.equal(whole.edns?.udp, 4096);
+    // Below 512 counts as 512 (RFC 6891 6.2.5); the DO bit comes back (RFC 3225).
+    const small = await dig(pid, ['+bufsize=100', '+dnssec', 'many']);
+    assert.ok(small.flags.includes('tc') && small.bytes <= 512 && small.bytes > 512 - 16, JSON.stringify(small));
+    assert.equal(small.edns?.flags, 'do');
+    // A small answer, AAAA and PTR carry the OPT record too; TCP has every address.
+    const one = await dig(pid, ['+bufsize=1232', 'e5']);
+    assert.deepEqual([one.data, one.flags.includes('tc'), one.edns?.udp], [['10.6.0.7'], false, 4096]);
+    assert.deepEqual([(await dig(pid, ['+bufsize=1232', 'many', 'AAAA'])).edns?.udp, (await dig(pid, ['+bufsize=1232', '-x', '10.6.0.7'])).data], [4096, ['e5.ednsnet.']]);
+    assert.equal((await dig(pid, ['+tcp', 'many'])).data.length, 100);
+  });
+
+  test('EDNS0: a forwarded UDP answer comes back whole and verbatim, with the upstream\'s OPT record', async () => {
+    // Before: the upstream's answer was read into 4 KiB, so a larger one (allowed by the client's OPT)
+    // reached the client cut and malformed. dockerd reads it whole and relays it as it came.
+    requireDig();
+    const upstream = dgram.createSocket('udp4');
+    upstream.on('message', (m, from) => {
+      let q = 12;
+      while (m[q]) q += m[q]! + 1;
+      q += 5;
+      // 300 A records (TEST-NET-1 data only, never contacted) and the upstream's own OPT (udp 1400).
+      const answers = Array.from({ length: 300 }, (_, i) => Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2 + (i >> 8), i & 255]));
+      const opt = Buffer.from([0, 0, 41, 1400 >> 8, 1400 & 255, 0, 0, 0, 0, 0, 0]);
+      const r = Buffer.concat([m.subarray(0, q), ...answers, opt]);
+      r[2] = 0x81;
+      r[3] = 0x80;
+      r.writeUInt16BE(300, 6);
+      r.writeUInt16BE(0, 8);
+      r.writeUInt16BE(1, 10);
+      upstream.send(r, from.port, from.address);
+    });
+    await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
+    try {
+      const list = path.join(tmp, 'list-edns-fwd');
+      replace(list, '');
+      const pid = await startWithDns('ednsfwd', { tables: list, forward: [`127.0.0.1:${upstream.address().port}`] });
+      const a = await dig(pid, ['+bufsize=8192', 'big.example']);
+      assert.equal(a.status, 'NOERROR');
+      assert.equal(a.data.length, 300);
+      assert.equal(a.bytes, 12 + 17 + 300 * 16 + 11);
+      assert.equal(a.edns?.udp, 1400, "the upstream's OPT record, not one of Berth's");
+    } finally {
+      upstream.close();
+    }
   });
 
   test('a TCP query for another name is forwarded upstream over TCP, the answer relayed', async () => {

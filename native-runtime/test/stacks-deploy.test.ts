@@ -227,6 +227,23 @@ describe('stacks over the embedded engine', () => {
     await stacks.remove('sec');
   });
 
+  it('devices: a host node in the container, writable; admins only, as --device (issue #16)', async () => {
+    // Before: "devices" was warned about and dropped, so the node was missing.
+    const files = [{ name: 'compose.yaml', content: 'services:\n  dev:\n    image: busybox\n    command: sleep 3600\n    stop_grace_period: 1s\n    devices: ["/dev/null:/dev/berthnull"]\n    device_cgroup_rules: ["c 1:3 rwm"]\n' }];
+    const deploy = (allowDevices: boolean, content = files) => stacks.deploy({ name: 'devs', files: content, env: '', allowHostBinds: true, allowDevices, user: 't' }, () => undefined);
+    await assert.rejects(deploy(false), (err: unknown) => err instanceof StackError && err.statusCode === 403 && /host devices and privileged services need the admin role: service "dev": device \/dev\/null:\/dev\/berthnull:rwm; service "dev": device cgroup rule "c 1:3 rwm"/.test(err.message));
+    const privileged = [{ name: 'compose.yaml', content: 'services:\n  p:\n    image: busybox\n    privileged: true\n' }];
+    await assert.rejects(deploy(false, privileged), /need the admin role: service "p": privileged/);
+    assert.equal((await stacks.list()).some((s) => s.name === 'devs'), false, 'nothing deployed');
+
+    await deploy(true);
+    const id = (await stacks.get('devs')).serviceDetails[0]!.containers[0]!.id;
+    assert.equal(await execOut(env.berth, id, "stat -c '%F %t:%T' /dev/berthnull; echo written > /dev/berthnull && echo ok"), 'character special file 1:3\nok\n');
+    const hc = (await env.berth.getContainer(id).inspect()).HostConfig;
+    assert.deepEqual([hc.Devices, hc.DeviceCgroupRules], [[{ PathOnHost: '/dev/null', PathInContainer: '/dev/berthnull', CgroupPermissions: 'rwm' }], ['c 1:3 rwm']]);
+    await stacks.remove('devs');
+  });
+
   it('stop, start, down -v', async () => {
     await stacks.stop('shop');
     assert.equal((await stacks.list()).find((s) => s.name === 'shop')!.status, 'stopped');

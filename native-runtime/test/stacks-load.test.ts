@@ -137,7 +137,7 @@ describe('loadProject', () => {
     assert.deepEqual(w.secrets, [{ file: `${WD}/.berth/secrets/token`, target: '/run/secrets/token', mode: undefined, content: 's3cret' }]);
     assert.deepEqual(w.configs, [{ file: `${WD}/.berth/configs/motd`, target: '/etc/motd', mode: undefined, content: 'hello ${NAME:-x}\n' }]);
     // A changed value is a changed service (its containers are recreated).
-    assert.notEqual(configHash(p, w), configHash(load(yaml, 'API_TOKEN=other\n'), load(yaml, 'API_TOKEN=other\n').services['web']!));
+    assert.notEqual(configHash(w, null), configHash(load(yaml, 'API_TOKEN=other\n').services['web']!, null));
     const issues = issuesOf(() => load(yaml));
     assert.deepEqual(issues.map((i) => [i.line, i.message]), [[8, "secret token: variable API_TOKEN is not set in the stack's .env"]]);
   });
@@ -204,8 +204,48 @@ describe('loadProject', () => {
   });
 
   it('unsupported keys are warnings, never dropped silently', () => {
-    const p = load('services:\n  web:\n    image: busybox\n    devices: ["/dev/fuse"]\n    deploy:\n      placement: {constraints: []}\nmodels: {}\n');
-    assert.deepEqual(p.warnings.sort(), ['service "web": "devices" is not supported by Berth and was ignored', 'service "web": deploy.placement is not supported by Berth and was ignored', 'top-level key "models" is not supported by Berth and was ignored'].sort());
+    const p = load('services:\n  web:\n    image: busybox\n    oom_score_adj: 100\n    deploy:\n      placement: {constraints: []}\nmodels: {}\n');
+    assert.deepEqual(p.warnings.sort(), ['service "web": "oom_score_adj" is not supported by Berth and was ignored', 'service "web": deploy.placement is not supported by Berth and was ignored', 'top-level key "models" is not supported by Berth and was ignored'].sort());
+  });
+
+  it('devices: and device_cgroup_rules: become HostConfig.Devices and DeviceCgroupRules (issue #16)', () => {
+    // Before: "devices" was in the unsupported list, warned about and dropped.
+    const p = load([
+      { name: 'compose.yaml', content: 'services:\n  web:\n    image: busybox\n    devices:\n      - /dev/null:/dev/berthnull\n      - /dev/zero\n      - "/dev/full:/dev/x:r"\n      - {source: /dev/random, target: /dev/r2, permissions: rw}\n    device_cgroup_rules: ["c 1:9 rwm", "b *:* m"]\n' },
+      // An override file: a device on the same target replaces the earlier one (compose-go's unique key).
+      { name: 'compose.override.yaml', content: 'services:\n  web:\n    devices: ["/dev/urandom:/dev/x"]\n' },
+    ]);
+    const s = p.services['web']!;
+    assert.deepEqual(p.warnings, []);
+    assert.deepEqual(s.devices, [
+      { source: '/dev/null', target: '/dev/berthnull', permissions: 'rwm' },
+      { source: '/dev/zero', target: '/dev/zero', permissions: 'rwm' },
+      { source: '/dev/urandom', target: '/dev/x', permissions: 'rwm' },
+      { source: '/dev/random', target: '/dev/r2', permissions: 'rw' },
+    ]);
+    const hc = replicaSpec(p, s, 1, configHash(s, null), 'busybox', null).body.HostConfig!;
+    assert.deepEqual(hc.Devices![0], { PathOnHost: '/dev/null', PathInContainer: '/dev/berthnull', CgroupPermissions: 'rwm' });
+    assert.deepEqual(hc.DeviceCgroupRules, ['c 1:9 rwm', 'b *:* m']);
+    // A service without devices has neither field, and its config hash is what it was before.
+    const plain = load('services:\n  web:\n    image: busybox\n');
+    const ps = plain.services['web']!;
+    assert.equal('devices' in ps || 'deviceCgroupRules' in ps, false);
+    assert.equal(replicaSpec(plain, ps, 1, 'h', 'busybox', null).body.HostConfig!.Devices, undefined);
+  });
+
+  it('a bad device or cgroup rule is an error at its line', () => {
+    const text = 'services:\n  web:\n    image: busybox\n    devices:\n      - /dev/null:/dev/a\n      - dev/null\n      - /dev/null:/dev/b:rwx\n      - /a:/b:/c:rwm\n      - nvidia.com/gpu=all\n      - /dev/null:relative\n    device_cgroup_rules:\n      - "c 1:3 rwm"\n      - "x 1:3 rwm"\n';
+    const issues = issuesOf(() => load(text));
+    const at = (line: number) => issues.find((i) => i.line === line);
+    assert.equal(issues.length, 6, issues.map((i) => `${i.line}: ${i.message}`).join('\n'));
+    assert.match(at(6)!.message, /the device "dev\/null" must be an absolute path on the host/);
+    assert.equal(at(6)!.path, 'services.web.devices[1]');
+    assert.match(at(7)!.message, /invalid device permissions "rwx"/);
+    assert.match(at(8)!.message, /confusing device mapping, please use long syntax: \/a:\/b:\/c:rwm/);
+    assert.match(at(9)!.message, /CDI device names \(nvidia.com\/gpu=all\) are not supported by Berth/);
+    assert.match(at(10)!.message, /the device target "relative" must be an absolute path in the container/);
+    assert.match(at(13)!.message, /invalid device cgroup rule "x 1:3 rwm"/);
+    assert.ok(issues.every((i) => i.file === 'compose.yaml'));
   });
 
   it('builds the Engine API create body with compose labels, names and aliases', () => {
@@ -215,7 +255,7 @@ describe('loadProject', () => {
     const s = p.services['web']!;
     assert.equal(s.replicas, 2);
     assert.equal(s.build!.context, `${WD}/app`);
-    const spec = replicaSpec(p, s, 2, configHash(p, s), 'demo-web', 'sha256:abc');
+    const spec = replicaSpec(p, s, 2, configHash(s, 'sha256:abc'), 'demo-web', 'sha256:abc');
     assert.equal(spec.name, 'demo-web-2');
     const b = spec.body;
     assert.equal(b.Image, 'demo-web');
@@ -247,9 +287,9 @@ describe('loadProject', () => {
     assert.equal(b.StopTimeout, 90);
     assert.equal(b.Tty, true);
     // Scaling does not change the hash; a config change does.
-    const hash = configHash(p, s);
-    assert.equal(configHash(p, { ...s, replicas: 5 }), hash);
-    assert.notEqual(configHash(p, { ...s, environment: { X: '1' } }), hash);
+    const hash = configHash(s, 'sha256:abc');
+    assert.equal(configHash({ ...s, replicas: 5 }, 'sha256:abc'), hash);
+    assert.notEqual(configHash(s, 'sha256:def'), hash); // the image is part of it (config changes: stacks-hash-v1.test.ts)
   });
 
   it('container_name allows one replica only', () => {

@@ -22,7 +22,7 @@ export interface Ctx {
   /** The API version of the request (the /v1.xx/ prefix, or the server's when there is none). */
   version: string;
   /** What the audit row names (the created container's id, say) and, when one route does two things, the action. */
-  audit: { target?: string; action?: string };
+  audit: { target?: string; action?: string; /** A failure reported in-band (after an upgrade), for the audit row. */ failure?: unknown };
 }
 
 export type Handler = (ctx: Ctx) => Promise<void>;

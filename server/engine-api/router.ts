@@ -16,6 +16,7 @@ import { distributionRoutes } from './routes/distribution.ts';
 import { execRoutes } from './routes/exec.ts';
 import { imageRoutes } from './routes/images.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { pluginRoutes } from './routes/plugins.ts';
 import { systemRoutes, unsupportedMessage } from './routes/system.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { checkVersion, splitVersion } from './versions.ts';
@@ -31,6 +32,7 @@ export const ROUTES: Route[] = [
   ...buildRoutes,
   ...volumeRoutes,
   ...networkRoutes,
+  ...pluginRoutes,
 ];
 
 /** BERTH_ENGINE_API_TRACE=1 logs every request's arrival and end (wall clock, ms) on stderr (debugging clients, latency). */
@@ -86,7 +88,7 @@ export function createDispatcher(opts: DispatchOptions) {
       await found.route.handler(ctx as Ctx);
       // A handler that returned may still have answered an error (status, error line, cut-off stream).
       const failed = outcome?.failure() ?? null;
-      if (action) record(ctx as Ctx, ctx.audit.action ?? action, failed === null ? null : new ApiError(res.statusCode >= 400 ? res.statusCode : 500, failed));
+      if (action) record(ctx as Ctx, ctx.audit.action ?? action, ctx.audit.failure ?? (failed === null ? null : new ApiError(res.statusCode >= 400 ? res.statusCode : 500, failed)));
     } catch (err) {
       if (hijacked.has(res)) {
         upgrade?.socket.destroy();

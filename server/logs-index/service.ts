@@ -29,7 +29,8 @@ function idlePriority(pid: number): void {
   if (process.env['BERTH_LOGS_SCHED'] === 'nice') return;
   const quiet = { stdio: 'ignore' as const };
   try {
-    if (CHRT) execFileSync(CHRT, ['--idle', '-p', '0', String(pid)], quiet);
+    // --all-tasks: V8's GC and libuv threads, started before this call, would keep normal priority.
+    if (CHRT) execFileSync(CHRT, ['--all-tasks', '--idle', '-p', '0', String(pid)], quiet);
     if (IONICE) execFileSync(IONICE, ['-c', '3', '-p', String(pid)], quiet);
   } catch {
     /* not allowed (no CAP_SYS_NICE): stays at nice 19 */

@@ -332,13 +332,20 @@ bool config_from_json(const JsonNode *root, ShimConfig *c, Error *e) {
   if (ns && ns->type != JSON_NULL && !json_string(ns, "net", false, &c->net, e)) return false;
   if (strcmp(c->net, "new") != 0 && strcmp(c->net, "host") != 0 && c->net[0] != '/')
     return fail(e, "config", EINVAL, "\"namespaces.net\" must be \"new\", \"host\" or a path");
+  const char *uts = "new", *ipc = "new";
+  if (ns && ns->type != JSON_NULL && (!json_string(ns, "uts", false, &uts, e) || !json_string(ns, "ipc", false, &ipc, e))) return false;
+  if ((strcmp(uts, "new") != 0 && strcmp(uts, "host") != 0) || (strcmp(ipc, "new") != 0 && strcmp(ipc, "host") != 0))
+    return fail(e, "config", EINVAL, "\"namespaces.uts\" and \"namespaces.ipc\" must be \"new\" or \"host\"");
+  c->uts_host = strcmp(uts, "host") == 0;
+  c->ipc_host = strcmp(ipc, "host") == 0;
 
   if (!json_string_array(root, "cgroups", false, &c->cgroups, &c->ncgroups, e)) return false;
   if (!parse_mounts(root, c, e)) return false;
   c->shm_size = 64 << 20;
   if (!json_uint(root, "shmSize", &c->shm_size, e)) return false;
   if (!json_string_array(root, "maskedPaths", false, &c->masked_paths, &c->nmasked, e) ||
-      !json_string_array(root, "readonlyPaths", false, &c->readonly_paths, &c->nreadonly, e))
+      !json_string_array(root, "readonlyPaths", false, &c->readonly_paths, &c->nreadonly, e) ||
+      !json_string_array(root, "sysctls", false, &c->sysctls, &c->nsysctls, e))
     return false;
   c->seccomp = true;
   if (!json_bool(root, "seccomp", &c->seccomp, e) || !seccomp_parse_filter(root, &c->seccomp_filter, e) ||

@@ -118,6 +118,8 @@ struct ShimConfig {
   ProcessSpec process;
   const char *hostname;
   const char *net;           // "new" | "host" | path of a net namespace to join
+  bool uts_host;             // namespaces.uts "host": no new uts namespace (Docker's --uts host)
+  bool ipc_host;             // namespaces.ipc "host": the host's ipc namespace and /dev/shm (--ipc host)
   const char **cgroups;
   int ncgroups;
   MountSpec *mounts;
@@ -127,6 +129,8 @@ struct ShimConfig {
   int nmasked;
   const char **readonly_paths;
   int nreadonly;
+  const char **sysctls;  // "key=value": written under /proc/sys before it turns read-only
+  int nsysctls;
   bool seccomp;
   SeccompFilter seccomp_filter;  // "seccompFilter": a custom profile's program
   // Docker's --privileged for the filesystem: the host's device nodes in /dev, /sys writable. (Capabilities,

@@ -21,10 +21,13 @@
 
 namespace {
 
-const uint16_t kTypeA = 1, kTypePTR = 12, kTypeAAAA = 28;
+const uint16_t kTypeA = 1, kTypePTR = 12, kTypeAAAA = 28, kTypeOPT = 41;
 const int kRcodeFormErr = 1, kRcodeServFail = 2, kRcodeNotImp = 4, kRcodeRefused = 5;
 const uint32_t kTtl = 600;  // dockerd's embedded server answers with 600 s
-const size_t kUdpMax = 512;
+const size_t kUdpMin = 512;        // without EDNS0, and the floor of an advertised size (RFC 6891 6.2.5)
+const size_t kUdpMax = 65507;      // the largest UDP payload over IPv4
+const uint16_t kUdpAdvertised = 4096;  // what our OPT says we accept: the size of the receive buffer
+const size_t kOptLen = 11;         // an OPT record without options
 const int kMaxUpstreams = 3, kMaxPending = 64, kMaxTcp = 16;
 const int kForwardTimeout = 5;  // seconds; the client has long retried by then
 
@@ -32,6 +35,9 @@ struct Query {
   uint16_t id, flags, qtype, qclass;
   char name[256];      // lower case, dotted, no trailing dot ("" for the root)
   size_t question_end; // offset after the question section
+  bool edns;           // the query has an OPT record (EDNS0)
+  uint16_t udp_size;   // the UDP payload size it advertises
+  bool dnssec_ok;      // its DO bit, copied into our OPT (RFC 3225)
 };
 
 struct Pending {
@@ -66,7 +72,38 @@ uint16_t rd16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 void wr16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)(v >> 8); p[1] = (unsigned char)v; }
 void wr32(unsigned char *p, uint32_t v) { wr16(p, (uint16_t)(v >> 16)); wr16(p + 2, (uint16_t)v); }
 
-// Only what a resolver sends: one question, its name without compression pointers.
+// Moves *off past a name (labels, possibly ending in a compression pointer); false past the end.
+bool skip_name(const unsigned char *m, size_t len, size_t *off) {
+  for (size_t o = *off; o < len;) {
+    unsigned l = m[o];
+    if (l == 0) return *off = o + 1, true;
+    if ((l & 0xc0) == 0xc0) return o + 2 <= len && (*off = o + 2, true);
+    if (l > 63) return false;
+    o += 1 + l;
+  }
+  return false;
+}
+
+// The OPT record of the additional section (RFC 6891), the records before it skipped. A malformed
+// record is FORMERR, as miekg/dns (dockerd's resolver) answers a message it cannot unpack.
+bool parse_edns(const unsigned char *m, size_t len, Query *q) {
+  unsigned before = (unsigned)rd16(m + 6) + rd16(m + 8), records = before + rd16(m + 10);
+  size_t off = q->question_end;
+  for (unsigned i = 0; i < records; i++) {
+    if (!skip_name(m, len, &off) || off + 10 > len) return false;
+    size_t rdlen = rd16(m + off + 8);
+    if (off + 10 + rdlen > len) return false;
+    if (rd16(m + off) == kTypeOPT && i >= before && !q->edns) {
+      q->edns = true;
+      q->udp_size = rd16(m + off + 2);
+      q->dnssec_ok = (m[off + 6] & 0x80) != 0;
+    }
+    off += 10 + rdlen;
+  }
+  return true;
+}
+
+// Only what a resolver sends: one question, its name without compression pointers; EDNS0 if present.
 int parse_query(const unsigned char *m, size_t len, Query *q) {
   if (len < 12) return -1;
   q->id = rd16(m);
@@ -92,7 +129,30 @@ int parse_query(const unsigned char *m, size_t len, Query *q) {
   q->qtype = rd16(m + off);
   q->qclass = rd16(m + off + 2);
   q->question_end = off + 4;
+  if (!parse_edns(m, len, q)) {
+    q->edns = false;
+    return kRcodeFormErr;
+  }
   return 0;
+}
+
+// The largest answer the client takes over UDP: 512 bytes, or the size its OPT advertises.
+size_t udp_limit(const Query *q) {
+  size_t size = q->edns && q->udp_size > kUdpMin ? q->udp_size : kUdpMin;
+  return size < kUdpMax ? size : kUdpMax;
+}
+
+// A query with an OPT record gets one back (RFC 6891 7): our payload size, version 0, its DO bit. The
+// caller leaves kOptLen bytes for it.
+size_t add_opt(unsigned char *out, size_t n, const Query *q) {
+  if (!q->edns) return n;
+  out[n] = 0;  // the root
+  wr16(out + n + 1, kTypeOPT);
+  wr16(out + n + 3, kUdpAdvertised);
+  wr32(out + n + 5, q->dnssec_ok ? 0x8000 : 0);
+  wr16(out + n + 9, 0);
+  wr16(out + 10, 1);
+  return n + kOptLen;
 }
 
 // The header and the question of the query, then the answers the caller appends.
@@ -155,7 +215,8 @@ size_t answer_ptr(unsigned char *out, size_t n, size_t cap, const char *target) 
 }
 
 // Answers from the tables; 0 when the query must be forwarded (or refused for want of an upstream).
-size_t answer_local(const unsigned char *m, size_t len, unsigned char *out, size_t cap) {
+// Over UDP the answer is cut to what the client takes (udp_limit), over TCP to cap.
+size_t answer_local(const unsigned char *m, size_t len, unsigned char *out, size_t cap, bool tcp) {
   Query q{};
   int rc = parse_query(m, len, &q);
   if (rc < 0) return 0;
@@ -163,35 +224,38 @@ size_t answer_local(const unsigned char *m, size_t len, unsigned char *out, size
     q.question_end = 0;
     return start_response(m, &q, rc, false, out);
   }
-  if (q.qclass != 1) return start_response(m, &q, kRcodeRefused, false, out);
+  size_t limit = tcp ? cap : udp_limit(&q);
+  if (limit > cap) limit = cap;
+  if (q.edns) limit -= kOptLen;  // the OPT record is never cut (miekg/dns Truncate keeps it too)
+  if (q.qclass != 1) return add_opt(out, start_response(m, &q, kRcodeRefused, false, out), &q);
   if (q.qtype == kTypePTR) {
     uint32_t ip;
     char target[300];
     if (!parse_reverse(q.name, &ip) || !g.names.reverse(ip, target, sizeof target)) return 0;
     size_t n = start_response(m, &q, 0, true, out);
-    size_t after = answer_ptr(out, n, cap, target);
+    size_t after = answer_ptr(out, n, limit, target);
     if (after > n) wr16(out + 6, 1);
-    return after;
+    return add_opt(out, after, &q);
   }
   NameMatch hit;
   g.names.lookup(q.name, &hit);
   if (!hit.known) return 0;
   size_t n = start_response(m, &q, 0, true, out);
   // A known name has no other records: AAAA and the rest get an empty answer, never forwarded.
-  if (q.qtype != kTypeA) return n;
+  if (q.qtype != kTypeA) return add_opt(out, n, &q);
   int count = 0;
-  for (int i = 0; i < hit.nips && n + 16 <= cap; i++, count++) n = answer_a(out, n, hit.ips[i]);
+  for (int i = 0; i < hit.nips && n + 16 <= limit; i++, count++) n = answer_a(out, n, hit.ips[i]);
   wr16(out + 6, (uint16_t)count);
-  // Not every address fit (a UDP answer is capped at 512 bytes): TC tells the client to ask over TCP,
-  // as dockerd's resolver (miekg/dns Truncate) does.
+  // Not every address fit (512 bytes over UDP, or the size an OPT record advertises): TC tells the
+  // client to ask over TCP, as dockerd's resolver (miekg/dns Truncate) does.
   if (count < hit.nips) out[2] |= 0x02;
-  return n;
+  return add_opt(out, n, &q);
 }
 
 size_t refuse(const unsigned char *m, size_t len, int rcode, unsigned char *out) {
   Query q{};
   if (parse_query(m, len, &q) != 0) return 0;
-  return start_response(m, &q, rcode, false, out);
+  return add_opt(out, start_response(m, &q, rcode, false, out), &q);
 }
 
 // Replies leave from 127.0.0.11 whatever the kernel would pick (the socket may have been bound before
@@ -224,7 +288,9 @@ void drop_pending(Pending *p) {
 
 void on_upstream(void *ctx, int fd, short) {
   Pending *p = (Pending *)ctx;
-  unsigned char buf[4096];
+  // Whole, whatever its size: the answer goes back verbatim, its OPT record and size as the upstream
+  // chose them for the client's query (which carried the client's OPT), as dockerd relays it.
+  static unsigned char buf[kUdpMax];
   ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
   if (r < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (r > 0) reply(buf, (size_t)r, p->client);
@@ -258,12 +324,12 @@ bool forward(const unsigned char *m, size_t len, const sockaddr_in &client) {
 
 void on_udp(void *, int fd, short) {
   for (int i = 0; i < 64; i++) {
-    unsigned char m[4096], out[kUdpMax];
+    static unsigned char m[kUdpAdvertised], out[kUdpMax];
     sockaddr_in from;
     socklen_t flen = sizeof from;
     ssize_t r = recvfrom(fd, m, sizeof m, MSG_DONTWAIT, (sockaddr *)&from, &flen);
     if (r < 0) return;
-    size_t n = answer_local(m, (size_t)r, out, sizeof out);
+    size_t n = answer_local(m, (size_t)r, out, sizeof out, false);
     if (!n && forward(m, (size_t)r, from)) continue;
     if (!n) n = refuse(m, (size_t)r, kRcodeServFail, out);
     if (n && from.sin_family == AF_INET) reply(out, n, from);
@@ -360,13 +426,22 @@ void on_tcp_conn(void *ctx, int fd, short revents) {
   size_t want = rd16(c->buf);
   if (2 + want > sizeof c->buf) return tcp_close(c);
   if (c->len < 2 + want) return;
-  unsigned char out[2 + 4096];
-  size_t n = answer_local(c->buf + 2, want, out + 2, sizeof out - 2);
+  static unsigned char out[2 + 65535];
+  size_t n = answer_local(c->buf + 2, want, out + 2, sizeof out - 2, true);
   if (!n && tcp_forward(c)) return;
   if (!n) n = refuse(c->buf + 2, want, kRcodeServFail, out + 2);
   if (n) {
     wr16(out, (uint16_t)n);
-    send(fd, out, n + 2, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t w = send(fd, out, n + 2, MSG_DONTWAIT | MSG_NOSIGNAL);
+    // A long answer (many replicas) may not fit the socket buffer at once: the rest goes as the client reads.
+    size_t rest = w >= 0 ? n + 2 - (size_t)w : 0;
+    if (rest && (c->resp = (unsigned char *)malloc(rest))) {
+      memcpy(c->resp, out + w, rest);
+      c->rlen = rest;
+      c->rsent = 0;
+      g.loop->remove(fd);
+      if (g.loop->add(fd, on_tcp_flush, c, POLLOUT)) return;
+    }
   }
   tcp_close(c);
 }

@@ -8,8 +8,9 @@
 // Names in the tables get A records (and PTR for their addresses); a known name has no AAAA (an empty
 // answer). Anything else is forwarded from the host's namespace when there are upstreams (UDP queries
 // over UDP, TCP queries over TCP), else answered SERVFAIL at once, as dockerd does when it has nowhere to
-// forward. A UDP answer from the tables is at most 512 bytes: one that does not fit is cut and has TC set,
-// so the client asks again over TCP.
+// forward. A UDP answer from the tables is at most 512 bytes, or the size a query's EDNS0 OPT record
+// advertises (then the answer carries an OPT record too); one that does not fit is cut and has TC set, so
+// the client asks again over TCP. Forwarded answers are relayed verbatim, with the upstream's OPT record.
 #pragma once
 
 #include <sys/types.h>

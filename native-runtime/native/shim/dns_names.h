@@ -14,7 +14,7 @@
 #include <time.h>
 
 struct NameMatch {
-  static const int kMax = 32;
+  static const int kMax = 1024;  // replicas of one service; 16 KiB of A records over TCP
   uint32_t ips[kMax];  // network byte order, deduplicated
   int nips;
   bool known;          // some table has the name (an AAAA query for it then gets an empty answer)

@@ -26,6 +26,7 @@
 #include "launch.h"
 #include "logger.h"
 #include "namespaces.h"
+#include "userns.h"
 #include "network.h"
 #include "overlay.h"
 #include "ports.h"
@@ -182,7 +183,8 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "run") == 0) return shim_run(argv[2]);
   if (argc == 3 && strcmp(argv[1], "exec") == 0) return shim_exec(argv[2]);
   if (argc == 3 && strcmp(argv[1], "mount-overlay") == 0) return mount_overlay_main(argv[2]);
-  static const char usage[] = "usage: berth-shim run <shim.json> | berth-shim exec <exec.json> | berth-shim mount-overlay <json>\n";
+  if (argc == 3 && strcmp(argv[1], "idmap-probe") == 0) return userns_idmap_probe_main(argv[2]);
+  static const char usage[] = "usage: berth-shim run <shim.json> | berth-shim exec <exec.json> | berth-shim mount-overlay <json> | berth-shim idmap-probe <dir>\n";
   write_all(2, usage, sizeof usage - 1);
   return 2;
 }

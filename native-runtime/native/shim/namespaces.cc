@@ -20,7 +20,9 @@ int namespaces_open_net(const ShimConfig &c, Error *e) {
 }
 
 pid_t namespaces_clone(const ShimConfig &c, Error *e) {
-  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD;
+  unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+  if (!c.uts_host) flags |= CLONE_NEWUTS;
+  if (!c.ipc_host) flags |= CLONE_NEWIPC;
   if (strcmp(c.net, "new") == 0) flags |= CLONE_NEWNET;
   // One clone creates the user namespace with the others, so it owns them (mounting proc, sysfs,
   // devpts and mqueue inside needs that).
@@ -52,6 +54,7 @@ bool namespaces_userns_parent(const ShimConfig &c, pid_t pid, int sock, Error *e
   if (!c.userns.nuid) return true;
   if (!userns_write_maps(pid, c.userns, e)) return false;
   // vfs/btrfs: the rootfs is one directory, idmapped as a whole; overlay: each layer and the upper.
+  if (c.rootfs_bind && !c.userns.idmap) return fail(e, "config", EINVAL, "\"userns.idmap\": false needs the overlay driver");
   Fd rootfs(c.rootfs_bind ? userns_idmapped_bind(c.rootfs_bind, true, pid, e) : userns_overlay_mount(c.overlay, pid, c.userns, e));
   if (!rootfs.ok() || !userns_send_fd(sock, rootfs.get(), e)) return false;
   for (int i = 0; i < c.nmounts; i++) {

@@ -80,6 +80,22 @@ static void reset_signals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+// runc's wording, lower case: the docker CLI maps "no such file or directory" to exit 127 and
+// "permission denied" to 126, and dockerd's start error carries these texts.
+static bool exec_failed(Error *e, const char *file, int err) {
+  if (err == ENOENT) return fail(e, "exec", err, "exec: \"%s\": stat %s: no such file or directory", file, file);
+  if (err == EACCES) return fail(e, "exec", err, "exec: \"%s\": permission denied", file);
+  return fail(e, "exec", err, "exec %s", file);
+}
+
+// As Go's exec.LookPath (runc's check): a directory is never executable, even with its x bits.
+static int executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) return errno;
+  if (S_ISDIR(st.st_mode)) return EACCES;
+  return access(path, X_OK) == 0 ? 0 : errno;
+}
+
 // execvpe would search the shim's PATH; the container's PATH comes from its own env.
 bool exec_process(const ProcessSpec &p, Error *e) {
   reset_signals();
@@ -88,7 +104,7 @@ bool exec_process(const ProcessSpec &p, Error *e) {
   char *const *envp = (char *const *)p.env;
   if (strchr(file, '/')) {
     execve(file, argv, envp);
-    return fail(e, "exec", errno, "exec %s", file);
+    return exec_failed(e, file, errno);
   }
   int saved = ENOENT;
   const char *dir = env_path(p);
@@ -103,27 +119,31 @@ bool exec_process(const ProcessSpec &p, Error *e) {
     dir = colon ? colon + 1 : nullptr;
   }
   if (saved == ENOENT) return fail(e, "exec", ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
-  return fail(e, "exec", saved, "exec %s", file);
+  return exec_failed(e, file, saved);
 }
 
 // With waitForAttach the start is reported before execve, so what execve would refuse for sure (no such
 // file, not executable) is checked first and fails the start, as dockerd's start fails.
 static bool check_executable(const ProcessSpec &p, Error *e) {
   const char *file = p.args[0];
-  if (strchr(file, '/')) return access(file, X_OK) == 0 || fail(e, "exec", errno, "exec %s", file);
+  if (strchr(file, '/')) {
+    const int err = executable(file);
+    return err == 0 || exec_failed(e, file, err);
+  }
   int saved = ENOENT;
   for (const char *dir = env_path(p); dir;) {
     const char *colon = strchr(dir, ':');
     size_t len = colon ? (size_t)(colon - dir) : strlen(dir);
     char path[4096];
     if (snprintf(path, sizeof path, "%.*s/%s", (int)len, len ? dir : ".", file) < (int)sizeof path) {
-      if (access(path, X_OK) == 0) return true;
-      if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+      const int err = executable(path);
+      if (err == 0) return true;
+      if (err != ENOENT && err != ENOTDIR) saved = err;
     }
     dir = colon ? colon + 1 : nullptr;
   }
   if (saved == ENOENT) return fail(e, "exec", ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
-  return fail(e, "exec", saved, "exec %s", file);
+  return exec_failed(e, file, saved);
 }
 
 // stdin is the shim's pipe with openStdin, else /dev/null; stdout/stderr are the shim's pipes.

@@ -94,7 +94,7 @@ bool propagation_flags(const char *name, unsigned long *out) {
   return false;
 }
 
-bool mount_dev(const char *root, uint64_t shm_size, Error *e) {
+bool mount_dev(const char *root, uint64_t shm_size, bool host_shm, Error *e) {
   Path dev, p;
   if (!join(&dev, root, "/dev", e) || !make_target(root, dev.buf, false, e)) return false;
   if (!do_mount("tmpfs", dev.buf, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", e)) return false;
@@ -119,7 +119,10 @@ bool mount_dev(const char *root, uint64_t shm_size, Error *e) {
   char data[64];
   snprintf(data, sizeof data, "mode=1777,size=%llu", (unsigned long long)shm_size);
   snprintf(p.buf, sizeof p.buf, "%s/shm", dev.buf);
-  if (!make_target(root, p.buf, false, e) || !do_mount("shm", p.buf, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e))
+  // --ipc host shares the host's /dev/shm too (moby binds it), not just the SysV/mqueue namespace.
+  if (!make_target(root, p.buf, false, e) ||
+      !(host_shm ? do_mount("/dev/shm", p.buf, nullptr, MS_BIND | MS_REC, nullptr, e)
+                 : do_mount("shm", p.buf, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, data, e)))
     return false;
   snprintf(p.buf, sizeof p.buf, "%s/mqueue", dev.buf);
   if (!make_target(root, p.buf, false, e) || !do_mount("mqueue", p.buf, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
@@ -293,6 +296,25 @@ bool pivot(const char *root, Error *e) {
   return true;
 }
 
+// HostConfig.Sysctls, checked by the engine (containers/sysctls.ts): "a.b.c=v" goes to /proc/sys/a/b/c of
+// the container's own /proc, before mask_paths makes /proc/sys read-only (as runc writes them).
+bool write_sysctls(const ShimConfig &c, Error *e) {
+  for (int i = 0; i < c.nsysctls; i++) {
+    const char *kv = c.sysctls[i];
+    const char *eq = strchr(kv, '=');
+    char path[512];
+    if (!eq || snprintf(path, sizeof path, "/proc/sys/%.*s", (int)(eq - kv), kv) >= (int)sizeof path)
+      return fail(e, "sysctl", EINVAL, "bad sysctl %s", kv);
+    for (char *p = path + strlen("/proc/sys/"); *p; p++)
+      if (*p == '.') *p = '/';
+    Fd fd(open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd.ok()) return fail(e, "sysctl", errno, "open %s", path);
+    const size_t len = strlen(eq + 1);
+    if (write(fd.get(), eq + 1, len) != (ssize_t)len) return fail(e, "sysctl", errno, "write %s", path);
+  }
+  return true;
+}
+
 bool mask_paths(const ShimConfig &c, Error *e) {
   for (int i = 0; i < c.nmasked; i++) {
     const char *p = c.masked_paths[i];
@@ -349,7 +371,7 @@ bool rootfs_setup(const ShimConfig &c, const char *root_dir, const int *premount
   if (!join(&p, root, "/proc", e) || !make_target(root, p.buf, false, e) ||
       !do_mount("proc", p.buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr, e))
     return false;
-  if (!mount_dev(root, c.shm_size, e)) return false;
+  if (!mount_dev(root, c.shm_size, c.ipc_host, e)) return false;
   if (c.privileged) {
     Path dev;
     if (!join(&dev, root, "/dev", e) || !copy_host_devices("/dev", dev.buf, 0, e)) return false;
@@ -362,7 +384,7 @@ bool rootfs_setup(const ShimConfig &c, const char *root_dir, const int *premount
   for (int i = 0; i < c.nmounts; i++)
     if (!mount_user(root, c.mounts[i], premounted ? premounted[1 + i] : -1, e)) return false;
 
-  if (!pivot(root, e) || !mask_paths(c, e)) return false;
+  if (!pivot(root, e) || !write_sysctls(c, e) || !mask_paths(c, e)) return false;
   if (c.readonly_rootfs && !remount_ro("/", e)) return false;
 
   unsigned long prop;

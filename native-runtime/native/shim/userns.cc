@@ -5,12 +5,15 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -129,13 +132,84 @@ void clear_volatile_marker(int cwd, const char *work) {
   }
 }
 
+// A path relative to the overlay's cwd (or absolute), as fsconfig resolves it from the shim's cwd.
+void at_cwd(char *out, size_t cap, int cwd, const char *p) {
+  if (p[0] == '/') snprintf(out, cap, "%s", p);
+  else snprintf(out, cap, "/proc/self/fd/%d/%s", cwd, p);
+}
+
+// The fallback: lowers are chowned copies and the upper holds host ids, so nothing is idmapped; the
+// superblock keeps the shim's (host root's) credentials, as a rootful Podman's or dockerd's overlay.
+int plain_overlay(const OverlaySpec &ov, int cwd, int fs, Error *e) {
+  char p[PATH_MAX];
+  for (int i = 0; i < ov.nlower; i++) {
+    at_cwd(p, sizeof p, cwd, ov.lower[i]);
+    if (!fsconfig_string(fs, "lowerdir+", p, e)) return -1;
+  }
+  if (ov.upper) {
+    if (ov.volatile_upper) clear_volatile_marker(cwd, ov.work);
+    at_cwd(p, sizeof p, cwd, ov.upper);
+    if (!fsconfig_string(fs, "upperdir", p, e)) return -1;
+    at_cwd(p, sizeof p, cwd, ov.work);
+    if (!fsconfig_string(fs, "workdir", p, e)) return -1;
+    if (ov.volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", nullptr, 0) < 0)
+      return fail(e, "overlay", errno, "overlay option volatile"), -1;
+  }
+  if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) < 0) return fail(e, "overlay", errno, "create the overlay"), -1;
+  int m = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+  if (m < 0) fail(e, "overlay", errno, "fsmount overlay");
+  return m;
+}
+
 }  // namespace
+
+int userns_idmap_probe_main(const char *dir) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) < 0) return 1;
+  pid_t pid = fork();  // the shim is single-threaded here
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    close(ready[0]);
+    if (unshare(CLONE_NEWUSER) < 0) _exit(1);
+    if (write(ready[1], "x", 1) != 1) _exit(1);
+    pause();  // until the parent kills it
+    _exit(0);
+  }
+  close(ready[1]);
+  char c;
+  int rc = 1;
+  Error e{};
+  IdMapping m{0, 4294836224u, 65536};  // any non-identity map: the probe never creates a file
+  if (read(ready[0], &c, 1) == 1 && write_map(pid, "uid_map", &m, 1, &e) && write_map(pid, "gid_map", &m, 1, &e)) {
+    Fd ns(open_userns(pid, &e));
+    Fd tree(ns.ok() ? (int)syscall(SYS_open_tree, AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC) : -1);
+    if (tree.ok()) {
+      mount_attr attr{};
+      attr.attr_set = MOUNT_ATTR_IDMAP;
+      attr.userns_fd = (uint64_t)ns.get();
+      if (syscall(SYS_mount_setattr, tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) == 0) rc = 0;
+      else rc = (errno == EINVAL || errno == EOPNOTSUPP || errno == EPERM) ? 3 : 1;
+      if (rc) fprintf(stderr, "mount_setattr MOUNT_ATTR_IDMAP %s: %s\n", dir, strerror(errno));
+    } else {
+      fprintf(stderr, "open_tree %s: %s\n", dir, strerror(errno));
+    }
+  } else if (e.message[0]) {
+    fprintf(stderr, "%s\n", e.message);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  return rc;
+}
 
 bool userns_parse(const JsonNode *root, UsernsSpec *u, Error *e) {
   memset(u, 0, sizeof *u);
+  u->idmap = true;
   const JsonNode *n = json_get(root, "userns");
   if (!n || n->type == JSON_NULL) return true;
   if (n->type != JSON_OBJECT) return fail(e, "config", EINVAL, "\"userns\" must be an object");
+  const JsonNode *im = json_get(n, "idmap");
+  if (im && im->type != JSON_BOOL) return fail(e, "config", EINVAL, "\"userns.idmap\" must be a boolean");
+  if (im) u->idmap = im->boolean;
   if (!parse_map(n, "uidMap", &u->uid, &u->nuid, e) || !parse_map(n, "gidMap", &u->gid, &u->ngid, e)) return false;
   uint32_t root_id;
   if (!mapped_root(u->uid, u->nuid, &root_id) || !mapped_root(u->gid, u->ngid, &root_id))
@@ -155,6 +229,7 @@ int userns_overlay_mount(const OverlaySpec &ov, pid_t pid, const UsernsSpec &u, 
   Fd fs((int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC));
   if (!fs.ok()) return fail(e, "overlay", errno, "fsopen overlay"), -1;
 
+  if (!u.idmap) return plain_overlay(ov, cwd.get(), fs.get(), e);
   // Each layer is its own idmapped clone, named to overlay by its /proc/self/fd path.
   Fd *lowers = new Fd[ov.nlower > 0 ? ov.nlower : 1];
   auto done = [&](int rc) { delete[] lowers; return rc; };

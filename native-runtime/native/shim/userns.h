@@ -19,6 +19,9 @@ struct UsernsSpec {
   int nuid;
   IdMapping *gid;
   int ngid;
+  // false ("idmap": false): the engine gave chowned copies of the layers (the filesystem refuses
+  // idmapped mounts), so the overlay is mounted plainly and its upper holds host ids.
+  bool idmap;
 };
 
 struct OverlaySpec;
@@ -35,6 +38,10 @@ bool userns_write_maps(pid_t pid, const UsernsSpec &u, Error *e);
 // <pid>'s namespace. The upper then holds container-relative ids on disk, as without a namespace.
 // Returns the mount fd, or -1 with e set.
 int userns_overlay_mount(const OverlaySpec &ov, pid_t pid, const UsernsSpec &u, Error *e);
+
+// `berth-shim idmap-probe <dir>`: whether <dir>'s filesystem takes MOUNT_ATTR_IDMAP (0: yes, 3: it refuses
+// with EINVAL/EOPNOTSUPP/EPERM, 1: the probe itself failed). Forks a throwaway user namespace.
+int userns_idmap_probe_main(const char *dir);
 
 // In the shim: a detached clone of a bind source, idmapped into <pid>'s namespace (the "idmap" option).
 int userns_idmapped_bind(const char *source, bool recursive, pid_t pid, Error *e);

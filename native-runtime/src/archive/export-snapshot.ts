@@ -8,8 +8,15 @@ import { MNT_DETACH, mountOverlay, umount } from '../native/index.js';
 import type { Snapshotter } from '../snapshots/types.js';
 import { exportContainerFs } from './export.js';
 
-export async function exportSnapshot(snapshots: Snapshotter, key: string, tmpRoot: string, opts: { initLayer?: string } = {}): Promise<Readable> {
-  const m = await snapshots.mounts(key);
+export async function exportSnapshot(
+  snapshots: Snapshotter,
+  key: string,
+  tmpRoot: string,
+  /** lowers: stacked instead of the image's (a user namespace fallback's chowned copies). */
+  opts: { initLayer?: string; lowers?: string[] } = {},
+): Promise<Readable> {
+  const snap = await snapshots.mounts(key);
+  const m = opts.lowers && !snap.rootfs ? { ...snap, lower: opts.lowers.map((d) => path.relative(snap.cwd, d)) } : snap;
   // btrfs/vfs: the snapshot is the whole tree (a container's init entries included; containers/init-layer.ts).
   if (m.rootfs) return streamWithCleanup(exportContainerFs(m.rootfs), async () => {});
   // A container's init layer (containers/init-layer.ts) sits between its own layer and the image's, as in

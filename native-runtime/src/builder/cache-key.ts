@@ -7,18 +7,56 @@ import { createHash } from 'node:crypto';
 
 /** JSON with object keys sorted at every level; undefined members dropped; arrays keep their order. */
 export function canonicalJSON(v: unknown): string {
+  const parts: string[] = [];
+  writeCanonical(v, (s) => parts.push(s));
+  return parts.join('');
+}
+
+/** canonicalJSON's text, piece by piece. */
+function writeCanonical(v: unknown, out: (s: string) => void): void {
   if (v === null || typeof v !== 'object') {
-    if (v === undefined) return 'null';
+    if (v === undefined) return out('null');
     if (typeof v === 'number' && !Number.isFinite(v)) throw new Error('canonicalJSON: non-finite number');
-    if (typeof v === 'bigint') return v.toString();
-    return JSON.stringify(v);
+    if (typeof v === 'bigint') return out(v.toString());
+    return out(JSON.stringify(v));
   }
-  if (Array.isArray(v)) return '[' + v.map((x) => canonicalJSON(x === undefined ? null : x)).join(',') + ']';
+  if (Array.isArray(v)) {
+    out('[');
+    v.forEach((x, i) => {
+      if (i) out(',');
+      writeCanonical(x === undefined ? null : x, out);
+    });
+    return out(']');
+  }
   const obj = v as Record<string, unknown>;
   const keys = Object.keys(obj)
     .filter((k) => obj[k] !== undefined)
     .sort();
-  return '{' + keys.map((k) => JSON.stringify(k) + ':' + canonicalJSON(obj[k])).join(',') + '}';
+  out('{');
+  keys.forEach((k, i) => {
+    out((i ? ',' : '') + JSON.stringify(k) + ':');
+    writeCanonical(obj[k], out);
+  });
+  out('}');
+}
+
+/** Hashes text in chunks: a step's config grows with the steps before it, and one string of it per
+ *  step is garbage in the large-object space that only a full GC frees (issue #16). */
+function hashCanonical(v: unknown): string {
+  const h = createHash('sha256');
+  const parts: string[] = [];
+  let chars = 0;
+  writeCanonical(v, (s) => {
+    parts.push(s);
+    chars += s.length;
+    if (chars >= 16384) {
+      h.update(parts.join(''));
+      parts.length = 0;
+      chars = 0;
+    }
+  });
+  h.update(parts.join(''));
+  return h.digest('hex');
 }
 
 export interface StepConfig {
@@ -45,5 +83,5 @@ export function cacheKey(parent: string, step: StepConfig, sourcesHash?: string)
     extra: step.extra ?? {},
     sources: sourcesHash ?? null,
   };
-  return 'sha256:' + createHash('sha256').update(canonicalJSON(doc)).digest('hex');
+  return 'sha256:' + hashCanonical(doc);
 }

@@ -24,6 +24,7 @@ import { upperView, type UpperView } from '../snapshots/upper-view.js';
 import { INIT_LAYER_DIR } from '../containers/init-layer.js';
 import { diskUsage } from '../util/du.js';
 import { withoutEntries } from './filter.js';
+import { toContainer } from '../userns/tar-ids.js';
 import { z } from 'zod';
 
 export interface CommitDeps {
@@ -123,7 +124,9 @@ export async function commitContainer(deps: CommitDeps, idOrName: string, option
     else await removeRuntimeArtifacts(upper, lowers);
     const entries = (await readdir(upper)).filter((n) => !drop.includes(n));
     if (entries.length) {
-      const tarStream = drop.length ? withoutEntries(diffDirectory(upper), new Set(drop)) : diffDirectory(upper);
+      // The user namespace fallback's upper holds host ids: the layer gets the container's (tar-ids.ts).
+      const ids = rec.cfg.usernsLowers && rec.cfg.userns ? toContainer(rec.cfg.userns) : undefined;
+      const tarStream = drop.length || ids ? withoutEntries(diffDirectory(upper), new Set(drop), ids) : diffDirectory(upper);
       const w = await writeLayer(tarStream, deps.stores.content, { level: LAYER_GZIP_LEVEL });
       layer = { ...w, diffSize: (await diskUsage(upper)).size };
     }

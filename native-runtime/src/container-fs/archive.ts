@@ -21,6 +21,7 @@ import type { Snapshotter } from '../snapshots/types.js';
 import { randomHex } from '../util/ids.js';
 import { pseudoDevices } from './pseudo.js';
 import { mapTarIds, toContainer, toHost } from '../userns/tar-ids.js';
+import { containerLowers } from '../containers/rootfs-files.js';
 import { cleanContainerPath } from './resolve.js';
 import { isDirMode, pathStat } from './stat.js';
 
@@ -42,7 +43,7 @@ const notFound = (rec: ContainerRecord, p: string): EngineError =>
 async function withRoot<T>(d: ArchiveDeps, fn: (root: string, pid: number) => Promise<T>): Promise<T> {
   const st = d.rec.state.status;
   if (st === 'running' || st === 'paused') return fn(`/proc/${d.rec.state.pid}/root`, d.rec.state.pid);
-  const m = await d.snapshots.mounts(d.rec.cfg.snapshotKey);
+  const m = containerLowers(await d.snapshots.mounts(d.rec.cfg.snapshotKey), d.rec.cfg);
   const target = path.join(d.dir, `rootfs-${randomHex(4)}`);
   await fsp.mkdir(target, { mode: 0o700 });
   try {
@@ -57,6 +58,14 @@ async function withRoot<T>(d: ArchiveDeps, fn: (root: string, pid: number) => Pr
   } finally {
     await fsp.rmdir(target).catch(() => {});
   }
+}
+
+/**
+ * The range whose host ids the files show: a running container's (seen through its idmapped rootfs),
+ * or any fallback container's (its copies and upper hold host ids on disk).
+ */
+function hostIds(d: ArchiveDeps, pid: number) {
+  return pid || d.rec.cfg.usernsLowers ? d.rec.cfg.userns : undefined;
 }
 
 /** dockerd follows a final symlink only when the path ends in "/" or "/.". */
@@ -127,7 +136,7 @@ export async function getArchive(d: ArchiveDeps, p: string): Promise<{ stream: R
       const name = s.stat.name === '/' ? '.' : s.stat.name;
       try {
         // A running container in a user namespace is seen through its idmapped rootfs: host ids.
-        const userns = pid ? d.rec.cfg.userns : undefined;
+        const userns = hostIds(d, pid);
         const raw = userns ? `${spool}.host` : spool;
         try {
           await writeTar(root, clean, followsLast(p, clean), name, pid ? await pseudoDevices(pid) : [], raw);
@@ -162,7 +171,7 @@ export async function putArchive(d: ArchiveDeps, src: Readable, p: string, opts:
     await pipeline(src, createWriteStream(spool, { mode: 0o600 }));
     await withRoot(d, async (root, pid) => {
       try {
-        const userns = pid ? d.rec.cfg.userns : undefined;
+        const userns = hostIds(d, pid);
         if (userns) await mapTarIds(spool, `${spool}.host`, toHost(userns));
         await containerPut(root, dest, userns ? `${spool}.host` : spool, { ...opts, ...(userns ? { fsuid: userns.uid, fsgid: userns.gid } : {}) });
       } catch (e) {

@@ -18,6 +18,7 @@ import { chainIds } from '../snapshots/chain.js';
 import { unpackImage } from '../snapshots/unpack.js';
 import { limitSnapshotSize, storageOptSize } from '../snapshots/quota.js';
 import type { UsernsService } from '../userns/index.js';
+import { prepareFallback } from '../userns/fallback.js';
 import { randomId } from '../util/ids.js';
 import type { VolumeService } from '../volumes/index.js';
 import { leftOutWarning, resolveCapabilities } from './capabilities.js';
@@ -126,6 +127,7 @@ export async function createContainer(d: CreateDeps, body: ContainerCreateBody):
     });
   }
   let made: ContainerRecord | undefined;
+  let pinned: string[] | undefined;
   try {
     const userns = await d.userns.forCreate(id, hostConfig);
     const lowerDirs = await Promise.all([...chainIds(image.diffIds)].reverse().map((c) => d.stores.snapshots.dirPath(c)));
@@ -133,6 +135,17 @@ export async function createContainer(d: CreateDeps, body: ContainerCreateBody):
     writeInitLayer(path.join(own, INIT_LAYER_DIR));
     const tree = d.stores.snapshots.driver === 'overlay' ? undefined : (await d.stores.snapshots.mounts(snapshotKey)).rootfs;
     if (tree) copyInitLayer(path.join(own, INIT_LAYER_DIR), tree);
+    // Where the storage refuses idmapped mounts: chowned copies of the layers (src/userns/fallback.ts).
+    const copies = userns
+      ? await prepareFallback(d.userns, userns, {
+          driver: d.stores.snapshots.driver,
+          storageRoot: d.stores.snapshots.root,
+          layers: lowerDirs.map((dir) => ({ name: path.basename(dir), dir: `${dir}/fs` })),
+          init: path.join(own, INIT_LAYER_DIR),
+          upper: `${own}/fs`,
+        })
+      : undefined;
+    pinned = copies;
     const cfg: ContainerConfigFile = {
       id,
       name,
@@ -149,12 +162,13 @@ export async function createContainer(d: CreateDeps, body: ContainerCreateBody):
       storageDriver: d.stores.snapshots.driver,
       graphDriver: tree ? {} : {
         // The init layer first, as dockerd lists its <id>-init layer.
-        LowerDir: [path.join(own, INIT_LAYER_DIR), ...lowerDirs.map((d) => `${d}/fs`)].join(':'),
+        LowerDir: [path.join(own, INIT_LAYER_DIR), ...(copies ?? lowerDirs.map((d) => `${d}/fs`))].join(':'),
         MergedDir: `${own}/merged`,
         UpperDir: `${own}/fs`,
         WorkDir: `${own}/work`,
       },
       ...(userns ? { userns } : {}),
+      ...(copies ? { usernsLowers: copies } : {}),
     };
     fs.mkdirSync(d.store.dir(id), { recursive: true, mode: 0o700 });
     // The container's root sets up its mounts with its own ids: the bind sources (/etc files here) must
@@ -183,6 +197,14 @@ export async function createContainer(d: CreateDeps, body: ContainerCreateBody):
     await d.stores.snapshots.remove(snapshotKey).catch(() => {});
     await fsp.rm(d.store.dir(id), { recursive: true, force: true });
     await d.userns.release(id).catch(() => {});
+    if (pinned) {
+      d.userns.unpinCopies(pinned);
+      pinned = undefined;
+      await d.userns.collectCopies(d.store.all().map((r) => r.cfg.usernsLowers)).catch(() => {});
+    }
     throw e;
+  } finally {
+    // Stored (or failed): from here the record keeps its copies, or a collection removes them.
+    if (pinned) d.userns.unpinCopies(pinned);
   }
 }

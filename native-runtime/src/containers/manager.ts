@@ -17,6 +17,7 @@ import { etcPaths } from '../networks/etc-files.js';
 import type { NetworkEndpoints } from '../networks/index.js';
 import { shouldRestart } from '../restart/policy.js';
 import type { UsernsService } from '../userns/index.js';
+import { containerLowers } from './rootfs-files.js';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 import type { VolumeService } from '../volumes/index.js';
 import { createContainer, NAME_RE } from './create.js';
@@ -186,7 +187,7 @@ export class ContainerManager {
         mounts: this.d.volumes.shimMounts(rec.cfg.mounts),
         net,
         cfg: rec.cfg,
-        overlay: withInitLayer(await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey), await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey)),
+        overlay: withInitLayer(containerLowers(await this.d.stores.snapshots.mounts(rec.cfg.snapshotKey), rec.cfg), await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey)),
         etc: etcPaths(this.dir(id)),
         cgroupPaths: this.d.cgroups.paths(id),
         cgroupDriver: this.d.cgroups,
@@ -474,6 +475,9 @@ export class ContainerManager {
         await this.d.networks.release(rec).catch(() => {});
         await this.d.volumes.containerRemoved(rec.cfg.mounts, !!opts.v || rec.cfg.hostConfig.AutoRemove).catch(() => {});
         if (rec.cfg.userns) await this.d.userns.release(id);
+        // The fallback's layer copies go with the last container of their range that stacks them.
+        // (A failure leaves them to the next engine start's collection; the container is gone either way.)
+        if (rec.cfg.usernsLowers) await this.d.userns.collectCopies(this.store.all().map((r) => r.cfg.usernsLowers)).catch(() => {});
       } finally {
         this.removing.delete(id);
       }

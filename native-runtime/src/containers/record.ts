@@ -36,6 +36,12 @@ export interface ContainerConfigFile {
   endpoints?: Record<string, EndpointRecord>;
   /** Its user namespace's host range (src/userns), fixed at create; absent: the host's ids. */
   userns?: ContainerIdRange;
+  /**
+   * The fallback where the storage refuses idmapped mounts: chowned copies of the image's layers
+   * (top-most first, src/userns/layer-copies.ts) that its overlay stacks instead of the image's own;
+   * its upper dir and init layer then hold host ids. Absent: the layers arrive idmapped.
+   */
+  usernsLowers?: string[];
 }
 
 export type Status = ContainerState['Status'];

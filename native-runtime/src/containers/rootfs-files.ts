@@ -4,6 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OverlayMounts } from '../snapshots/types.js';
 
+/**
+ * The snapshot's mounts with the lowers the container stacks: the image's layers, or in the user
+ * namespace fallback their chowned copies (record.ts usernsLowers), so every layer holds host ids.
+ */
+export function containerLowers(m: OverlayMounts, cfg: { usernsLowers?: string[] }): OverlayMounts {
+  // Relative to cwd, as the image's own: overlay's options must fit in a page.
+  return cfg.usernsLowers && !m.rootfs ? { ...m, lower: cfg.usernsLowers.map((d) => path.relative(m.cwd, d)) } : m;
+}
+
 export function layerDirs(m: OverlayMounts): string[] {
   if (m.rootfs) return [m.rootfs]; // btrfs/vfs: one complete tree
   const dirs = m.lower.map((l) => path.resolve(m.cwd, l));

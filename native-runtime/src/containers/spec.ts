@@ -16,6 +16,8 @@ import { resolveUser } from './user.js';
 import { securitySettings, shimSeccomp } from './security-opt.js';
 import type { ShimPort, StartNetwork } from '../networks/index.js';
 import { shimUserns, type ShimUserns } from '../userns/index.js';
+import { shimSysctls } from './sysctls.js';
+import { hostNamespaces } from './host-namespaces.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -37,12 +39,15 @@ export interface ShimSpec {
   /** The exec spec's process (exec/process.ts), plus a tini-like init with `--init`. */
   process: ProcessSpec & { init: boolean };
   hostname: string;
-  namespaces: { net: 'new' | 'host' };
+  /** uts/ipc "host": Docker's --uts host / --ipc host (no new namespace; the host's /dev/shm). */
+  namespaces: { net: 'new' | 'host'; uts?: 'host'; ipc?: 'host' };
   cgroups: string[];
   mounts: ShimMount[];
   shmSize: number;
   maskedPaths: string[];
   readonlyPaths: string[];
+  /** HostConfig.Sysctls as "key=value" (containers/sysctls.ts), written before /proc/sys turns read-only. */
+  sysctls?: string[];
   seccomp: boolean;
   /** A custom profile's compiled filter (seccomp-profile.ts), installed instead of the built-in one. */
   seccompFilter?: number[];
@@ -141,14 +146,15 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
       rlimits: resolveUlimits(h.Ulimits),
       init: h.Init === true,
     },
-    hostname: c.Hostname,
-    namespaces: { net: inp.net?.namespace ?? netNamespace(h.NetworkMode) },
+    hostname: h.UTSMode === 'host' ? '' : c.Hostname,
+    namespaces: { net: inp.net?.namespace ?? netNamespace(h.NetworkMode), ...hostNamespaces(h, !!cfg.userns) },
     cgroups: inp.cgroupPaths,
     mounts,
     shmSize: h.ShmSize || DEFAULT_SHM_SIZE,
     // Privileged: nothing masked or read-only in /proc and /sys (moby's WithMaskedPaths/WithReadonlyPaths).
     maskedPaths: h.Privileged ? [] : (h.MaskedPaths ?? MASKED_PATHS),
     readonlyPaths: h.Privileged ? [] : (h.ReadonlyPaths ?? READONLY_PATHS),
+    ...(h.Sysctls && Object.keys(h.Sysctls).length ? { sysctls: shimSysctls(h.Sysctls, inp.net?.namespace ?? netNamespace(h.NetworkMode)) } : {}),
     ...shimSeccomp(sec, caps),
     privileged: h.Privileged === true,
     ...(devices.length ? { devices } : {}),
@@ -162,7 +168,7 @@ export async function buildShimSpec(inp: SpecInputs): Promise<ShimSpec> {
     ...(inp.net?.ports.length ? { ports: inp.net.ports } : {}),
     ...(inp.net?.network ? { network: inp.net.network } : {}),
     ...(inp.net?.dns ? { dns: inp.net.dns } : {}),
-    ...(cfg.userns ? { userns: shimUserns(cfg.userns) } : {}),
+    ...(cfg.userns ? { userns: shimUserns(cfg.userns, !!cfg.usernsLowers) } : {}),
     ...(c.Tty && h.ConsoleSize && h.ConsoleSize[0] > 0 && h.ConsoleSize[1] > 0 ? { consoleSize: [h.ConsoleSize[0], h.ConsoleSize[1]] as [number, number] } : {}),
   };
 }

@@ -67,10 +67,12 @@ export function resolveUser(spec: string, passwdText: string | null, groupText: 
     else throw badParameter(`unable to find group ${groupPart}: no matching entries in group file`);
   }
   if (uid > 0xfffffffe || gid > 0xfffffffe) throw badParameter(`uid/gid out of range in user ${JSON.stringify(spec)}`);
-  // Supplementary groups only when the group was not given explicitly (runc's rule).
-  const extra = new Set<number>();
+  // The primary gid is always a supplementary group too, as in dockerd 20.10's containers (`-u 1000:1000`
+  // shows `Groups: 1000`, root `Groups: 0 10`); the /etc/group memberships only when the group was not
+  // given explicitly (runc's rule).
+  const extra = new Set<number>([gid]);
   if (name !== undefined && (groupPart === undefined || groupPart === '')) {
-    for (const g of groups) if (g.members.includes(name) && g.gid !== gid) extra.add(g.gid);
+    for (const g of groups) if (g.members.includes(name)) extra.add(g.gid);
   }
   for (const ga of groupAdd) {
     const g = groups.find((x) => x.name === ga);

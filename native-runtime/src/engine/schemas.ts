@@ -55,9 +55,16 @@ const portKey = z.string().regex(/^\d+(-\d+)?(\/(tcp|udp|sctp))?$/, 'invalid por
 
 export const MountSpecSchema = z.looseObject({
   Target: z.string().min(1),
-  Source: z.string().optional(),
+  // docker-py (docker-compose 1.29) sends null for a tmpfs's source and an unset read-only; dockerd reads null as unset.
+  Source: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   Type: z.enum(['bind', 'volume', 'tmpfs', 'npipe']),
-  ReadOnly: z.boolean().optional(),
+  ReadOnly: z
+    .boolean()
+    .nullish()
+    .transform((v) => v ?? undefined),
   Consistency: z.string().optional(),
   BindOptions: z.looseObject({ Propagation: z.string().optional(), NonRecursive: z.boolean().optional() }).optional(),
   VolumeOptions: z.looseObject({ NoCopy: z.boolean().optional(), Labels: labels.optional() }).optional(),

@@ -3,6 +3,7 @@
 // after a restart, then streams live ones.
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
+import { badParameter } from '../errors.js';
 import type { EngineEvent, Filters } from '../engine/types.js';
 import { familiarName, parseNormalizedNamed } from '../images/reference.js';
 import { exactMatch, fuzzyMatch, matchKVList, normalizeFilters, type NormalizedFilters } from './filters.js';
@@ -103,6 +104,10 @@ export class EventBus {
   getEvents(opts: GetEventsOptions = {}): Readable {
     const since = parseTimeArg(opts.since);
     const until = parseTimeArg(opts.until);
+    // As dockerd (router/system): an empty window is the caller's mistake, not an empty answer.
+    if (since !== undefined && until !== undefined && until < since) {
+      throw badParameter(`\`since\` time (${String(opts.since)}) cannot be after \`until\` time (${String(opts.until)})`);
+    }
     const match = eventMatcher(normalizeFilters(opts.filters));
     const inRange = (e: EngineEvent): boolean => {
       const t = BigInt(e.timeNano);

@@ -6,6 +6,9 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { exportSnapshot } from '../archive/export-snapshot.js';
 import { INIT_LAYER_DIR } from '../containers/init-layer.js';
+import { withoutEntries } from '../commit/filter.js';
+import { toContainer } from '../userns/tar-ids.js';
+import type { ContainerIdRange } from '../userns/index.js';
 import { load } from '../archive/load.js';
 import { save } from '../archive/save.js';
 import type { InUse } from '../archive/gc.js';
@@ -25,7 +28,9 @@ import { familiarName, familiarString, fullName, parseNormalizedNamed, withDefau
 
 /** What ShipOps needs to know about containers: which images and snapshots they use, and lookup by id or name. */
 export interface ContainerView {
-  all(): Array<{ cfg: { id: string; name: string; imageId: string; snapshotKey: string; config: { Image: string } } }>;
+  all(): Array<{
+    cfg: { id: string; name: string; imageId: string; snapshotKey: string; config: { Image: string }; userns?: ContainerIdRange; usernsLowers?: string[] };
+  }>;
   /** Resolves an id, id prefix or name to the full id; throws EngineError 404 otherwise. */
   resolve(idOrName: string): Promise<string>;
 }
@@ -155,9 +160,11 @@ export class ShipOps {
     const rec = this.d.containers.all().find((r) => r.cfg.id === id);
     if (!rec) throw new EngineError(404, `No such container: ${idOrName}`, { reason: 'no such container' });
     const initLayer = path.join(await this.d.stores.snapshots.dirPath(rec.cfg.snapshotKey), INIT_LAYER_DIR);
-    const out = await exportSnapshot(this.d.stores.snapshots, rec.cfg.snapshotKey, this.d.tmpDir, { initLayer });
+    const copies = rec.cfg.usernsLowers;
+    const out = await exportSnapshot(this.d.stores.snapshots, rec.cfg.snapshotKey, this.d.tmpDir, { initLayer, ...(copies ? { lowers: copies } : {}) });
     this.d.events.emit('container', 'export', id, { image: rec.cfg.config.Image, name: rec.cfg.name.replace(/^\//, '') });
-    return out;
+    // A user namespace fallback's layers hold host ids on disk: the tar gets the container's.
+    return copies && rec.cfg.userns ? withoutEntries(out, new Set(), toContainer(rec.cfg.userns)) : out;
   }
 
   /** `docker image prune`, then gc of unreferenced blobs and snapshots. */

@@ -112,13 +112,21 @@ export function normalizeImageConfig(c: ImageConfig): ImageConfig {
   return out;
 }
 
+/**
+ * Entries normalizeHistory made. Step n of a build shares its parent's n-1 entries (issue #16): they are
+ * kept as they are rather than copied, so a step costs one new entry, not n. Callers do not mutate them.
+ */
+const normalHistory = new WeakSet<HistoryEntry>();
+
 function normalizeHistory(h: HistoryEntry): HistoryEntry {
+  if (normalHistory.has(h)) return h;
   const out: HistoryEntry = {};
   if (h.created) out.created = h.created;
   if (h.author) out.author = h.author;
   if (h.created_by) out.created_by = h.created_by;
   if (h.comment) out.comment = h.comment;
   if (h.empty_layer) out.empty_layer = true;
+  normalHistory.add(out);
   return out;
 }
 

@@ -2,7 +2,6 @@
 // on first use and stays up while the engine runs, as docker0 does; an endpoint's address is checked
 // against its bridge's subnet and its veth pair put on the bridge. Idle bridges go at close(), at
 // network remove and after a crash; the kernel deletes a container's veth pair with its namespace.
-import { internal } from '../errors.js';
 import { contains, firstHost, macFor, parseSubnet } from './cidr.js';
 import { isUp, type NetworkContext } from './context.js';
 import { allocateIp, releaseIps } from './ipam.js';
@@ -44,10 +43,9 @@ export class Bridges<C extends NetworkedContainer> {
     const store = this.ctx.store;
     await this.ctx.mutex.run(net.Id, async () => {
       if (!linkExists(net.bridge!)) {
-        const clash = subnetCollision(net.subnet!, net.bridge);
         // A subnet Berth picked itself moves on (another data root or a new host route took it
-        // meanwhile); one the user chose is an error.
-        if (clash && !this.autoSubnet(net)) throw internal(`the subnet ${net.subnet} of network ${net.Name} overlaps the host route ${clash}; choose another with new Berth({ bridge: { subnet } }) or recreate the network`);
+        // meanwhile); one the user chose stays, host route or not, as dockerd keeps it.
+        const clash = this.autoSubnet(net) && subnetCollision(net.subnet!, net.bridge);
         if (clash) {
           net.subnet = pickFreeSubnet(undefined, this.ctx.userSubnets(net.Id), net.bridge);
           net.gateway = firstHost(parseSubnet(net.subnet));

@@ -103,10 +103,15 @@ export class NetworkService<C extends NetworkedContainer = NetworkedContainer> {
     const id = randomId();
     const given = cfgs[0];
     let subnet: string;
+    let warning = '';
     if (given?.Subnet) {
       subnet = subnetText(parseSubnet(given.Subnet));
-      const clash = subnetCollision(subnet) ?? this.ctx.userSubnets('').find((x) => overlaps(parseSubnet(x), parseSubnet(subnet)));
+      // As dockerd's IPAM: a subnet the user names only has to be free of this engine's own networks; a
+      // host route over it is the user's choice (dockerd 20.10 creates it too), so it is only a warning.
+      const clash = this.ctx.userSubnets('').find((x) => overlaps(parseSubnet(x), parseSubnet(subnet)));
       if (clash) throw forbidden(`Pool overlaps with other one on this address space (${clash})`);
+      const route = subnetCollision(subnet);
+      if (route) warning = `subnet ${subnet} overlaps the host route ${route}`;
     } else {
       subnet = pickFreeSubnet(undefined, this.ctx.userSubnets(''));
     }
@@ -131,7 +136,7 @@ export class NetworkService<C extends NetworkedContainer = NetworkedContainer> {
     };
     await this.ctx.store.save(rec);
     this.ctx.emit(rec, 'create');
-    return { Id: id, Warning: '' };
+    return { Id: id, Warning: warning };
   }
 
   async list(opts: { filters?: Filters | string } = {}): Promise<NetworkInspect[]> {

@@ -112,6 +112,41 @@ export function parseVolumeShort(spec: string): VolumeLong | string {
   return v;
 }
 
+export interface DeviceLong {
+  source: string;
+  target: string;
+  permissions: string;
+}
+
+const DEVICE_MODE = /^[rwm]{1,3}$/;
+// moby's deviceCgroupRuleRegex, which the engine applies at create.
+const CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
+/**
+ * A `devices:` entry (Compose Specification; compose-go's transformDeviceMapping): the short
+ * "HOST_PATH[:CONTAINER_PATH[:CGROUP_PERMISSIONS]]" (target defaults to the source, permissions to rwm)
+ * or the long {source, target, permissions}; paths absolute, permissions of r, w, m.
+ */
+export function parseDevice(entry: unknown): DeviceLong | string {
+  let d: DeviceLong;
+  if (isDict(entry)) {
+    const source = String(entry['source'] ?? '');
+    d = { source, target: String(entry['target'] ?? source), permissions: String(entry['permissions'] ?? 'rwm') };
+  } else {
+    const spec = String(entry);
+    const parts = spec.split(':');
+    if (parts.length > 3) return `confusing device mapping, please use long syntax: ${spec}`;
+    const [source = '', target, permissions = 'rwm'] = parts;
+    d = { source, target: target || source, permissions };
+  }
+  // "vendor.com/class=name" asks the runtime for a CDI device, which Berth has no registry of.
+  if (/^[^/]+\/[^=]+=/.test(d.source)) return `CDI device names (${d.source}) are not supported by Berth; name the device node, e.g. /dev/dri/renderD128`;
+  if (!d.source.startsWith('/')) return `the device ${JSON.stringify(d.source)} must be an absolute path on the host`;
+  if (!d.target.startsWith('/')) return `the device target ${JSON.stringify(d.target)} must be an absolute path in the container`;
+  if (!DEVICE_MODE.test(d.permissions) || new Set(d.permissions).size !== d.permissions.length) return `invalid device permissions ${JSON.stringify(d.permissions)}: use r, w and m (e.g. rwm)`;
+  return d;
+}
+
 /** Canonical form of one service as written in one file. Problems are returned as issues at `where`. */
 export function canonicalService(svc: Dict, where: (path: (string | number)[], message: string) => StackIssue): { value: Dict; issues: StackIssue[] } {
   const issues: StackIssue[] = [];
@@ -157,6 +192,20 @@ export function canonicalService(svc: Dict, where: (path: (string | number)[], m
   }
   for (const key of ['secrets', 'configs']) {
     if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map((s) => (typeof s === 'string' ? { source: s } : s));
+  }
+  if (Array.isArray(out['devices'])) {
+    const devices: DeviceLong[] = [];
+    out['devices'].forEach((d, i) => {
+      const r = parseDevice(d);
+      if (typeof r === 'string') issues.push(where(['devices', i], r));
+      else devices.push(r);
+    });
+    out['devices'] = devices;
+  }
+  if (Array.isArray(out['device_cgroup_rules'])) {
+    out['device_cgroup_rules'].forEach((r, i) => {
+      if (!CGROUP_RULE.test(String(r))) issues.push(where(['device_cgroup_rules', i], `invalid device cgroup rule ${JSON.stringify(r)}: use "<a|b|c> <major|*>:<minor|*> <rwm>", e.g. "c 1:3 rwm"`));
+    });
   }
   return { value: out, issues };
 }

@@ -119,6 +119,8 @@ export function replicaSpec(project: Project, s: ServiceConfig, n: number, hash:
       ...(s.shmSize !== undefined ? { ShmSize: s.shmSize } : {}),
       ...(s.init !== undefined ? { Init: s.init } : {}),
       Privileged: s.privileged,
+      ...(s.devices ? { Devices: s.devices.map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions })) } : {}),
+      ...(s.deviceCgroupRules ? { DeviceCgroupRules: s.deviceCgroupRules } : {}),
       ReadonlyRootfs: s.readOnly,
       ...(s.capAdd.length ? { CapAdd: s.capAdd } : {}),
       ...(s.capDrop.length ? { CapDrop: s.capDrop } : {}),

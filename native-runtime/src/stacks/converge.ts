@@ -261,7 +261,7 @@ async function createReplica(engine: Engine, project: Project, s: ServiceConfig,
 async function convergeService(engine: Engine, project: Project, s: ServiceConfig, imageId: string | null, emit: Emit, opts: ConvergeOptions): Promise<void> {
   if (opts.signal?.aborted) throw new StackError('cancelled');
   const desired = opts.replicas?.[s.name] ?? s.replicas;
-  const hash = configHash(project, s);
+  const hash = configHash(s, imageId);
   const stopTimeout = s.stopGracePeriod === undefined ? undefined : Math.ceil(s.stopGracePeriod / 1e9);
   const mine = (await projectContainers(engine, project.name)).filter((c) => c.service === s.name);
   const keep: ProjectContainer[] = [];

@@ -1,5 +1,5 @@
 // Stacks: Compose applications (docs/stacks.md).
-export { Stacks, hostBinds, type StackSummary, type StackDetail, type StackServiceView, type DeployInput, type StacksOptions } from './stacks.ts';
+export { Stacks, hostBinds, hostDevices, type StackSummary, type StackDetail, type StackServiceView, type DeployInput, type StacksOptions } from './stacks.ts';
 export { StackError, formatIssue, type StackIssue } from './errors.ts';
 export type { StackEvent, ServicePhase, Emit } from './events.ts';
 export type { Plan, ServicePlan, ServiceAction } from './plan.ts';

@@ -1,6 +1,6 @@
 // The labels and names docker-compose (v1) and `docker compose` (v2) put on what they create, so that
 // a project made by either CLI is a Berth stack and one Berth made is managed by the CLIs.
-import { createHash } from 'node:crypto';
+import { v1ConfigHash } from './config-hash-v1.ts';
 import type { Project, ServiceConfig } from './model.ts';
 
 export const L = {
@@ -40,28 +40,20 @@ export function builtImageName(project: string, s: ServiceConfig): string {
   return s.image ?? `${project}-${s.name}`;
 }
 
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (x !== undefined) out[k] = canonical(x);
-    }
-    return out;
-  }
-  return v;
-}
-
 /**
- * The service's config hash: sha256 of its normalized config without the replica count (scaling
- * must not recreate containers), plus the engine names of its networks and volumes.
+ * The service's config hash: docker-compose 1.29's (config-hash-v1.ts), so the CLI and Berth agree on
+ * which containers are current. What Berth acts on and 1.29 ignores (configs, files Berth writes from
+ * the .env or `content:`, deploy's pids limit) is added to the hashed dict only when the service has it,
+ * so a change there still recreates; 1.29 cannot load such a project in any case.
  */
-export function configHash(project: Project, s: ServiceConfig): string {
-  const { replicas: _r, profiles: _p, ...rest } = s;
-  const nets = Object.keys(s.networks).map((k) => project.networks[k]?.name ?? k);
-  const vols = s.volumes.filter((v) => v.type === 'volume' && v.source).map((v) => project.volumes[v.source!]?.name ?? v.source);
-  return createHash('sha256').update(JSON.stringify(canonical({ ...rest, nets, vols }))).digest('hex');
+export function configHash(s: ServiceConfig, imageId: string | null): string {
+  const berth: Record<string, unknown> = {};
+  if (s.configs.length) berth['configs'] = s.configs;
+  const written = s.secrets.filter((f) => f.content !== undefined);
+  if (written.length) berth['secrets'] = written;
+  const options = s.v1Config['options'] as Record<string, unknown> | undefined;
+  if (s.pidsLimit !== undefined && options?.['pids_limit'] !== s.pidsLimit) berth['pids_limit'] = s.pidsLimit;
+  return v1ConfigHash(Object.keys(berth).length ? { ...s.v1Config, berth } : s.v1Config, imageId);
 }
 
 export function projectLabels(project: Project): Record<string, string> {

@@ -4,7 +4,9 @@
 // Every problem is collected and reported at once, with file:line:col where the files say it.
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalService, isDict, keyValues, type Dict, type PortLong, type VolumeLong } from './canonical.ts';
+import { v1ConfigBase, type V1Context } from './config-hash-v1.ts';
+import { writtenServiceV1 } from './config-merge-v1.ts';
+import { canonicalService, isDict, keyValues, type DeviceLong, type Dict, type PortLong, type VolumeLong } from './canonical.ts';
 import { parseDotenv } from './dotenv.ts';
 import { issue, StackError, type StackIssue } from './errors.ts';
 import { dependencyOrder } from './graph.ts';
@@ -103,6 +105,10 @@ export function loadProject(input: LoadInput): Project {
 
   const networks = projectNetworks(input.name, ctx, services);
   const volumes = projectVolumes(input.name, ctx, services);
+  for (const [name, s] of Object.entries(services)) {
+    const written = v1Written(parsed, name) ?? all[name]!;
+    s.v1Config = v1ConfigBase(written, v1Context(written, s, ctx, networks, volumes));
+  }
   if (issues.length) throw new StackError(issues);
   return {
     name: input.name,
@@ -369,6 +375,7 @@ function toService(name: string, s: Dict, ctx: ServiceCtx): ServiceConfig {
 
   const volumes = (Array.isArray(s['volumes']) ? (s['volumes'] as VolumeLong[]) : []).map((v, i) => {
     if (v.type === 'bind' && v.source) return { ...v, source: resolvePath(v.source, ctx) };
+    if (v.type === 'tmpfs' && v.tmpfs?.['size'] !== undefined) return { ...v, tmpfs: { ...v.tmpfs, size: bytes(v.tmpfs['size'], 'tmpfs.size', at('volumes', i, 'tmpfs', 'size')) } };
     if (v.type === 'volume' && v.source && !(v.source in ctx.topVolumes)) ctx.issues.push(ctx.locate(at('volumes', i), `service "${name}" refers to undefined volume ${v.source}`));
     return v;
   });
@@ -433,6 +440,9 @@ function toService(name: string, s: Dict, ctx: ServiceCtx): ServiceConfig {
       return [];
     });
 
+  const devices = Array.isArray(s['devices']) ? (s['devices'] as DeviceLong[]) : [];
+  const deviceCgroupRules = strList(s['device_cgroup_rules']);
+
   const logging = isDict(s['logging']) ? { driver: str(s['logging']['driver']), options: keyValues(s['logging']['options']) as Record<string, string> } : undefined;
   const ulimits = Object.entries(isDict(s['ulimits']) ? s['ulimits'] : {}).map(([n, v]) => (isDict(v) ? { name: n, soft: Number(v['soft']), hard: Number(v['hard']) } : { name: n, soft: Number(v), hard: Number(v) }));
 
@@ -472,6 +482,8 @@ function toService(name: string, s: Dict, ctx: ServiceCtx): ServiceConfig {
     stdinOpen: bool(s['stdin_open']),
     init: s['init'] === undefined ? undefined : bool(s['init']),
     privileged: bool(s['privileged']),
+    ...(devices.length ? { devices } : {}),
+    ...(deviceCgroupRules.length ? { deviceCgroupRules } : {}),
     readOnly: bool(s['read_only']),
     capAdd: strList(s['cap_add']),
     capDrop: strList(s['cap_drop']),
@@ -489,6 +501,39 @@ function toService(name: string, s: Dict, ctx: ServiceCtx): ServiceConfig {
     pullPolicy: str(s['pull_policy']),
     platform: str(s['platform']),
     profiles: strList(s['profiles']),
+    v1Config: {}, // set by loadProject once the network and volume names are known
+  };
+}
+
+/**
+ * The service as docker-compose 1.29 has it before its own processing (config-merge-v1.ts). Null where
+ * 1.29 reads the files otherwise than Berth (`include`, `!reset`/`!override`, `extends` of another
+ * file): Berth's merged form stands in then (docs/stacks.md).
+ */
+function v1Written(parsed: { file: YamlFile; value: Dict }[], name: string): Dict | null {
+  if (parsed.some((p) => p.value['include'] !== undefined || p.file.tags.length)) return null;
+  return writtenServiceV1(
+    parsed.map((p) => ({ name: p.file.name, services: isDict(p.value['services']) ? p.value['services'] : {} })),
+    name,
+  );
+}
+
+function v1Context(written: Dict, s: ServiceConfig, ctx: ServiceCtx, networks: Record<string, NetworkConfig>, volumes: Record<string, VolumeConfig>): V1Context {
+  // Berth's environment is the env_file values overridden by `environment:`; the rest came from the files.
+  const own = new Set(Object.keys(keyValues(written['environment'])));
+  const envFileValues = written['env_file'] === undefined ? {} : Object.fromEntries(Object.entries(s.environment).filter(([k]) => !own.has(k)));
+  const secretFiles: V1Context['secretFiles'] = {};
+  for (const [k, v] of Object.entries(ctx.secrets)) {
+    const d = isDict(v) ? v : {};
+    secretFiles[k] = { external: !!d['external'], ...(typeof d['file'] === 'string' ? { file: resolvePath(d['file'], ctx) } : {}) };
+  }
+  return {
+    workingDir: ctx.input.workingDir,
+    vars: ctx.vars,
+    envFileValues,
+    networkNames: Object.fromEntries(Object.entries(networks).map(([k, n]) => [k, n.name])),
+    volumeNames: Object.fromEntries(Object.entries(volumes).map(([k, v]) => [k, v.name])),
+    secretFiles,
   };
 }
 

@@ -1,6 +1,6 @@
 // Merging compose files (and `extends`) by the Compose Specification's rules: mappings merge, sequences
-// append, command/entrypoint/healthcheck.test are replaced, and ports/volumes/secrets/configs are
-// unique by their key (a later entry with the same key replaces the earlier one).
+// append, command/entrypoint/healthcheck.test are replaced, and ports/volumes/devices/secrets/configs
+// are unique by their key (a later entry with the same key replaces the earlier one).
 import { isDict, type Dict } from './canonical.ts';
 
 const REPLACED = new Set(['command', 'entrypoint']);
@@ -8,7 +8,7 @@ const REPLACED = new Set(['command', 'entrypoint']);
 function uniqueKey(field: string, v: unknown): string | null {
   if (!isDict(v)) return null;
   if (field === 'ports') return `${v['host_ip'] ?? ''}|${v['target']}|${v['published'] ?? ''}|${v['protocol'] ?? 'tcp'}`;
-  if (field === 'volumes') return String(v['target']);
+  if (field === 'volumes' || field === 'devices') return String(v['target']);
   if (field === 'secrets' || field === 'configs') return String(v['target'] ?? v['source']);
   return null;
 }

@@ -1,6 +1,6 @@
 // The loaded Compose application: what deploy, plan and the API work with. Values are normalized
 // (sizes in bytes, durations in nanoseconds, paths absolute) and only enabled services are present.
-import type { PortLong, VolumeLong } from './canonical.ts';
+import type { DeviceLong, PortLong, VolumeLong } from './canonical.ts';
 
 export type DependsCondition = 'service_started' | 'service_healthy' | 'service_completed_successfully';
 
@@ -67,6 +67,10 @@ export interface ServiceConfig {
   stdinOpen: boolean;
   init?: boolean;
   privileged: boolean;
+  /** Host device nodes (admins only, as `docker run --device` in the dashboard); absent when none. */
+  devices?: DeviceLong[];
+  /** devices cgroup rules ("c 1:3 rwm"); absent when none. */
+  deviceCgroupRules?: string[];
   readOnly: boolean;
   capAdd: string[];
   capDrop: string[];
@@ -84,6 +88,8 @@ export interface ServiceConfig {
   pullPolicy?: string;
   platform?: string;
   profiles: string[];
+  /** docker-compose 1.29's config_dict() without the image id: the base of the config hash (config-hash-v1.ts). */
+  v1Config: Record<string, unknown>;
 }
 
 export interface NetworkConfig {

@@ -44,7 +44,6 @@ export async function planDeploy(engine: Engine, project: Project, opts: { repli
   const services: ServicePlan[] = [];
   for (const s of Object.values(project.services)) {
     const desired = opts.replicas?.[s.name] ?? s.replicas;
-    const hash = configHash(project, s);
     const ref = builtImageName(project.name, s);
     const imageId = await localImageId(engine, ref);
     const mine = existing.filter((c) => c.service === s.name);
@@ -56,7 +55,8 @@ export async function planDeploy(engine: Engine, project: Project, opts: { repli
         continue;
       }
       numbers.add(c.number);
-      if (c.configHash !== hash) {
+      // The hash covers the image id too: judged with the container's own image, it tells the two apart.
+      if (c.configHash !== configHash(s, c.imageId || null)) {
         p.recreate.push(c.name);
         if (!p.reasons.includes('configuration changed')) p.reasons.push('configuration changed');
       } else if (imageId && c.imageId !== imageId) {

@@ -60,6 +60,8 @@ export interface DeployInput {
   removeOrphans?: boolean;
   /** Whether the caller may bind-mount host paths (admin, or operators when the admin allows it). */
   allowHostBinds: boolean;
+  /** Whether the caller may hand services host devices or all of them (`devices:`, `device_cgroup_rules:`, `privileged:`): admins only, as `--device` and `--privileged` in the dashboard. Absent = no. */
+  allowDevices?: boolean;
   user: string;
   note?: string;
   signal?: AbortSignal;
@@ -116,6 +118,17 @@ export function hostBinds(project: Project): string[] {
     for (const f of [...s.secrets, ...s.configs]) if (outside(f.file)) out.push(`service "${s.name}": ${f.file}:${f.target}`);
     // A build context is sent to the builder whole: outside the folder it could carry any host file.
     if (s.build && outside(s.build.context)) out.push(`service "${s.name}": build context ${s.build.context}`);
+  }
+  return out;
+}
+
+/** What a project asks of the host's devices: admins only (the dashboard's rule for --device and --privileged). */
+export function hostDevices(project: Project): string[] {
+  const out: string[] = [];
+  for (const s of Object.values(project.services)) {
+    for (const d of s.devices ?? []) out.push(`service "${s.name}": device ${d.source}:${d.target}:${d.permissions}`);
+    for (const r of s.deviceCgroupRules ?? []) out.push(`service "${s.name}": device cgroup rule "${r}"`);
+    if (s.privileged) out.push(`service "${s.name}": privileged`);
   }
   return out;
 }
@@ -216,6 +229,8 @@ export class Stacks {
     if (binds.length && !input.allowHostBinds) {
       throw new StackError(`bind mounts of host paths need the admin role (or the admin setting that allows operators): ${binds.join('; ')}`, 403);
     }
+    const devices = hostDevices(project);
+    if (devices.length && !input.allowDevices) throw new StackError(`host devices and privileged services need the admin role: ${devices.join('; ')}`, 403);
     return locked(`${this.opts.root}\0${input.name}`, async () => {
       let v: VersionMeta | null = null;
       const commit = () => {

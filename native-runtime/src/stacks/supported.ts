@@ -8,5 +8,5 @@ export const SUPPORTED_SERVICE_KEYS = new Set([
   'pids_limit', 'shm_size', 'deploy', 'scale', 'stop_signal', 'stop_grace_period', 'tty', 'stdin_open', 'init',
   'privileged', 'read_only', 'cap_add', 'cap_drop', 'dns', 'dns_search', 'extra_hosts', 'sysctls', 'tmpfs',
   'security_opt', 'group_add', 'ulimits', 'logging', 'secrets', 'configs', 'pull_policy', 'platform', 'profiles',
-  'extends',
+  'extends', 'devices', 'device_cgroup_rules',
 ]);

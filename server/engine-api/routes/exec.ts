@@ -2,10 +2,10 @@
 import { z } from 'zod';
 import type { ExecCreateOptions } from '@berth/runtime/engine';
 import { route, type Ctx, type Route } from '../context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, toWireError } from '../errors.ts';
 import { bridge, openRawStream, readHijackBody } from '../hijack.ts';
 import { parseWith, readJsonBody, sendEmpty, sendJson } from '../http.ts';
-import { MUX_STREAM, RAW_STREAM } from '../streams.ts';
+import { MUX_STREAM, RAW_STREAM, muxFrame } from '../streams.ts';
 
 const StartSchema = z
   .looseObject({
@@ -31,13 +31,27 @@ async function start(ctx: Ctx): Promise<void> {
   const opts = parseWith(StartSchema, await readHijackBody(ctx)) ?? {};
   const x = ctx.engine.getExec(ctx.params['id']!);
   const info = await x.inspect(); // 404 before the upgrade
-  const stream = await x.start({ Detach: !!opts.Detach, Tty: !!opts.Tty, ...(opts.ConsoleSize ? { ConsoleSize: opts.ConsoleSize } : {}) });
+  const tty = opts.Tty ?? info.ProcessConfig?.tty ?? false;
+  let stream;
+  try {
+    stream = await x.start({ Detach: !!opts.Detach, Tty: !!opts.Tty, ...(opts.ConsoleSize ? { ConsoleSize: opts.ConsoleSize } : {}) });
+  } catch (err) {
+    if (opts.Detach) throw err;
+    // As dockerd (postContainerExecStart): an attached start upgrades first and reports the failure in the
+    // output, then the CLI reads the exit code from inspect. A plain error status here makes the CLI print
+    // "unable to upgrade to tcp" and exit 1.
+    const conn = openRawStream(ctx, tty ? RAW_STREAM : MUX_STREAM);
+    const text = Buffer.from(`${toWireError(err).message}\r\n`);
+    conn.output.write(tty ? text : muxFrame(1, text));
+    conn.finish();
+    ctx.audit.failure = err;
+    return;
+  }
   if (opts.Detach) {
     stream.resume();
     sendEmpty(ctx.res, 200);
     return;
   }
-  const tty = opts.Tty ?? info.ProcessConfig?.tty ?? false;
   const conn = openRawStream(ctx, tty ? RAW_STREAM : MUX_STREAM);
   await bridge(conn, stream, {
     stdin: ctx.upgrade !== null && info.OpenStdin,

@@ -75,7 +75,8 @@ async function auth(ctx: Ctx): Promise<void> {
 /** Paths of Docker features Berth does not have: a clear answer instead of "page not found". */
 const UNSUPPORTED: [RegExp, string][] = [
   [/^\/(swarm|nodes|services|tasks|secrets|configs)(\/|$)/, 'This node is not a swarm manager. Berth does not implement swarm mode; use an orchestrator for clusters.'],
-  [/^\/plugins(\/|$)/, 'plugins are not supported by Berth'],
+  // Listing and inspecting plugins is served (routes/plugins.ts: none installed); installing one is not.
+  [/^\/plugins\/(pull|create|privileges)\/?$/, 'plugins are not supported by Berth: it cannot install or run managed plugins'],
   [/^\/session(\/|$)/, 'BuildKit sessions are not supported by Berth; build with the classic builder (DOCKER_BUILDKIT=0)'],
   [/^\/grpc(\/|$)/, 'BuildKit (gRPC) is not supported by Berth; build with the classic builder (DOCKER_BUILDKIT=0)'],
   [/^\/containers\/[^/]+\/attach\/ws$/, 'attach over websocket is not supported by Berth; use the hijacked POST /containers/{id}/attach'],

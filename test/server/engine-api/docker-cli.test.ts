@@ -188,6 +188,10 @@ describe('docker CLI against Berth', () => {
     const until = Math.floor(Date.now() / 1000);
     const ev = await ok(['events', '--since', String(since), '--until', String(until), '--filter', 'container=evt']);
     for (const action of ['create', 'start', 'die', 'destroy']) assert.match(ev.stdout, new RegExp(`container ${action} [0-9a-f]{64} .*name=evt`));
+    // dockerd 20.10 refuses a window that ends before it starts (400); Berth answered an empty stream.
+    const empty = await e.docker(['events', '--since', String(until), '--until', String(until - 5)]);
+    assert.equal(empty.code, 1, empty.stderr);
+    assert.match(empty.stderr, /`since` time \(\d+\) cannot be after `until` time \(\d+\)/);
   });
 
   it('errors: run nosuchimage fails fast offline; unsupported features answer clearly', async () => {
@@ -206,6 +210,41 @@ describe('docker CLI against Berth', () => {
     assert.match(missing.stderr, /Error response from daemon: .*executable file not found in \$PATH/);
     assert.ok(missing.ms < 10_000, `took ${missing.ms} ms`);
     assert.doesNotMatch((await ok(['ps', '-a', '--format', '{{.Names}}'])).stdout, /^nocmd$/m);
+    // dockerd 20.10 (runc): a directory or a non-executable file is "permission denied" (CLI exit 126), a
+    // missing path "no such file or directory" (127). Berth said 127 for a directory after starting it,
+    // and its capitalised strerror texts made the CLI answer 125.
+    const codes: [string, number, RegExp][] = [
+      ['/etc', 126, /exec: "\/etc": permission denied/],
+      ['/etc/passwd', 126, /exec: "\/etc\/passwd": permission denied/],
+      ['/nosuch', 127, /exec: "\/nosuch": stat \/nosuch: no such file or directory/],
+    ];
+    for (const [cmd, code, msg] of codes) {
+      const r = await e.docker(['run', '--rm', 'busybox', cmd], { timeoutMs: 20_000 });
+      assert.equal(r.code, code, `${cmd}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+    }
+  });
+
+  // dockerd 20.10: `docker exec` of a command that cannot start upgrades the connection, writes the error
+  // into the output and inspect says 126, so the CLI prints the reason and exits 126. Berth answered the
+  // start with an error status: the CLI printed "unable to upgrade to tcp, received 400" and exited 1.
+  it('exec of a command that cannot start: the reason and exit 126, as dockerd', async () => {
+    await ok(['run', '-d', '--name', 'execfail', 'busybox', 'sleep', '300']);
+    const cases: [string[], RegExp][] = [
+      [['nosuchcmd'], /OCI runtime exec failed: .*exec: "nosuchcmd": executable file not found in \$PATH/],
+      [['/etc'], /OCI runtime exec failed: .*exec: "\/etc": permission denied/],
+      [['-t', '/nosuch'], /OCI runtime exec failed: .*exec: "\/nosuch": stat \/nosuch: no such file or directory/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await e.docker(['exec', ...args.slice(0, -1), 'execfail', args[args.length - 1]!], { timeoutMs: 20_000 });
+      assert.equal(r.code, 126, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout + r.stderr, msg);
+      assert.doesNotMatch(r.stderr, /unable to upgrade/);
+    }
+    assert.equal((await ok(['exec', 'execfail', 'echo', 'still fine'])).stdout, 'still fine\n');
+    const rows = await e.services.db.auditLog.findMany({ where: { actorName: 'engine-api', action: 'containers.exec.start' } });
+    assert.ok(rows.some((row) => row.result !== 'allowed' && /executable file not found/.test(row.error ?? '')), JSON.stringify(rows.map((r) => [r.result, r.error])));
+    await ok(['rm', '-f', 'execfail']);
   });
 
   it('writes audit rows for mutating calls as engine-api', async () => {

@@ -101,6 +101,24 @@ describe('docker-compose against Berth, and Berth stacks', () => {
     assert.equal((await e.berth.listNetworks()).some((n) => n.Name === 'cliproj_default'), false);
   });
 
+  it('devices: docker-compose up makes the node (as dockerd); an operator\'s stack with devices is refused (issue #16)', async () => {
+    const devDir = path.join(e.root, 'devproj');
+    fs.mkdirSync(devDir, { recursive: true });
+    const devProject = 'services:\n  dev:\n    image: busybox\n    command: sleep 3600\n    stop_grace_period: 1s\n    devices: ["/dev/null:/dev/berthnull"]\n';
+    fs.writeFileSync(path.join(devDir, 'docker-compose.yml'), devProject);
+    await compose(devDir, ['up', '-d']);
+    const ex = await compose(devDir, ['exec', '-T', 'dev', 'sh', '-c', "stat -c '%F %t:%T' /dev/berthnull && echo x > /dev/berthnull && echo written"]);
+    assert.equal(ex.stdout, 'character special file 1:3\nwritten\n');
+    await compose(devDir, ['down']);
+    // The dashboard's rule for --device holds for stacks: an operator may not deploy one.
+    const events: DeployEvent[] = [];
+    const sub = await createCaller(opCtx).stacks.deploy({ name: 'opdevs', files: [{ name: 'compose.yaml', content: devProject }], env: '', assets: [], profiles: [], removeOrphans: false, note: '' });
+    for await (const ev of sub) events.push(ev);
+    const last = events.at(-1)!;
+    assert.ok(last.type === 'failed' && /host devices and privileged services need the admin role: service "dev": device \/dev\/null:\/dev\/berthnull:rwm/.test(last.message), JSON.stringify(last));
+    assert.equal((await caller.stacks.list()).some((x) => x.name === 'opdevs'), false);
+  });
+
   it('a stack deployed through stacks.deploy is listed by docker-compose ps in its folder', async () => {
     const ac = new AbortController();
     const events: DeployEvent[] = [];

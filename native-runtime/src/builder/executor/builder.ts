@@ -40,7 +40,7 @@ import { formatWarnings } from '../parser/parser.js';
 import { envFromList } from '../parser/shell-lex.js';
 import type { BuildCache } from './cache.js';
 import { copyInto, normalizeDest } from './copy.js';
-import { createStepImage, type StepLayer } from './image.js';
+import { createStepImageWithConfig, type StepLayer } from './image.js';
 import { BuildOptionsSchema, type ParsedBuildOptions } from './options.js';
 import { BuildOutput } from './progress.js';
 import type { BuildRecord, SourceLocation } from './records.js';
@@ -350,7 +350,9 @@ class Build {
 
   private async commitStep(d: Dispatch, key: string, stepCmd: string[], layer: StepLayer | null, extra: { createdBy?: string; containerId?: string } = {}): Promise<void> {
     if (d.imageConfig === undefined) d.imageConfig = d.record ? await this.deps.stores.images.config(d.record) : null;
-    const rec = await createStepImage(
+    // The config just written is the next step's parent config: reading it back cost a read and parse
+    // of every step's history, per step (issue #16).
+    const { record: rec, config } = await createStepImageWithConfig(
       this.deps.stores,
       {
         parent: d.record,
@@ -365,7 +367,7 @@ class Build {
       this.lease,
     );
     await this.deps.cache.set(key, rec.id);
-    this.advance(d, rec, undefined);
+    this.advance(d, rec, config);
   }
 
   private advance(d: Dispatch, rec: ImageRecord, config: ImageConfig | undefined): void {

@@ -6,7 +6,7 @@ import type { Lease } from '../../archive/lease.js';
 import type { ImageStores } from '../../images/open.js';
 import type { ImageRecord } from '../../images/store.js';
 import { rfc3339Nano } from '../../images/time.js';
-import { hostArchitecture, normalizeContainerConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from '../../images/types.js';
+import { hostArchitecture, normalizeContainerConfig, normalizeImageConfig, type ContainerConfig, type HistoryEntry, type ImageConfig } from '../../images/types.js';
 import type { WrittenLayer } from '../../layers/write.js';
 
 export interface StepLayer extends WrittenLayer {
@@ -70,7 +70,9 @@ export async function createStepImage(stores: ImageStores, inp: StepImageInput, 
  * from the store cost a read and parse of a config that holds every step's history, per step (issue #16).
  */
 export async function createStepImageWithConfig(stores: ImageStores, inp: StepImageInput, lease?: Lease): Promise<{ record: ImageRecord; config: ImageConfig }> {
-  const config = childConfig(inp);
+  // Normalized here (the store's own pass then keeps it as it is), so the config handed back holds the
+  // very history entries that were written and the next step shares them instead of copying them.
+  const config = normalizeImageConfig(childConfig(inp));
   const layers = [...(inp.parent?.layers ?? [])];
   const sizes = [...(inp.parent?.layerSizes ?? [])];
   if (inp.layer) {

@@ -5,6 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import type { ImageStores } from '../../images/open.js';
 import { diffDirectory } from '../../layers/diff.js';
+import { withoutEntries } from '../../commit/filter.js';
 import { upperView } from '../../snapshots/upper-view.js';
 import { writeLayer, type WrittenLayer } from '../../layers/write.js';
 import { chainId } from '../../snapshots/chain.js';
@@ -24,10 +25,14 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
   return (await fsp.readdir(dir)).length === 0;
 }
 
-/** The layer of an upper dir, written into the content store; null when nothing changed. */
-export async function layerOfUpper(stores: ImageStores, upper: string): Promise<WrittenLayer | null> {
+/**
+ * The layer of an upper dir, written into the content store; null when nothing changed. mapIds: a user
+ * namespace fallback's upper holds host ids, and the tar gets the container's (src/userns/tar-ids.ts).
+ */
+export async function layerOfUpper(stores: ImageStores, upper: string, mapIds?: (uid: number, gid: number) => [number, number]): Promise<WrittenLayer | null> {
   if (await isEmptyDir(upper)) return null;
-  return writeLayer(diffDirectory(upper), stores.content, { level: LAYER_GZIP_LEVEL });
+  const tar = mapIds ? withoutEntries(diffDirectory(upper), new Set(), mapIds) : diffDirectory(upper);
+  return writeLayer(tar, stores.content, { level: LAYER_GZIP_LEVEL });
 }
 
 /**

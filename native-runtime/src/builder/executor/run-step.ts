@@ -12,6 +12,7 @@ import { followLogs } from '../../logs/follow.js';
 import type { LogRecord } from '../../logs/record.js';
 import { unpackImage } from '../../snapshots/unpack.js';
 import { upperView } from '../../snapshots/upper-view.js';
+import { toContainer } from '../../userns/tar-ids.js';
 import { INIT_LAYER_DIR } from '../../containers/init-layer.js';
 import type { ImageRecord } from '../../images/store.js';
 import { commitSnapshotLayer, layerOfUpper, type CommittedLayer } from './layer.js';
@@ -140,15 +141,18 @@ async function commitContainerLayer(inp: RunStepInput, id: string): Promise<Comm
   // btrfs/vfs: the init entries are in the container's tree (containers/init-layer.ts); its mount
   // targets are among them, so nothing needs removing.
   const init = [path.join(await snaps.dirPath(key), INIT_LAYER_DIR)];
+  // A user namespace fallback's upper holds host ids: never committed as it is, but written with the
+  // container's ids and unpacked, as when the container stays.
+  const mapIds = rec.cfg.usernsLowers && rec.cfg.userns ? toContainer(rec.cfg.userns) : undefined;
   if (m.rootfs) {
     if (!inp.keepContainer) return commitSnapshotLayer(inp.stores, key, parentChain, init);
   } else {
     await removeRuntimeArtifacts(await snaps.fsPath(key), lowers);
-    if (!inp.keepContainer) return commitSnapshotLayer(inp.stores, key, parentChain);
+    if (!inp.keepContainer && !mapIds) return commitSnapshotLayer(inp.stores, key, parentChain);
   }
   // The container stays: write the layer from its upper dir and unpack it into a snapshot of its own.
   const view = await upperView(snaps, key, { extraLowers: init });
-  const layer: WrittenLayer | null = await layerOfUpper(inp.stores, view.upper).finally(() => view.release());
+  const layer: WrittenLayer | null = await layerOfUpper(inp.stores, view.upper, mapIds).finally(() => view.release());
   if (!layer) return null;
   const all = [...inp.image.layers.map((l, i) => ({ digest: l.digest, diffId: inp.image.diffIds[i]! })), { digest: layer.digest, diffId: layer.diffId }];
   const { chainIds, sizes } = await unpackImage(snaps, inp.stores.content, all);

@@ -26,6 +26,7 @@ import {
 } from '../created-by.js';
 import { DockerfileError } from '../parser/errors.js';
 import type { BuildArgs } from './build-args.js';
+import { envSet } from './env-index.js';
 import { exposedPortKeys } from './expand.js';
 import type { HealthcheckConfig, Instruction, RunInstruction } from './types.js';
 
@@ -93,14 +94,7 @@ export function applyMetadata(state: StageState, ins: Instruction, notes?: (line
   try {
     switch (ins.kind) {
       case 'ENV': {
-        const env = [...(c.Env ?? [])];
-        for (const { key, value } of ins.env) {
-          const kv = `${key}=${value}`;
-          const i = env.findIndex((e) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e) === key);
-          if (i >= 0) env[i] = kv;
-          else env.push(kv);
-        }
-        c.Env = env;
+        c.Env = envSet(c.Env ?? [], ins.env);
         comment = envComment(ins.env);
         break;
       }

@@ -2,6 +2,7 @@
 // meta ARGs (before the first FROM) are visible to FROM lines and become usable in a stage only when
 // the stage redeclares them (`ARG NAME`); a stage's ARG default is overridden by --build-arg; proxy
 // variables are always allowed and never written into history unless declared.
+import { envHas } from './env-index.js';
 
 export const BUILTIN_ALLOWED_BUILD_ARGS: ReadonlySet<string> = new Set([
   'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy',
@@ -86,9 +87,8 @@ export class BuildArgs {
 
   /** `KEY=value` for allowed args not shadowed by a variable of `env` (KEY=value list). */
   filterAllowed(env: readonly string[]): string[] {
-    const keys = new Set(env.map((e) => (e.includes('=') ? e.slice(0, e.indexOf('=')) : e)));
     const out: string[] = [];
-    for (const [k, v] of this.allAllowed()) if (!keys.has(k)) out.push(`${k}=${v}`);
+    for (const [k, v] of this.allAllowed()) if (!envHas(env, k)) out.push(`${k}=${v}`);
     return out;
   }
 

@@ -5,13 +5,13 @@ import { hostArchitecture } from '../../images/types.js';
 import { DockerfileError } from '../parser/errors.js';
 import { envFromList, ShellLex, ShellLexError, type EnvGetter } from '../parser/shell-lex.js';
 import type { BuildArgs } from './build-args.js';
+import { envGetter } from './env-index.js';
 import { checkPlatform } from './parse.js';
 import type { AnyInstruction, FromInstruction, Instruction, KeyValue } from './types.js';
 
 /** The variables visible to a stage's instructions: config Env + allowed build args. */
 export function dispatchEnv(configEnv: readonly string[] | null | undefined, args: BuildArgs): EnvGetter {
-  const env = configEnv ?? [];
-  return envFromList([...env, ...args.filterAllowed(env)]);
+  return envGetter(configEnv ?? [], args.allAllowed());
 }
 
 function wrap<T>(ins: { line: number; endLine: number }, fn: () => T): T {

@@ -1,5 +1,6 @@
 // Who may bind-mount host paths in a stack: admins, and operators when an admin allows it (Portainer's
-// rule). The setting lives in the Setting table.
+// rule). The setting lives in the Setting table. Host devices and privileged services: admins only.
+import { hasRole } from '../../../auth/roles.ts';
 import type { Db } from '../../../db/client.ts';
 
 const KEY = 'stacks.operatorBindMounts';
@@ -21,4 +22,9 @@ export async function setOperatorsMayBindMount(db: Db, enabled: boolean): Promis
 
 export async function mayBindMount(db: Db, role: string): Promise<boolean> {
   return role === 'admin' || (role === 'operator' && (await operatorsMayBindMount(db)));
+}
+
+/** Host devices (`devices:`, `device_cgroup_rules:`) and `privileged:` in a stack: admins only, as --device and --privileged. */
+export function mayUseDevices(role: string): boolean {
+  return hasRole(role, 'admin');
 }

@@ -12,7 +12,7 @@ import { adminProcedure, operatorProcedure, protectedProcedure, router, type Con
 import type { EngineEvent } from '@berth/runtime/engine';
 import { call, engineOf, toTrpcError } from '../engine-context.ts';
 import { endpointIdOf } from '../../../engine/endpoint-choice.ts';
-import { mayBindMount, operatorsMayBindMount, setOperatorsMayBindMount } from './access.ts';
+import { mayBindMount, mayUseDevices, operatorsMayBindMount, setOperatorsMayBindMount } from './access.ts';
 import { stageDraft, takeDraft } from './drafts.ts';
 import { readLogPage } from './log-page.ts';
 import { mergedLogs } from './merged-logs.ts';
@@ -123,7 +123,8 @@ export const stacksRouter = router({
     if (!files) throw new TRPCError({ code: 'NOT_FOUND', message: 'The staged files are gone (used, expired, or not yours); stage them again.' });
     const allowHostBinds = await mayBindMount(ctx.services.db, ctx.session.user.role);
     const user = ctx.session.user.username;
-    yield* deployStream(ctx, 'stacks.deploy', input.name, (emit, sig) => stacks.deploy({ ...files, name: input.name, removeOrphans: input.removeOrphans, note: input.note, allowHostBinds, user, signal: sig }, emit), signal);
+    const allowDevices = mayUseDevices(ctx.session.user.role);
+    yield* deployStream(ctx, 'stacks.deploy', input.name, (emit, sig) => stacks.deploy({ ...files, name: input.name, removeOrphans: input.removeOrphans, note: input.note, allowHostBinds, allowDevices, user, signal: sig }, emit), signal);
   }),
 
   /** Deploys an earlier version's files again, as a new version. */
@@ -131,7 +132,8 @@ export const stacksRouter = router({
     const stacks = await stacksOf(ctx);
     const allowHostBinds = await mayBindMount(ctx.services.db, ctx.session.user.role);
     const user = ctx.session.user.username;
-    yield* deployStream(ctx, 'stacks.rollback', input.name, (emit, sig) => stacks.rollback({ name: input.name, version: input.version, removeOrphans: input.removeOrphans, allowHostBinds, user, signal: sig }, emit), signal);
+    const allowDevices = mayUseDevices(ctx.session.user.role);
+    yield* deployStream(ctx, 'stacks.rollback', input.name, (emit, sig) => stacks.rollback({ name: input.name, version: input.version, removeOrphans: input.removeOrphans, allowHostBinds, allowDevices, user, signal: sig }, emit), signal);
   }),
 
   stop: operatorProcedure.input(nameInput).mutation(async ({ ctx, input }) => run(async () => (await stacksOf(ctx)).stop(input.name))),

@@ -88,13 +88,16 @@ export class Indexer {
     };
   }
 
-  /** One pass: find new and removed containers, read what was written, commit it. Returns lines added. */
-  tick(): number {
+  /**
+   * One pass: find new and removed containers, read what was written (at most `budget` bytes), commit it.
+   * Returns lines added.
+   */
+  tick(budget = this.budget): number {
     this.ticks++;
     this.discover();
     const batch: { tr: Tracked; lines: Line[] }[] = [];
-    let left = this.budget;
-    const share = Math.max(256 * 1024, Math.floor(this.budget / Math.max(1, this.tracked.size)));
+    let left = budget;
+    const share = Math.max(Math.min(256 * 1024, budget), Math.floor(budget / Math.max(1, this.tracked.size)));
     for (const tr of this.tracked.values()) {
       if (!tr.tailer || left <= 0) continue;
       const before = tr.tailer.pos;

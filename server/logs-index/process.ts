@@ -8,9 +8,12 @@ import type { FromIndexer, ToIndexer } from './ipc.ts';
 const root = process.env['BERTH_ROOT'];
 if (!root) throw new Error('BERTH_ROOT is required');
 const pollMs = Number(process.env['BERTH_LOGS_POLL_MS'] ?? 250);
-// While tasks wait for a CPU, index at most 1/YIELD_FACTOR+1 of the time (5 %): the containers first.
+// While tasks wait for a CPU, index in small batches and at most 1/(YIELD_FACTOR+1) of the time (5 %):
+// the containers first. Small batches keep that share honest (a 16 MiB batch takes seconds).
 const YIELD_FACTOR = 19;
 const PRESSURED = 0.2;
+const PRESSED_BUDGET = 512 * 1024;
+const MAX_YIELD_MS = 10_000;
 const pressure = process.env['BERTH_LOGS_YIELD'] === 'off' ? null : new CpuPressure();
 
 const send = (m: FromIndexer) => process.send?.(m);
@@ -34,19 +37,19 @@ function loop(): void {
     indexer.close();
     process.exit(0);
   }
+  const p = pressure?.sample() ?? null;
+  const pressed = p !== null && p > PRESSURED;
   let n = 0;
   const started = performance.now();
   try {
-    n = indexer.tick();
+    n = indexer.tick(pressed ? PRESSED_BUDGET : undefined);
   } catch (e) {
     send({ type: 'error', message: (e as Error).message });
   }
   const took = performance.now() - started;
   send({ type: 'tick', lines: n });
   // Idle: wait for the poll interval. Busy: go again at once, unless the CPU is contended.
-  let delay = n > 0 ? 0 : pollMs;
-  const p = pressure?.sample() ?? null;
-  if (n > 0 && p !== null && p > PRESSURED) delay = Math.min(took * YIELD_FACTOR, 2000);
+  const delay = n === 0 ? pollMs : pressed ? Math.min(took * YIELD_FACTOR, MAX_YIELD_MS) : 0;
   setTimeout(loop, delay);
 }
 send({ type: 'ready' });

@@ -27,16 +27,14 @@ process.on('disconnect', () => {
   process.exit(0);
 });
 
-let stopping = false;
+// Ticks are synchronous, so this runs between two of them (never inside a transaction), and at once even
+// while the loop sleeps out a long yield.
 process.on('SIGTERM', () => {
-  stopping = true;
+  indexer.close();
+  process.exit(0);
 });
 
 function loop(): void {
-  if (stopping) {
-    indexer.close();
-    process.exit(0);
-  }
   const p = pressure?.sample() ?? null;
   const pressed = p !== null && p > PRESSURED;
   let n = 0;

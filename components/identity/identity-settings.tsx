@@ -115,15 +115,18 @@ function LocalLoginForm() {
       <form onSubmit={submit} aria-label="Local sign-in" className="space-y-3">
         {save.isSuccess ? <Alert kind="success">Saved.</Alert> : null}
         {save.error ? <Alert>{errorMessage(save.error)}</Alert> : null}
-        <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Local accounts may sign in with a password
-        </label>
-        <Field label="Break-glass admin" hint="A local admin who may always sign in with a password, in case the identity provider is down.">
-          <TextInput value={breakGlass} onChange={(e) => setBreakGlass(e.target.value)} />
-        </Field>
-        <Button type="submit" disabled={save.isPending}>
-          Save
-        </Button>
+        {/* Disabled until the stored values arrive: they would overwrite what was clicked before. */}
+        <fieldset disabled={!q.data} className="space-y-3">
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Local accounts may sign in with a password
+          </label>
+          <Field label="Break-glass admin" hint="A local admin who may always sign in with a password, in case the identity provider is down.">
+            <TextInput value={breakGlass} onChange={(e) => setBreakGlass(e.target.value)} />
+          </Field>
+          <Button type="submit" disabled={save.isPending}>
+            Save
+          </Button>
+        </fieldset>
       </form>
     </Card>
   );

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../server/auth/password.ts';
@@ -17,16 +16,10 @@ import type { DeployEvent } from '../../../server/api/routers/stacks/router.ts';
 import { configHash } from '../../../native-runtime/src/stacks/labels.ts';
 import { loadProject } from '../../../native-runtime/src/stacks/load.ts';
 import { runCommand, startApiEnv, type ApiEnv } from './test-env.ts';
+import { freePort } from '../../../native-runtime/test/support/registry-server.ts';
 
 const createCaller = createCallerFactory(appRouter);
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Many of the keys Berth's stacks support, in the syntaxes people write. */
 const project = (port: number, value: string) => `services:
